@@ -1,0 +1,47 @@
+"""emgkit: surface EMG analysis built around muscle imbalance.
+
+``import emgkit`` is cheap: submodules (and numba, h5py, plotly) load on first
+use of a name below.
+"""
+
+from importlib import import_module
+
+from ._version import __version__
+
+# public name -> module that defines it (loaded lazily, PEP 562)
+_EXPORTS = {
+    "Recording": ".recording",
+    "Channel": ".channels",
+    "parse_channel_name": ".channels",
+    "read": ".io",
+    "write": ".io",
+    "open": ".io",
+    "remove_dc": ".preprocess",
+    "bandpass": ".preprocess",
+    "notch": ".preprocess",
+    "rectify": ".preprocess",
+    "normalize": ".preprocess",
+    "rms_envelope": ".envelope",
+    "linear_envelope": ".envelope",
+    "EmgkitError": ".errors",
+    "InvalidInputError": ".errors",
+    "FileFormatError": ".errors",
+    "OutputExistsError": ".errors",
+    "MissingDependencyError": ".errors",
+    "SignalQualityWarning": ".errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'emgkit' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

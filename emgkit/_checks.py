@@ -1,0 +1,44 @@
+"""Validation helpers shared by the public API (boundary checks, one place)."""
+
+import math
+import difflib
+
+from .errors import InvalidInputError
+
+
+def check_fs(fs):
+    """Return ``fs`` as a positive finite float or raise InvalidInputError."""
+    try:
+        value = float(fs)
+    except (TypeError, ValueError):
+        raise InvalidInputError(
+            f"fs must be a number in Hz, got {fs!r}; pass the sampling rate, e.g. fs=2000"
+        ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidInputError(
+            f"fs must be a positive, finite sampling rate in Hz, got {fs!r}; "
+            "pass the rate the recording was sampled at, e.g. fs=2000"
+        )
+    return value
+
+
+def check_option(name, value, allowed):
+    """Raise InvalidInputError naming the parameter, allowed values and a suggestion."""
+    if value in allowed:
+        return value
+    hint = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+    extra = f" Did you mean {hint[0]!r}?" if hint else ""
+    raise InvalidInputError(
+        f"{name} must be one of {', '.join(repr(a) for a in allowed)}, got {value!r}.{extra}"
+    )
+
+
+def window_samples(window_ms, fs, *, name="window_ms"):
+    """Convert a window in ms to a whole number of samples (at least 1)."""
+    try:
+        ms = float(window_ms)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a number of milliseconds, got {window_ms!r}") from None
+    if not math.isfinite(ms) or ms <= 0:
+        raise InvalidInputError(f"{name} must be a positive number of milliseconds, got {window_ms!r}")
+    return max(1, int(round(ms * 1e-3 * fs)))

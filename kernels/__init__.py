@@ -1,0 +1,35 @@
+"""Numba kernels for emgkit's per-sample loops (installed as ``emgkit.kernels``).
+
+Kernels take arrays shaped ``(n_samples,)`` or ``(n_channels, n_samples)``,
+windows in **samples**, and return arrays of the input's float dtype.  They
+validate only shapes and dtypes; the user-facing functions in :mod:`emgkit`
+convert seconds to samples and check physical parameters.  Importing this
+package imports numba but compiles nothing: each kernel compiles at first use
+and is cached on disk.
+"""
+
+from importlib import import_module
+
+# public name -> submodule (loaded on first use)
+_EXPORTS = {
+    "rectify": ".envelope",
+    "moving_rms": ".envelope",
+    "moving_average": ".envelope",
+    "tkeo": ".envelope",
+    "sosfiltfilt": ".filters",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'emgkit.kernels' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
