@@ -1,0 +1,1 @@
+"""Sample recordings, simulator and readers (installed as emgkit.datasets)."""
