@@ -31,10 +31,15 @@ _EXPORTS = {
     "SignalQualityWarning": ".errors",
 }
 
+# subpackages and modules reachable as attributes (``emgkit.datasets.load``)
+_SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels", "errors", "preprocess", "envelope"}
+
 __all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name):
+    if name in _SUBMODULES:
+        return import_module(f".{name}", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'emgkit' has no attribute {name!r}")

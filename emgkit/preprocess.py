@@ -216,14 +216,17 @@ def _reference_values(arr, fs, rec, reference, window_ms):
         means = moving_average(np.ascontiguousarray(reference.data[rows], dtype=np.float64), w)
         half = w // 2  # keep only full windows
         return means[:, half : reference.n_samples - (w - 1 - half)].max(axis=1), f"MVC: highest {window_ms:g} ms window mean"
-    values = np.asarray(reference, dtype=np.float64)
     if isinstance(reference, dict):
         if rec is None:
             raise InvalidInputError("a dict reference needs x to be a Recording (keys are channel names)")
         missing = [c for c in rec.channel_names if c not in reference]
         if missing:
             raise InvalidInputError(f"reference has no value for channel(s) {missing}")
-        values = np.array([float(reference[c]) for c in rec.channel_names])
+        reference = [reference[c] for c in rec.channel_names]
+    try:
+        values = np.asarray(reference, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"reference values must be numbers, got {reference!r}") from None
     values = np.broadcast_to(values, (n,)) if values.ndim == 0 else values
     if values.shape != (n,):
         raise InvalidInputError(f"reference must be a scalar or one value per channel ({n}), got shape {values.shape}")
