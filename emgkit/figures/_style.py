@@ -1,0 +1,52 @@
+"""Shared look of emgkit figures: colours, scales, layout defaults."""
+
+# ColorBrewer PuOr: diverging and colour-blind safe; purple = left larger, orange = right larger
+DIVERGING = "PuOr_r"
+SI_RANGE = 30.0  # colour scale spans -30 % ... +30 % symmetry index
+LEFT_COLOUR = "#5e3c99"  # purple
+RIGHT_COLOUR = "#e66101"  # orange
+NEUTRAL = "#bdbdbd"
+FLAG_COLOURS = {"ok": "#1a9850", "notice": "#fdae61", "flag": "#d73027", "n/a": "#969696"}
+FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13)
+
+
+def base_layout(title: str, **extra) -> dict:
+    """Layout defaults every emgkit figure starts from."""
+    layout = dict(
+        title=dict(text=title, x=0.01, xanchor="left"),
+        font=FONT,
+        template="plotly_white",
+        margin=dict(l=60, r=20, t=50, b=45),
+        hoverlabel=dict(namelength=-1),
+    )
+    layout.update(extra)
+    return layout
+
+
+def esc(text) -> str:
+    """Escape untrusted text (channel names, ids) for plotly labels, which accept a little HTML."""
+    import html
+
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def side_colour(side) -> str:
+    return {"L": LEFT_COLOUR, "R": RIGHT_COLOUR}.get(side, NEUTRAL)
+
+
+def rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def empty_figure(title: str, message: str):
+    """A figure that says why there is nothing to show (better than a blank panel)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fig.add_annotation(text=esc(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=14, color="#616161"))
+    fig.update_layout(**base_layout(title, height=220))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig

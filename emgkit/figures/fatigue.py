@@ -1,0 +1,58 @@
+"""Endurance: median frequency over time per channel, left and right, with the fitted slopes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._style import base_layout, empty_figure, esc, side_colour
+
+__all__ = ["median_frequency"]
+
+
+def median_frequency(fatigue_windows, fatigue, *, title="Endurance: median frequency over time"):
+    """MDF of each analysis window (used ones solid, excluded hollow) and the least-squares line.
+
+    Parameters
+    ----------
+    fatigue_windows : pandas.DataFrame
+        ``Analysis.fatigue_windows``.
+    fatigue : pandas.DataFrame
+        ``Analysis.fatigue`` (``mdf_initial_hz``, ``mdf_slope_hz_per_s``,
+        ``mdf_slope_pct_per_min`` and CI per channel).
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    muscles = [m for m in dict.fromkeys(fatigue["muscle"]) if isinstance(m, str)] if len(fatigue) else []
+    if not muscles or fatigue_windows.empty:
+        return empty_figure(title, "No spectral windows (no active, unclipped stretches long enough).")
+    cols = min(3, len(muscles))
+    rows = int(np.ceil(len(muscles) / cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[esc(m.replace("_", " ") or "unknown muscle") for m in muscles],
+                        horizontal_spacing=0.07, vertical_spacing=0.14 if rows > 1 else 0.1)
+    for k, muscle in enumerate(muscles):
+        r, c = divmod(k, cols)
+        for fit in fatigue[fatigue["muscle"] == muscle].itertuples(index=False):
+            w = fatigue_windows[fatigue_windows["channel"] == fit.channel]
+            colour = side_colour(fit.side)
+            side = {"L": "Left", "R": "Right"}.get(fit.side, "")
+            used = w["used"].to_numpy(dtype=bool)
+            fig.add_trace(go.Scatter(x=w["time_s"][used], y=w["mdf_hz"][used], mode="markers", marker=dict(color=colour, size=6),
+                                     name=f"{side} {esc(fit.channel)}", hovertemplate="%{x:.1f} s: MDF %{y:.1f} Hz<extra></extra>"),
+                          row=r + 1, col=c + 1)
+            if (~used).any():
+                fig.add_trace(go.Scatter(x=w["time_s"][~used], y=w["mdf_hz"][~used], mode="markers", showlegend=False,
+                                         marker=dict(color=colour, size=6, symbol="circle-open"),
+                                         hovertext=[f"excluded: {esc(e)}" for e in w["excluded"][~used]], hoverinfo="text"),
+                              row=r + 1, col=c + 1)
+            if np.isfinite(fit.mdf_slope_hz_per_s):
+                t = np.array([w["time_s"].min(), w["time_s"].max()])
+                label = (f"{side} slope {fit.mdf_slope_pct_per_min:+.2f} %/min "
+                         f"(95 % CI {fit.mdf_pct_ci_low:+.2f} to {fit.mdf_pct_ci_high:+.2f})")
+                fig.add_trace(go.Scatter(x=t, y=fit.mdf_initial_hz + fit.mdf_slope_hz_per_s * t, mode="lines",
+                                         line=dict(color=colour, width=2, dash="dash" if fit.side == "L" else "solid"),
+                                         name=label, hoverinfo="name"), row=r + 1, col=c + 1)
+        fig.update_xaxes(title_text="time (s)" if r == rows - 1 else None, row=r + 1, col=c + 1)
+        fig.update_yaxes(title_text="MDF (Hz)" if c == 0 else None, row=r + 1, col=c + 1)
+    fig.update_layout(**base_layout(title, height=320 * rows + 140, legend=dict(orientation="h", y=-0.18 if rows == 1 else -0.08)))
+    return fig

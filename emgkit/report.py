@@ -1,0 +1,244 @@
+"""HTML reports: assemble the figures of an :class:`~emgkit.analysis.Analysis` into one offline page.
+
+This module computes nothing: the analysis layer supplies the tables, the
+figure modules turn them into plotly figures, and this module lays them out,
+escapes every text that came from a file, and writes the page atomically.
+plotly.js is embedded (one self-contained file) or linked from a file written
+once beside a batch of reports; it is never loaded from the internet.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from pathlib import Path
+
+from ._version import __version__
+from .citations import CITATIONS
+from .errors import InvalidInputError
+
+__all__ = ["report", "write_plotlyjs", "PLOTLYJS_NAME"]
+
+PLOTLYJS_NAME = "plotly.min.js"
+AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")  # SI bars: amplitudes only (an SI of slopes near 0 is unstable)
+SEVERITY = {"flag": ("flag", "#d73027", "Flag"), "notice": ("notice", "#f59e0b", "Notice"),
+            "ok": ("ok", "#1a9850", "OK"), "info": ("info", "#6b7280", "Note")}
+
+CSS = """
+body{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#1f2937;background:#fafaf9}
+header{background:#1f2937;color:#f9fafb;padding:18px 28px}
+header h1{margin:0;font-size:22px;font-weight:600}
+header p{margin:4px 0 0;color:#d1d5db;font-size:14px}
+nav{padding:8px 28px;background:#e5e7eb;font-size:14px}
+nav a{margin-right:16px;color:#1f2937}
+main{padding:8px 28px 40px;max-width:1400px}
+section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:14px 18px;margin:16px 0}
+section h2{margin:0 0 8px;font-size:18px}
+p.lead{color:#4b5563;margin:0 0 10px;font-size:14px}
+table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #f3f4f6;vertical-align:top}
+th{background:#f9fafb;font-weight:600}
+.light{display:inline-block;width:14px;height:14px;border-radius:50%;margin-right:6px;vertical-align:-2px}
+.badge{font-weight:600}
+.muted{color:#6b7280;font-size:13px}
+.figure{margin:6px 0 14px}
+dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px;font-size:14px}
+dt{font-weight:600}
+"""
+
+
+def write_plotlyjs(folder) -> Path:
+    """Write plotly.js once into ``folder`` (for a batch of reports); returns its path."""
+    from plotly.offline import get_plotlyjs
+
+    from .io import atomic_output
+
+    path = Path(folder) / PLOTLYJS_NAME
+    with atomic_output(path, overwrite=True) as tmp:
+        Path(tmp).write_text(get_plotlyjs(), encoding="utf-8")
+    return path
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _num(value, fmt="{:.1f}") -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return _e(value)
+    return "–" if not math.isfinite(v) else fmt.format(v)
+
+
+def _figure_html(fig, div_id) -> str:
+    import plotly.io as pio
+
+    return '<div class="figure">' + pio.to_html(
+        fig, full_html=False, include_plotlyjs=False, div_id=div_id,
+        config={"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2}},
+    ) + "</div>"
+
+
+def _headline(summary) -> str:
+    if summary.empty:
+        return "<p>No findings: nothing could be compared in this recording.</p>"
+    rows = []
+    for r in summary.itertuples(index=False):
+        key, colour, label = SEVERITY.get(r.severity, SEVERITY["info"])
+        value = "" if not isinstance(r.value, (int, float)) or not math.isfinite(r.value) else f"{r.value:.1f} {_e(r.unit)}"
+        basis = f"{_e(r.threshold)}<br><span class='muted'>{_e(r.source)}</span>" if r.threshold else ""
+        rows.append(
+            f"<tr class='finding {key}'><td><span class='light' style='background:{colour}'></span>"
+            f"<span class='badge'>{label}</span></td><td>{_e(r.category)}</td><td>{_e(r.finding)}</td>"
+            f"<td>{value}</td><td>{basis}</td></tr>"
+        )
+    return ("<table id='findings'><thead><tr><th>flag</th><th>kind</th><th>finding</th><th>value</th>"
+            "<th>threshold and source</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _body_map_patches(analysis):
+    bil = analysis.bilateral
+    primary = bil[bil["metric"] == "mean"] if len(bil) else bil
+    patches, seen = [], set()
+    for r in primary.itertuples(index=False):
+        si = r.symmetry_index
+        lines = [f"{m}: left {_num(l, '{:.3g}')}, right {_num(rr, '{:.3g}')} {u}, SI {_num(s, '{:+.1f}')} %"
+                 for m, l, rr, u, s in bil.loc[bil["muscle"] == r.muscle, ["metric", "left", "right", "unit", "symmetry_index"]].itertuples(index=False)]
+        for side, channel in (("L", r.left_channel), ("R", r.right_channel)):
+            hover = f"<b>{_e(r.muscle.replace('_', ' '))}</b> ({_e(channel)})<br>flag: {_e(r.flag)}<br>" + "<br>".join(_e(x) for x in lines)
+            patches.append({"muscle": r.muscle, "side": side, "value": si, "hover": hover})
+            seen.add((r.muscle, side))
+    for r in analysis.channels.itertuples(index=False):  # recorded but unpaired: grey
+        if r.side in ("L", "R") and (r.muscle, r.side) not in seen and r.muscle:
+            patches.append({"muscle": r.muscle, "side": r.side, "value": None,
+                            "hover": f"{_e(r.channel)}: no left/right partner"})
+    links = [{"muscle_a": r.agonist_muscle, "muscle_b": r.antagonist_muscle, "side": r.side,
+              "hover": f"{_e(r.agonist)} / {_e(r.antagonist)}: CCI {_num(r.cci_falconer)} %"}
+             for r in analysis.agonist_antagonist.itertuples(index=False)]
+    return patches, links
+
+
+def _methods(analysis, recording_meta) -> str:
+    info = analysis.info
+    items = [
+        ("emgkit", __version__),
+        ("sampling", f"{_num(info.get('fs'), '{:g}')} Hz, {_num(info.get('duration_s'), '{:.2f}')} s, unit {_e(info.get('unit'))}"),
+        ("channels", ", ".join(_e(c) for c in info.get("channels", []))),
+        ("filters", _e(info.get("filters"))),
+        ("envelope", _e(info.get("envelope"))),
+        ("onset detection", _e(info.get("activation"))),
+        ("normalization", _e(info.get("normalization"))),
+        ("repetitions", f"{_e(info.get('n_cycles'))} from {_e(info.get('cycles_source'))}"),
+        ("fatigue", _e(info.get("fatigue_mode"))),
+        ("electrodes, amplifier", "not recorded in the file: report them with the results (ISEK standards)"),
+        ("configuration digest", _e(info.get("config_digest"))),
+    ]
+    meta = info.get("meta", {}) or recording_meta or {}
+    items += [(f"meta: {_e(k)}", _e(v)) for k, v in meta.items() if k not in ("truth", "processing", "aux")][:30]
+    notes = "".join(f"<li>{_e(n)}</li>" for n in analysis.notes)
+    refs = "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>" for k, v in CITATIONS.items())
+    return ("<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
+            + (f"<h3>Notes</h3><ul>{notes}</ul>" if notes else "")
+            + f"<h3>Methods and references</h3><ul>{refs}</ul>"
+            + "<h3>Configuration</h3><pre>" + _e(analysis.config.to_toml(comments=False)) + "</pre>")
+
+
+def report(analysis, path, *, traces=None, title=None, plotlyjs="embed", overwrite=True) -> Path:
+    """Write the interactive HTML report of one analysed recording.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        From :func:`emgkit.analyze` or :func:`emgkit.load_analysis`.
+    path : str or Path
+        Output ``.html`` file (written to a temporary file, then renamed).
+    traces : dict, optional
+        Decimated raw EMG and envelopes for the data browser, from
+        :func:`emgkit.decimate.browser_traces`; without it the browser is left out.
+    title : str, optional
+        Page title; default from the recording's subject/task metadata.
+    plotlyjs : "embed" or path
+        ``"embed"``: plotly.js inside the page (works anywhere, ~4.6 MB).
+        A path to a ``plotly.min.js`` written by :func:`write_plotlyjs`: the
+        page links it relatively (batches share one copy).
+    overwrite : bool, default True
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    from plotly.offline import get_plotlyjs
+
+    from .figures.bodymap import body_map
+    from .figures.cocontraction import cci_bars, cocontraction_overlays
+    from .figures.fatigue import median_frequency
+    from .figures.raw import raw_browser
+    from .figures.symmetry import mirrored_envelopes, symmetry_bars
+    from .figures.timing import burst_chart, latency_differences
+    from .io import atomic_output
+
+    path = Path(path)
+    if plotlyjs == "embed":
+        script = f"<script>{get_plotlyjs()}</script>"
+    else:
+        js = Path(plotlyjs)
+        if not js.is_file():
+            raise InvalidInputError(f"plotlyjs={plotlyjs!r} is not a file; write it first with emgkit.report.write_plotlyjs(folder)")
+        rel = os.path.relpath(js.resolve(), path.resolve().parent).replace(os.sep, "/")
+        script = f'<script src="{_e(rel)}"></script>'
+
+    meta = analysis.info.get("meta", {}) or {}
+    who = " · ".join(str(meta[k]) for k in ("subject", "session", "task", "trial") if meta.get(k))
+    page_title = title or ("EMG imbalance report" + (f" — {who}" if who else ""))
+    flags = analysis.config.flags
+    patches, links = _body_map_patches(analysis)
+    sections = [
+        ("findings", "Findings", "Ranked in order of importance. Red: beyond the flag threshold; amber: beyond the notice threshold.",
+         [_headline(analysis.summary)]),
+        ("bodymap", "Body map", "Each recorded muscle coloured by its left/right symmetry index (mean activity); "
+         "orange: right larger, purple: left larger, grey: no partner. Dotted lines link agonist/antagonist pairs. Hover for numbers.",
+         [body_map(patches, links)]),
+        ("leftright", "Left vs right", "Envelopes over the normalized cycle (mean ± SD across repetitions), right side up, left "
+         "side mirrored down; then the symmetry index of every metric with its 95 % CI.",
+         [mirrored_envelopes(analysis.ensembles),
+          symmetry_bars(analysis.bilateral[analysis.bilateral["metric"].isin(AMPLITUDE_METRICS)],
+                        notice=flags.si_notice_pct, flag=flags.si_flag_pct)]),
+        ("cocontraction", "Agonist vs antagonist", "Shaded: the area both muscles share (co-contraction). "
+         "CCI 0 % = no overlap, 100 % = identical curves (Falconer & Winter 1985).",
+         [cocontraction_overlays(analysis.ensembles, analysis.agonist_antagonist), cci_bars(analysis.agonist_antagonist)]),
+        ("timing", "Timing", "When each muscle switches on and off, and the differences between sides and between partners.",
+         [burst_chart(analysis.bursts, analysis.channels), latency_differences(analysis.timing)]),
+        ("endurance", "Endurance", "Median frequency falls as a muscle tires (De Luca 1997); compare the slopes of the two sides.",
+         [median_frequency(analysis.fatigue_windows, analysis.fatigue)]),
+    ]
+    if traces is not None:
+        sections.append(("raw", "Raw data", "Band-passed EMG (grey, min/max per pixel) and envelope per channel; drag to zoom, "
+                         "use the slider below to move.",
+                         [raw_browser(traces["t_raw"], traces["raw"], traces["t_env"], traces["envelope"], traces["names"],
+                                      traces["sides"], unit=traces.get("unit", ""))]))
+    sections.append(("methods", "Recording and methods", "Everything needed to reproduce these numbers.",
+                     [_methods(analysis, meta)]))
+
+    body = []
+    for k, (sid, heading, lead, parts) in enumerate(sections):
+        html_parts = [p if isinstance(p, str) else _figure_html(p, f"fig-{sid}-{j}") for j, p in enumerate(parts)]
+        body.append(f"<section id='{sid}'><h2>{_e(heading)}</h2><p class='lead'>{_e(lead)}</p>{''.join(html_parts)}</section>")
+    nav = "".join(f"<a href='#{sid}'>{_e(h)}</a>" for sid, h, _, _ in sections)
+    subtitle = (f"{_e(analysis.info.get('n_channels'))} channels · {_num(analysis.info.get('duration_s'), '{:.1f}')} s at "
+                f"{_num(analysis.info.get('fs'), '{:g}')} Hz · emgkit {__version__}")
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_e(page_title)}</title><style>{CSS}</style>{script}</head><body>"
+        f"<header><h1>{_e(page_title)}</h1><p>{subtitle}</p></header><nav>{nav}</nav><main>{''.join(body)}</main></body></html>"
+    )
+    if path.exists() and not overwrite:
+        from .errors import OutputExistsError
+
+        raise OutputExistsError(f"{path} exists; pass overwrite=True to replace it")
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        Path(tmp).write_text(page, encoding="utf-8")
+    return path
