@@ -94,7 +94,7 @@ def _headline(summary) -> str:
             f"<span class='badge'>{label}</span></td><td>{_e(r.category)}</td><td>{_e(r.finding)}</td>"
             f"<td>{value}</td><td>{basis}</td></tr>"
         )
-    return ("<table id='findings'><thead><tr><th>flag</th><th>kind</th><th>finding</th><th>value</th>"
+    return ("<table id='findings-table'><thead><tr><th>flag</th><th>kind</th><th>finding</th><th>value</th>"
             "<th>threshold and source</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
