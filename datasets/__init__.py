@@ -6,6 +6,8 @@
 * :func:`read_uci_physical_action`, :func:`read_uci_lower_limb`,
   :func:`read_opensignals`: readers for public text formats;
   :func:`aux_signal` gives their non-EMG signals (goniometer) aligned with the data.
+* :func:`fetch`, :func:`fetchable`, :func:`dataset_info`: download public sEMG data sets
+  (checksummed, cached) and convert them to native HDF5 (``public.py``).
 
 Importing this package is cheap: the simulator and readers load on first use.
 """
@@ -20,6 +22,10 @@ _EXPORTS = {
     "read_uci_lower_limb": ".readers",
     "read_opensignals": ".readers",
     "aux_signal": ".readers",
+    "fetch": ".public",
+    "fetchable": ".public",
+    "dataset_info": ".public",
+    "clear_cache": ".public",
 }
 
 __all__ = ["available", "load", "sample_path", *_EXPORTS]

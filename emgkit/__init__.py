@@ -23,6 +23,19 @@ _EXPORTS = {
     "normalize": ".preprocess",
     "rms_envelope": ".envelope",
     "linear_envelope": ".envelope",
+    "detect_activation": ".activation",
+    "Activation": ".activation",
+    "symmetry_index": ".symmetry",
+    "symmetry_angle": ".symmetry",
+    "limb_symmetry_index": ".symmetry",
+    "cocontraction_index": ".cocontraction",
+    "analyze": ".analysis",
+    "Analysis": ".analysis",
+    "load_analysis": ".analysis",
+    "Config": ".config",
+    "load_config": ".config",
+    "find_pairs": ".pairs",
+    "report": ".report_html",
     "EmgkitError": ".errors",
     "InvalidInputError": ".errors",
     "FileFormatError": ".errors",
@@ -32,7 +45,8 @@ _EXPORTS = {
 }
 
 # subpackages and modules reachable as attributes (``emgkit.datasets.load``)
-_SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels", "errors", "preprocess", "envelope"}
+_SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels", "errors", "preprocess", "envelope",
+               "figures", "config", "pairs", "symmetry", "cocontraction", "fatigue", "cycles", "analysis", "formats", "convert"}
 
 __all__ = ["__version__", *_EXPORTS]
 

@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="emgkit",
         description="Surface EMG analysis built around muscle imbalance (agonist/antagonist, left/right, timing, fatigue).",
-        epilog="FILE may be sample:NAME for a bundled sample (curls, squats). Docs: docs/ in the source tree.",
+        epilog="FILE may be sample:NAME for a bundled sample (curls, squats, trunk). Docs: docs/ in the source tree.",
     )
     parser.add_argument("--version", action="version", version=f"emgkit {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
@@ -78,6 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT.h5 if it exists")
     p.set_defaults(func=_cmd_simulate)
+
+    from .analysis_cli import add_analyze_parser, add_config_parser, add_report_parser
+
+    add_analyze_parser(sub)
+    add_report_parser(sub)
+    add_config_parser(sub)
+
+    from .activation.cli import add_onsets_parser
+    from .convert import add_convert_parser
+
+    add_onsets_parser(sub)
+    add_convert_parser(sub)
     return parser
 
 

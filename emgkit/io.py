@@ -232,6 +232,7 @@ def detect_format(path) -> FileFormat:
         and lists the supported formats.
     """
     path = _check_input_path(path)
+    import_module("emgkit.formats")  # registers the C3D, EDF, text and NWB readers (once)
     with builtins.open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
     for fmt in FORMATS:

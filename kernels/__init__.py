@@ -17,6 +17,15 @@ _EXPORTS = {
     "moving_average": ".envelope",
     "tkeo": ".envelope",
     "sosfiltfilt": ".filters",
+    "hysteresis": ".activation",
+    "filter_runs": ".activation",
+    "mask_runs": ".activation",
+    "r_of_m": ".activation",
+    "constant_runs": ".activation",
+    "row_extremes": ".activation",
+    "tkeo_envelope": ".activation",
+    "rectified_envelope": ".activation",
+    "burst_rms": ".activation",
 }
 
 __all__ = list(_EXPORTS)

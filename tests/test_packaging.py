@@ -40,12 +40,20 @@ def test_wheel_top_level_is_only_emgkit(wheel_names):
 @pytest.mark.slow
 def test_wheel_contains_subpackages_and_data(wheel_names):
     names = set(wheel_names[0])
+    source_packages = {p.parent.relative_to(REPO).as_posix() for p in (REPO / "emgkit").glob("*/__init__.py")}
+    for pkg in source_packages:  # every subpackage of the source tree ships (e.g. a new emgkit/xyz/)
+        assert f"{pkg}/__init__.py" in names, f"{pkg} is missing from the wheel: add it to [tool.setuptools] packages"
     for required in (
         "emgkit/__init__.py",
         "emgkit/kernels/__init__.py",
         "emgkit/kernels/envelope.py",
         "emgkit/datasets/__init__.py",
         "emgkit/data/muscles.toml",
+        "emgkit/data/bodymap.toml",
+        "emgkit/data/pairs.toml",
+        "emgkit/activation/__init__.py",
+        "emgkit/figures/__init__.py",
+        "emgkit/formats/__init__.py",
     ):
         assert required in names, f"{required} missing from the wheel"
     assert any(n.startswith("emgkit/datasets/samples/") and n.endswith(".h5") for n in names), "no sample recordings"

@@ -15,7 +15,7 @@ import emgkit
 from emgkit import Channel
 from emgkit.analysis import analyze
 from emgkit.decimate import browser_traces, minmax_decimate
-from emgkit.report import PLOTLYJS_NAME, report, write_plotlyjs
+from emgkit.report_html import PLOTLYJS_NAME, report, write_plotlyjs
 
 MALICIOUS = "<img src=x onerror=alert(1)>"
 OUT = Path(os.environ.get("EMGKIT_TEST_OUTPUT", Path(__file__).resolve().parents[1] / "test-output")) / "screenshots"

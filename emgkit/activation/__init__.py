@@ -1,0 +1,42 @@
+"""Muscle activation timing: onsets and offsets of EMG bursts, per channel.
+
+* :func:`detect_activation` takes raw EMG (a Recording or an array with
+  ``fs``), conditions it and runs one of the detectors of SCIENCE.md
+  section 3: ``"auto"`` (default), ``"tkeo"``, ``"hodges"``, ``"bonato"``.
+* :func:`detect` thresholds an envelope you computed yourself.
+* Both return an :class:`Activation`: bursts in s per channel, thresholds,
+  baselines, reasons for channels without bursts, ``to_frame()``,
+  ``mask()``.
+
+Accuracy of every detector on simulated recordings with known bursts, beside
+NeuroKit2 and BioSPPy, is in ``docs/validation.md``
+(``python -m benchmarks.validate_activation``); the guide is
+``docs/activation.md``.  Names load on first use, so importing
+:mod:`emgkit.activation.cli` for the command line stays light.
+"""
+
+from importlib import import_module
+
+_EXPORTS = {
+    "detect_activation": "._detect",
+    "detect": "._detect",
+    "Activation": "._result",
+    "Baseline": "._result",
+    "PerChannel": "._result",
+    "METHODS": "._methods",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'emgkit.activation' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,140 @@
+"""Command-line handlers of ``emgkit analyze``, ``emgkit report`` and ``emgkit config`` (wired into :mod:`emgkit.cli`).
+
+Only argparse is imported at module level: the analysis stack loads when the
+command runs, so ``emgkit --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+__all__ = ["add_analyze_parser", "cli_analyze", "add_report_parser", "cli_report", "add_config_parser", "cli_config"]
+
+EXIT_OK = 0
+
+
+def _add_analysis_arguments(p):
+    p.add_argument("file", metavar="FILE", help="recording (emgkit HDF5, or any format emgkit.read understands)")
+    p.add_argument("--out", metavar="DIR", required=True, help="output folder (created if missing)")
+    p.add_argument("--config", metavar="TOML", help="analysis configuration (see 'emgkit config --show')")
+    p.add_argument("--mvc", metavar="FILE", action="append", default=[],
+                   help="MVC recording for amplitude normalization (repeat for 2-3 trials: the best one counts)")
+    p.add_argument("--pair", metavar="A,B", action="append", default=[],
+                   help="explicit pair of channel names: left,right or agonist,antagonist (repeatable)")
+    p.add_argument("--overwrite", action="store_true", help="replace the results of an earlier analysis in DIR")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def add_analyze_parser(subparsers):
+    """Add the ``analyze`` subcommand to an argparse ``subparsers`` object; returns its parser."""
+    p = subparsers.add_parser(
+        "analyze",
+        help="imbalance analysis of a recording: left/right, agonist/antagonist, timing, fatigue tables",
+        description=(
+            "Analyse muscle imbalance in one recording and write the tables (HDF5 + CSV), the configuration used "
+            "and a summary into DIR. FILE may be sample:NAME for a bundled sample."
+        ),
+    )
+    _add_analysis_arguments(p)
+    p.set_defaults(func=cli_analyze)
+    return p
+
+
+def add_report_parser(subparsers):
+    """Add the ``report`` subcommand: the analysis tables plus the interactive HTML report."""
+    p = subparsers.add_parser(
+        "report",
+        help="analyse a recording and write its interactive HTML report (plus the analysis tables)",
+        description=(
+            "Analyse muscle imbalance in one recording and write DIR/report.html (self-contained, works offline) "
+            "beside the analysis tables. FILE may be sample:NAME for a bundled sample."
+        ),
+    )
+    _add_analysis_arguments(p)
+    p.set_defaults(func=cli_report)
+    return p
+
+
+def _resolve(text):
+    from pathlib import Path
+
+    if text.startswith("sample:"):
+        from emgkit.datasets import sample_path
+
+        return sample_path(text.split(":", 1)[1])
+    return Path(text)
+
+
+def run_analysis(args):
+    """Read, analyse and save as the command line asked; returns ``(recording, analysis, folder)``."""
+    import warnings
+
+    from .analysis import analyze
+    from .config import load_config
+    from .errors import InvalidInputError
+    from .io import read
+
+    config = load_config(args.config)
+    rec = read(_resolve(args.file))
+    mvc = [read(_resolve(m)) for m in args.mvc] or None
+    pairs = None
+    if args.pair:
+        pairs = []
+        for text in args.pair:
+            parts = [p.strip() for p in text.split(",")]
+            if len(parts) != 2 or not all(parts):
+                raise InvalidInputError(f"--pair takes two channel names separated by a comma, got {text!r}")
+            pairs.append(tuple(parts))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # every warning is kept in the analysis notes and printed below
+        result = analyze(rec, pairs=pairs, mvc=mvc, config=config)
+    folder = result.save(args.out, overwrite=args.overwrite)
+    return rec, result, folder
+
+
+def _print_summary(args, rec, result):
+    if not args.quiet:
+        print(f"analysed {args.file}: {rec.n_channels} channels, {rec.duration:.1f} s at {rec.fs:g} Hz, "
+              f"{result.info['n_cycles']} repetitions ({result.info['cycles_source']})")
+        for row in result.summary.itertuples(index=False):
+            mark = {"flag": "FLAG  ", "notice": "notice", "ok": "ok    ", "info": "info  "}.get(row.severity, row.severity)
+            print(f"  {row.rank:>2}. [{mark}] {row.finding}")
+
+
+
+def cli_analyze(args) -> int:
+    """Run ``emgkit analyze``: read, analyse, save, print the ranked summary; returns the exit code."""
+    rec, result, folder = run_analysis(args)
+    _print_summary(args, rec, result)
+    if not args.quiet:
+        print(f"tables written to {folder} (analysis.h5 and one CSV per table)")
+    return EXIT_OK
+
+
+def cli_report(args) -> int:
+    """Run ``emgkit report``: the analysis of ``emgkit analyze`` plus ``DIR/report.html``."""
+    from .decimate import browser_traces
+    from .report_html import report
+
+    rec, result, folder = run_analysis(args)
+    path = report(result, folder / "report.html", traces=browser_traces(rec, result.config), overwrite=True)
+    _print_summary(args, rec, result)
+    if not args.quiet:
+        print(f"report written to {path} (open it in a browser; it works offline)")
+    return EXIT_OK
+
+
+def add_config_parser(subparsers):
+    """Add the ``config`` subcommand (``emgkit config --show [--config FILE]``)."""
+    p = subparsers.add_parser("config", help="print the analysis configuration (defaults, or a TOML file merged over them)")
+    p.add_argument("--show", action="store_true", help="print the effective configuration as TOML (the default action)")
+    p.add_argument("--config", metavar="TOML", help="configuration file to merge over the defaults")
+    p.add_argument("--no-comments", action="store_true", help="leave out the explanation of each setting")
+    p.set_defaults(func=cli_config)
+    return p
+
+
+def cli_config(args) -> int:
+    """Print the effective configuration as TOML."""
+    from .config import load_config
+
+    print(load_config(args.config).to_toml(comments=not args.no_comments), end="")
+    return EXIT_OK

@@ -1,0 +1,374 @@
+"""Run a batch: one code path for a local process pool and a Dask cluster.
+
+:func:`run_batch` finds the recordings (:mod:`~emgkit.batch.discovery`),
+skips those whose results are current (:mod:`~emgkit.batch.manifest`), hands
+the others to an executor, and writes the summary once all are done.  The
+executor is a :class:`LocalRunner` (``concurrent.futures.ProcessPoolExecutor``)
+or a :class:`DaskRunner` (``distributed.Client``); both run the same
+function, :func:`process_recording`, on the same task dictionaries, so the
+tables are identical byte for byte whichever runs them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InvalidInputError, MissingDependencyError
+
+__all__ = ["process_recording", "LocalRunner", "DaskRunner", "make_runner", "run_batch", "BatchResult", "REPORT_NAME"]
+
+REPORT_NAME = "report.html"
+
+
+# -- the work on one recording ------------------------------------------------------------------
+def process_recording(task: dict) -> dict:
+    """Analyse one recording and write its tables, report and manifest (runs in a worker).
+
+    Parameters
+    ----------
+    task : dict
+        ``relpath, path`` (input), ``folder`` (its output folder), ``config``
+        (the configuration as a plain dict), ``config_digest`` and
+        ``plotlyjs`` (the batch's shared ``plotly.min.js``).
+
+    Returns
+    -------
+    dict
+        ``relpath, path, status`` (``"ok"`` or ``"failed"``), ``step`` (where it
+        failed: hash, read, analyze, save, report, manifest), ``error_type``,
+        ``message``, ``seconds`` (wall time), ``bytes`` (input size).  Errors
+        are returned, never raised: one bad file never stops the batch.
+    """
+    from ..analysis import CONFIG_NAME, H5_NAME, INFO_NAME, TABLES
+    from .manifest import clear_stale, file_sha256, write_manifest
+
+    start = time.perf_counter()
+    result = {"relpath": task["relpath"], "path": task["path"], "status": "ok", "step": "", "error_type": "", "message": "",
+              "seconds": 0.0, "bytes": 0}
+    step = "prepare"
+    try:
+        from ..analysis import analyze
+        from ..config import load_config
+        from ..decimate import browser_traces
+        from ..io import read
+        from ..report_html import report
+
+        folder = Path(task["folder"])
+        folder.mkdir(parents=True, exist_ok=True)
+        clear_stale(folder)
+        step = "hash"
+        digest = file_sha256(task["path"])
+        result["bytes"] = os.stat(task["path"]).st_size
+        step = "read"
+        rec = read(task["path"])
+        step = "analyze"
+        config = load_config(task["config"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # every warning is kept in the analysis notes
+            analysis = analyze(rec, config=config)
+        step = "save"
+        analysis.save(folder, overwrite=True)
+        step = "report"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            traces = browser_traces(rec, config)
+        report(analysis, folder / REPORT_NAME, traces=traces, plotlyjs=task["plotlyjs"], overwrite=True)
+        step = "manifest"
+        outputs = [f"{t}.csv" for t in TABLES] + [CONFIG_NAME, INFO_NAME, H5_NAME, REPORT_NAME]
+        write_manifest(folder, relpath=task["relpath"], input_sha256=digest, input_bytes=result["bytes"],
+                       config_digest=task["config_digest"], outputs=outputs)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported in failures.csv, the batch goes on
+        result.update(status="failed", step=step, error_type=type(exc).__name__, message=_one_line(exc))
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def _one_line(exc) -> str:
+    text = " ".join(str(exc).split())
+    return text or repr(exc)
+
+
+def worker_failure(task: dict, exc: BaseException) -> dict:
+    """The result of a task whose worker died or could not run it (crash, out of memory, lost connection)."""
+    return {"relpath": task["relpath"], "path": task["path"], "status": "failed", "step": "worker",
+            "error_type": type(exc).__name__, "message": _one_line(exc), "seconds": 0.0, "bytes": 0}
+
+
+# -- executors ----------------------------------------------------------------------------------
+def numba_threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """Numba threads for each of ``workers`` processes so that workers x threads ~= cores (at least 1)."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, workers))
+
+
+def _set_numba_threads(threads: int) -> None:
+    import numba
+
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+
+
+def _init_local_worker(threads: int) -> None:
+    """Initializer of each local worker process: the driver handles Ctrl-C; Numba gets its share of the cores."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _set_numba_threads(threads)
+
+
+def _on_dask_worker(task: dict) -> dict:
+    """:func:`process_recording` on a Dask worker, with Numba threads = cores / the worker's task threads."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    nthreads = getattr(getattr(worker, "state", None), "nthreads", None) or getattr(worker, "nthreads", 1)
+    _set_numba_threads(numba_threads_per_worker(int(nthreads)))
+    return process_recording(task)
+
+
+class LocalRunner:
+    """Worker processes on this machine (``concurrent.futures.ProcessPoolExecutor``, spawn start).
+
+    Parameters
+    ----------
+    workers : int >= 1
+        Processes; each gets ``cores // workers`` Numba threads (at least 1).
+    """
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = int(workers)
+        self.threads = numba_threads_per_worker(self.workers)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_init_local_worker, initargs=(self.threads,))
+
+    def describe(self) -> str:
+        return f"{self.workers} local worker process{'es' if self.workers != 1 else ''} x {self.threads} Numba thread{'s' if self.threads != 1 else ''}"
+
+    def submit(self, task: dict):
+        return self._pool.submit(process_recording, task)
+
+    @staticmethod
+    def as_completed(futures):
+        from concurrent.futures import as_completed
+
+        return as_completed(futures)
+
+    def close(self, *, cancel: bool = False) -> None:
+        if not cancel:
+            self._pool.shutdown(wait=True)
+            return
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        # running tasks are abandoned: their outputs are atomic and their manifest is not written yet
+        for proc in list(getattr(self._pool, "_processes", {}).values()):
+            if proc.is_alive():
+                proc.terminate()
+        for proc in list(getattr(self._pool, "_processes", {}).values()):
+            proc.join(timeout=5)
+
+
+class DaskRunner:
+    """Tasks on an existing Dask distributed cluster (``distributed.Client``).
+
+    Inputs and the output folder must be reachable by every worker under the
+    same absolute paths (a shared filesystem; see docs/scaling.md).
+
+    Parameters
+    ----------
+    address : str
+        Scheduler address, ``tcp://host:8786``.
+    timeout : float
+        Seconds to wait for the scheduler.
+    """
+
+    def __init__(self, address: str, *, timeout: float = 30.0):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise MissingDependencyError(
+                "--scheduler needs the 'distributed' package: pip install 'emgkit[distributed]'"
+            ) from None
+        self.address = address
+        try:
+            self._client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise InvalidInputError(f"cannot reach the Dask scheduler at {address!r} ({exc}); is 'dask scheduler' running there?") from None
+        self._futures = []
+
+    def describe(self) -> str:
+        info = self._client.scheduler_info()
+        workers = info.get("workers", {})
+        threads = sum(int(w.get("nthreads", 1)) for w in workers.values())
+        return f"Dask scheduler {self.address}: {len(workers)} worker{'s' if len(workers) != 1 else ''}, {threads} thread{'s' if threads != 1 else ''}"
+
+    def submit(self, task: dict):
+        future = self._client.submit(_on_dask_worker, task, pure=False, key=f"emgkit-batch-{os.getpid()}-{task['relpath']}-{time.time_ns()}")
+        self._futures.append(future)
+        return future
+
+    @staticmethod
+    def as_completed(futures):
+        from distributed import as_completed
+
+        return as_completed(futures)
+
+    def close(self, *, cancel: bool = False) -> None:
+        try:
+            if cancel and self._futures:
+                self._client.cancel(self._futures)
+        finally:
+            self._client.close()
+
+
+def make_runner(*, workers=None, scheduler=None):
+    """A :class:`DaskRunner` for ``scheduler``, else a :class:`LocalRunner` with ``workers`` (default: all cores)."""
+    if scheduler:
+        if workers is not None:
+            raise InvalidInputError("--workers applies to local processes; with --scheduler the cluster's workers run the batch")
+        return DaskRunner(scheduler)
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if not isinstance(workers, int) or workers < 1:
+        raise InvalidInputError(f"workers must be a positive integer, got {workers!r}")
+    return LocalRunner(workers)
+
+
+# -- the batch ------------------------------------------------------------------------------------
+@dataclass
+class BatchResult:
+    """Outcome of :func:`run_batch`.
+
+    Attributes
+    ----------
+    out : Path
+        The output folder.
+    results : list of dict
+        One per recording, sorted by relative path: as returned by
+        :func:`process_recording`, with ``status`` ``"skipped"`` for
+        recordings whose results were already current.
+    summary : pandas.DataFrame
+        The recordings x key metrics table (``summary.csv``).
+    """
+
+    out: Path
+    results: list = field(default_factory=list)
+    summary: object = None
+
+    @property
+    def n_failed(self) -> int:
+        return sum(r["status"] == "failed" for r in self.results)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(r["status"] == "skipped" for r in self.results)
+
+    @property
+    def n_done(self) -> int:
+        return sum(r["status"] == "ok" for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every recording has a result, 1 when some failed."""
+        return 1 if self.n_failed else 0
+
+
+def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern=None, force=False, progress=None) -> BatchResult:
+    """Analyse many recordings: tables and report per recording, then one summary.
+
+    Parameters
+    ----------
+    inputs : list of str or Path
+        Files, folders (recursive) or glob patterns (:func:`~emgkit.batch.discovery.discover`).
+    out : str or Path
+        Output folder: ``out/<relative path of each input>/`` gets the
+        analysis tables (:meth:`emgkit.Analysis.save`), ``report.html`` and
+        ``batch.json``; ``out`` gets ``summary.csv``, ``summary.h5``,
+        ``summary.html``, ``failures.csv`` and the shared ``plotly.min.js``.
+    config : None, path, dict or Config
+        Analysis configuration, the same for every recording.
+    workers : int, optional
+        Local worker processes (default: ``os.cpu_count()``).
+    scheduler : str, optional
+        Dask scheduler address; the cluster runs the batch instead of local processes.
+    pattern : str, optional
+        File-name glob for folder searches (default: common recording extensions).
+    force : bool, default False
+        Redo recordings whose results are current.
+    progress : Progress, optional
+        Receives ``start(total, skipped)``, ``update(result)``, ``finish(result)``
+        and ``message(text, level)``.
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    InvalidInputError
+        No recording found, missing inputs, bad options or configuration.
+    KeyboardInterrupt
+        Interrupted: pending tasks are cancelled and workers stopped; every
+        recording finished so far keeps its complete result.
+    """
+    from ..config import load_config
+    from ..report_html import write_plotlyjs
+    from .discovery import discover, output_folder
+    from .manifest import is_current
+    from .summary import write_summary
+
+    cfg = load_config(config)
+    digest = cfg.digest()
+    out = Path(out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(f"--out {out} is a file; give a folder for the batch results")
+    jobs = discover(inputs, pattern=pattern, out=out)
+    if not jobs:
+        raise InvalidInputError(f"no recordings found in {list(map(str, inputs))}"
+                                + ("" if pattern else " (folders are searched for .h5/.hdf5/.nwb/.mat/.edf/.bdf/.c3d; use --pattern for others)"))
+    folders = {job.relpath: output_folder(out, job.relpath) for job in jobs}
+    out.mkdir(parents=True, exist_ok=True)
+    plotlyjs = write_plotlyjs(out)
+
+    results, todo = {}, []
+    for job in jobs:
+        if not force and is_current(folders[job.relpath], job.path, digest):
+            results[job.relpath] = {"relpath": job.relpath, "path": job.path, "status": "skipped", "step": "", "error_type": "",
+                                    "message": "", "seconds": 0.0, "bytes": 0}
+        else:
+            todo.append({"relpath": job.relpath, "path": job.path, "folder": str(folders[job.relpath]), "config": cfg.as_dict(),
+                         "config_digest": digest, "plotlyjs": str(plotlyjs)})
+    if progress is not None:
+        progress.start(len(jobs), len(jobs) - len(todo))
+        for r in results.values():
+            progress.update(r)
+    if todo:
+        runner = make_runner(workers=workers, scheduler=scheduler)
+        if progress is not None:
+            progress.message(f"analysing {len(todo)} recording{'s' if len(todo) != 1 else ''} on {runner.describe()}", 2)
+        finished = False
+        try:
+            pending = {runner.submit(task): task for task in todo}
+            for future in runner.as_completed(list(pending)):
+                task = pending[future]
+                try:
+                    r = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died; its recording is reported as failed
+                    r = worker_failure(task, exc)
+                results[task["relpath"]] = r
+                if progress is not None:
+                    progress.update(r)
+            finished = True
+        finally:
+            runner.close(cancel=not finished)
+    ordered = [results[job.relpath] for job in jobs]
+    summary = write_summary(out, ordered, folders, cfg)
+    batch = BatchResult(out=out, results=ordered, summary=summary)
+    if progress is not None:
+        progress.finish(batch)
+    return batch
+

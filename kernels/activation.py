@@ -1,0 +1,650 @@
+"""Per-sample loops of onset/offset detection: hysteresis, run filtering, runs, Bonato's r-of-m test.
+
+Every kernel works on one channel ``(n_samples,)`` or on channels first
+``(n_channels, n_samples)`` (channels run in parallel), with lengths in
+**samples**.  Masks are boolean arrays; a *run* is a maximal stretch of True
+samples, reported as ``start`` (first True sample) and ``stop`` (one past the
+last), so ``stop - start`` is its length.  The wrappers check shapes, dtypes
+and integer arguments and raise ``ValueError``; physical checks (seconds, Hz)
+belong to :mod:`emgkit.activation`.
+"""
+
+import numpy as np
+from numba import prange
+
+from ._jit import jit
+
+__all__ = [
+    "hysteresis",
+    "filter_runs",
+    "mask_runs",
+    "r_of_m",
+    "constant_runs",
+    "row_extremes",
+    "tkeo_envelope",
+    "rectified_envelope",
+    "burst_rms",
+]
+
+
+# -- hysteresis ------------------------------------------------------------------
+@jit
+def _hysteresis_row(x, high, low, hold, gain, step, out):
+    n = x.shape[0]
+    n_gain = gain.shape[0]
+    block = 0
+    edge = step
+    hi_t = high * gain[0]
+    lo_t = low * gain[0]
+    start = -1  # first sample of the current run above the low threshold, -1 outside runs
+    above = 0
+    hit = False
+    for i in range(n):
+        if i >= edge:  # next block of the piecewise-constant gain
+            block += 1
+            edge += step
+            g = gain[min(block, n_gain - 1)]
+            hi_t = high * g
+            lo_t = low * g
+        v = x[i]
+        if v > lo_t:
+            if start < 0:
+                start = i
+                above = 0
+                hit = False
+            if v > hi_t:
+                above += 1
+                if above >= hold:
+                    hit = True
+            else:
+                above = 0
+        else:
+            if start >= 0:
+                for k in range(start, i):
+                    out[k] = hit
+                start = -1
+            out[i] = False
+    if start >= 0:
+        for k in range(start, n):
+            out[k] = hit
+
+
+@jit(parallel=True)
+def _hysteresis(x, high, low, hold, gain, step, out):
+    for c in prange(x.shape[0]):
+        _hysteresis_row(x[c], high[c], low[c], hold, gain[c], step, out[c])
+
+
+def hysteresis(x, high, low=None, hold=1, gain=None, gain_step=1, out=None):
+    """Double-threshold (hysteresis) activity mask, optionally with slowly varying thresholds.
+
+    A sample is active when it belongs to a run of samples with
+    ``x > low * g`` that contains at least ``hold`` consecutive samples with
+    ``x > high * g``: ``high`` (held for ``hold`` samples) decides *whether*
+    there is a burst, ``low`` *where* it starts and ends.  ``g`` is 1, or the
+    gain interpolated from ``gain`` (a tracked rest level relative to the
+    baseline's), constant over blocks of ``gain_step`` samples.  NaN is
+    never active.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,) or (n_channels, n_samples), float32/float64
+        Test signal (an envelope or a normalised statistic).
+    high : float or ndarray, shape (n_channels,)
+        Detection threshold, in the unit of ``x``.
+    low : float or ndarray, shape (n_channels,), optional
+        Localisation threshold, ``low <= high``.  Default ``high`` (a single
+        threshold).
+    hold : int >= 1, default 1
+        Consecutive samples above ``high`` needed to detect a burst.
+    gain : ndarray, shape (n_blocks,) or (n_channels, n_blocks), optional
+        Threshold multipliers: ``gain[j]`` applies to samples
+        ``j * gain_step`` to ``(j + 1) * gain_step - 1``; the last value holds
+        to the end.  Default: 1 everywhere.
+    gain_step : int >= 1
+        Samples per gain block.
+    out : ndarray of bool, same shape as ``x``, optional
+
+    Returns
+    -------
+    ndarray of bool, same shape as ``x``
+    """
+    x2 = _as_rows(x, "x", floating=True)
+    n_ch = x2.shape[0]
+    high = _per_channel(high, n_ch, "high")
+    low = high.copy() if low is None else _per_channel(low, n_ch, "low")
+    if np.any(low > high):
+        raise ValueError(f"low thresholds must not exceed high thresholds, got low={low} > high={high}")
+    hold = _count(hold, "hold")
+    if gain is None:
+        gain2 = np.ones((n_ch, 1))
+        step = max(1, x2.shape[1])
+    else:
+        gain2 = np.ascontiguousarray(np.asarray(gain, dtype=np.float64))
+        gain2 = gain2.reshape(1, -1) if gain2.ndim == 1 else gain2
+        if gain2.ndim != 2 or gain2.shape[0] != n_ch or gain2.shape[1] < 1:
+            raise ValueError(f"gain must have shape (n_blocks,) or ({n_ch}, n_blocks), got {np.shape(gain)}")
+        step = _count(gain_step, "gain_step")
+        if step < 1:
+            raise ValueError(f"gain_step must be >= 1 sample, got {gain_step}")
+    out2 = _out_mask(out, x)
+    _hysteresis(x2, high, low, max(hold, 1), gain2, step, out2)
+    return out2.reshape(np.shape(x))
+
+
+# -- run filtering ---------------------------------------------------------------
+@jit
+def _filter_runs_row(mask, min_gap, min_len):
+    n = mask.shape[0]
+    # 1) fill interior gaps shorter than min_gap (merge close bursts)
+    if min_gap > 0:
+        last_stop = -1  # one past the end of the previous run, -1 before the first run
+        i = 0
+        while i < n:
+            if mask[i]:
+                if last_stop >= 0 and i - last_stop < min_gap:
+                    for k in range(last_stop, i):
+                        mask[k] = True
+                while i < n and mask[i]:
+                    i += 1
+                last_stop = i
+            else:
+                i += 1
+    # 2) clear runs shorter than min_len
+    if min_len > 1:
+        i = 0
+        while i < n:
+            if mask[i]:
+                j = i
+                while j < n and mask[j]:
+                    j += 1
+                if j - i < min_len:
+                    for k in range(i, j):
+                        mask[k] = False
+                i = j
+            else:
+                i += 1
+
+
+@jit(parallel=True)
+def _filter_runs(mask, min_gap, min_len):
+    for c in prange(mask.shape[0]):
+        _filter_runs_row(mask[c], min_gap, min_len)
+
+
+def filter_runs(mask, min_gap=0, min_len=0, out=None):
+    """Merge runs closer than ``min_gap`` samples, then drop runs shorter than ``min_len``.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (n_samples,) or (n_channels, n_samples)
+    min_gap : int >= 0
+        A gap of fewer than ``min_gap`` False samples *between* two runs is
+        filled (gaps at the record edges are kept).  0 merges nothing.
+    min_len : int >= 0
+        Runs of fewer than ``min_len`` samples (after merging) are cleared.
+    out : ndarray of bool, optional
+        Output; may be ``mask`` itself to filter in place.
+
+    Returns
+    -------
+    ndarray of bool, same shape as ``mask``
+    """
+    m2 = _as_rows(mask, "mask", floating=False)
+    min_gap = _count(min_gap, "min_gap")
+    min_len = _count(min_len, "min_len")
+    if out is None:
+        out2 = m2.copy()
+    else:
+        out2 = _out_mask(out, mask)
+        if out2 is not m2 and not np.shares_memory(out2, m2):
+            out2[...] = m2
+    _filter_runs(out2, min_gap, min_len)
+    return out2.reshape(np.shape(mask))
+
+
+# -- runs -> indices ---------------------------------------------------------------
+@jit
+def _count_runs_row(mask):
+    count = 0
+    prev = False
+    for i in range(mask.shape[0]):
+        if mask[i] and not prev:
+            count += 1
+        prev = mask[i]
+    return count
+
+
+@jit
+def _mask_runs(mask):
+    n_ch, n = mask.shape
+    total = 0
+    for c in range(n_ch):
+        total += _count_runs_row(mask[c])
+    chan = np.empty(total, np.int64)
+    starts = np.empty(total, np.int64)
+    stops = np.empty(total, np.int64)
+    r = 0
+    for c in range(n_ch):
+        i = 0
+        while i < n:
+            if mask[c, i]:
+                j = i
+                while j < n and mask[c, j]:
+                    j += 1
+                chan[r] = c
+                starts[r] = i
+                stops[r] = j
+                r += 1
+                i = j
+            else:
+                i += 1
+    return chan, starts, stops
+
+
+def mask_runs(mask):
+    """Start and stop samples of the True runs of a mask.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (n_samples,) or (n_channels, n_samples)
+
+    Returns
+    -------
+    starts, stops : ndarray of int64
+        For 1-D input: first sample of each run and one past its last sample.
+    channel, starts, stops : ndarray of int64
+        For 2-D input: runs of all channels, sorted by channel then start.
+    """
+    m2 = _as_rows(mask, "mask", floating=False)
+    chan, starts, stops = _mask_runs(m2)
+    if np.ndim(mask) == 1:
+        return starts, stops
+    return chan, starts, stops
+
+
+# -- Bonato r0-of-m --------------------------------------------------------------------
+@jit
+def _r_of_m_row(exceed, r0, m, out):
+    n = exceed.shape[0]
+    for i in range(n):
+        out[i] = False
+    if n == 0:
+        return
+    width = min(m, n)
+    count = 0
+    for k in range(width):
+        if exceed[k]:
+            count += 1
+    marked = 0  # samples before this index are already decided
+    for s in range(n - width + 1):
+        if s > 0:
+            if exceed[s + width - 1]:
+                count += 1
+            if exceed[s - 1]:
+                count -= 1
+        if count >= r0:
+            first = s
+            while not exceed[first]:
+                first += 1
+            last = s + width - 1
+            while not exceed[last]:
+                last -= 1
+            for k in range(max(first, marked), last + 1):
+                out[k] = True
+            if last + 1 > marked:
+                marked = last + 1
+
+
+@jit(parallel=True)
+def _r_of_m(exceed, r0, m, out):
+    for c in prange(exceed.shape[0]):
+        _r_of_m_row(exceed[c], r0, m, out[c])
+
+
+def r_of_m(exceed, r0, m, out=None):
+    """Bonato's r0-of-m test: activity where at least ``r0`` of ``m`` successive samples exceed.
+
+    Every window of ``m`` successive samples holding at least ``r0``
+    exceedances is active from its first to its last exceeding sample (so a
+    burst starts at an exceedance, not up to ``m - 1`` samples before it).  A
+    record shorter than ``m`` is one window.
+
+    Parameters
+    ----------
+    exceed : ndarray of bool, shape (n,) or (n_channels, n)
+        Whether each test-function sample exceeds the threshold ``zeta``.
+    r0 : int, 1 <= r0 <= m
+    m : int >= 1
+    out : ndarray of bool, optional
+
+    Returns
+    -------
+    ndarray of bool, same shape as ``exceed``
+    """
+    e2 = _as_rows(exceed, "exceed", floating=False)
+    r0 = _count(r0, "r0")
+    m = _count(m, "m")
+    if not 1 <= r0 <= m:
+        raise ValueError(f"need 1 <= r0 <= m, got r0={r0}, m={m}")
+    out2 = _out_mask(out, exceed)
+    _r_of_m(e2, r0, m, out2)
+    return out2.reshape(np.shape(exceed))
+
+
+# -- constant runs (clipping, dropouts) ---------------------------------------------------
+@jit
+def _constant_runs_row(x, min_len, out):
+    n = x.shape[0]
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and x[j] == x[i]:
+            j += 1
+        flag = j - i >= min_len
+        for k in range(i, j):
+            out[k] = flag
+        i = j
+
+
+@jit(parallel=True)
+def _constant_runs(x, min_len, out):
+    for c in prange(x.shape[0]):
+        _constant_runs_row(x[c], min_len, out[c])
+
+
+def constant_runs(x, min_len, out=None):
+    """Mask of runs of at least ``min_len`` identical consecutive samples.
+
+    Used for clipping (runs at the converter rails) and dropouts (digital
+    silence).  NaN never equals itself, so it never forms a run.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,) or (n_channels, n), float32/float64
+    min_len : int >= 1
+    out : ndarray of bool, optional
+
+    Returns
+    -------
+    ndarray of bool, same shape as ``x``
+    """
+    x2 = _as_rows(x, "x", floating=True)
+    min_len = _count(min_len, "min_len")
+    out2 = _out_mask(out, x)
+    _constant_runs(x2, max(min_len, 1), out2)
+    return out2.reshape(np.shape(x))
+
+
+# -- row screening ----------------------------------------------------------------------
+@jit(parallel=True)
+def _row_extremes(x, lo, hi, longest, nonfinite):
+    for c in prange(x.shape[0]):
+        row = x[c]
+        mn = np.inf
+        mx = -np.inf
+        best = 1
+        run = 1
+        bad = 0
+        for i in range(row.shape[0]):
+            v = row[i]
+            if not np.isfinite(v):
+                bad += 1
+            else:
+                if v < mn:
+                    mn = v
+                if v > mx:
+                    mx = v
+            if i > 0 and v == row[i - 1]:
+                run += 1
+                if run > best:
+                    best = run
+            else:
+                run = 1
+        lo[c] = mn
+        hi[c] = mx
+        longest[c] = best
+        nonfinite[c] = bad
+
+
+def row_extremes(x):
+    """Minimum, maximum, longest run of identical samples and non-finite count of each row, in one pass.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,) or (n_channels, n), float32/float64, n >= 1
+
+    Returns
+    -------
+    lo, hi : ndarray of float64, shape (n_channels,)
+        Extremes of the finite samples (inf and -inf for a row with none).
+    longest : ndarray of int64, shape (n_channels,)
+    nonfinite : ndarray of int64, shape (n_channels,)
+        Number of NaN/inf samples.
+    """
+    x2 = _as_rows(x, "x", floating=True)
+    if x2.shape[1] == 0:
+        raise ValueError("x has no samples")
+    n_ch = x2.shape[0]
+    lo = np.empty(n_ch)
+    hi = np.empty(n_ch)
+    longest = np.empty(n_ch, np.int64)
+    nonfinite = np.empty(n_ch, np.int64)
+    _row_extremes(x2, lo, hi, longest, nonfinite)
+    return lo, hi, longest, nonfinite
+
+
+# -- smoothed statistics: |TKEO| or |y|, zero-phase low-pass, fused ------------------------------
+_LANES = 4  # channels filtered in lockstep: their recurrences overlap in the CPU pipeline
+
+
+@jit
+def _stat_value(row, i, n, kind):
+    if kind == 1:
+        return abs(np.float64(row[i]))
+    if n < 3:
+        return 0.0
+    k = min(max(i, 1), n - 2)  # end samples copied from their neighbours
+    a = np.float64(row[k - 1])
+    b = np.float64(row[k])
+    c = np.float64(row[k + 1])
+    return abs(b * b - a * c)
+
+
+@jit
+def _smoothed_group(y, r0, nr, kind, b0, b1, b2, a1, a2, zi0, zi1, out):
+    """Rows ``r0 .. r0 + nr - 1`` (nr <= _LANES): statistic, then one biquad forward and backward."""
+    n = y.shape[1]
+    z0 = np.zeros(_LANES)
+    z1 = np.zeros(_LANES)
+    last = nr - 1  # lanes beyond nr repeat the last row; only real rows are written
+    for lane in range(_LANES):
+        v0 = _stat_value(y[r0 + min(lane, last)], 0, n, kind)
+        z0[lane] = zi0 * v0
+        z1[lane] = zi1 * v0
+    for i in range(n):
+        for lane in range(_LANES):
+            r = r0 + min(lane, last)
+            v = _stat_value(y[r], i, n, kind)
+            w = b0 * v + z0[lane]
+            z0[lane] = b1 * v - a1 * w + z1[lane]
+            z1[lane] = b2 * v - a2 * w
+            if lane <= last:
+                out[r, i] = w
+    for lane in range(_LANES):
+        v0 = np.float64(out[r0 + min(lane, last), n - 1])
+        z0[lane] = zi0 * v0
+        z1[lane] = zi1 * v0
+    for i in range(n - 1, -1, -1):
+        for lane in range(_LANES):
+            r = r0 + min(lane, last)
+            v = np.float64(out[r, i])
+            w = b0 * v + z0[lane]
+            z0[lane] = b1 * v - a1 * w + z1[lane]
+            z1[lane] = b2 * v - a2 * w
+            if lane <= last:
+                out[r, i] = w if w > 0.0 else 0.0
+
+
+@jit(parallel=True)
+def _smoothed(y, kind, b0, b1, b2, a1, a2, zi0, zi1, out):
+    n_groups = (y.shape[0] + _LANES - 1) // _LANES
+    for g in prange(n_groups):
+        r0 = g * _LANES
+        _smoothed_group(y, r0, min(_LANES, y.shape[0] - r0), kind, b0, b1, b2, a1, a2, zi0, zi1, out)
+
+
+def _smoothed_stat(y, sos, kind, out):
+    from scipy.signal import sosfilt_zi
+
+    y2 = _as_rows(y, "y", floating=True)
+    sos = np.asarray(sos, dtype=np.float64)
+    if sos.shape != (1, 6) or sos[0, 3] != 1.0:
+        raise ValueError(f"sos must be one second-order section, shape (1, 6) with a0 = 1, got shape {sos.shape}")
+    b0, b1, b2, _, a1, a2 = (float(v) for v in sos[0])
+    zi0, zi1 = (float(v) for v in sosfilt_zi(sos)[0])
+    if out is None:
+        out2 = np.empty(y2.shape, y2.dtype)
+    else:
+        if not isinstance(out, np.ndarray) or out.shape != np.shape(y) or out.dtype != y2.dtype or not out.flags.c_contiguous:
+            raise ValueError(f"out must be a C-contiguous {y2.dtype} array of shape {np.shape(y)}")
+        out2 = out.reshape(y2.shape)
+    if y2.shape[1]:
+        _smoothed(y2, kind, b0, b1, b2, a1, a2, zi0, zi1, out2)
+    return out2.reshape(np.shape(y))
+
+
+def tkeo_envelope(y, sos, out=None):
+    """``|TKEO(y)|`` low-passed forward and backward (zero phase), clipped at 0, in one fused pass.
+
+    ``psi[n] = y[n]^2 - y[n-1] y[n+1]`` (end samples copied from their
+    neighbours, SCIENCE.md section 1), rectified, then filtered by ``sos``
+    forward and backward.  Each pass starts in the filter's steady state for
+    its first input value (``scipy.signal.sosfilt_zi``) instead of padding the
+    record, so the first and last few filter time constants differ slightly
+    from ``scipy.signal.sosfiltfilt``.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,) or (n_channels, n), float32/float64
+        Band-passed EMG.
+    sos : ndarray, shape (1, 6)
+        One second-order section, e.g. ``scipy.signal.butter(2, fc, fs=fs, output="sos")``.
+    out : ndarray, optional
+        Output, same shape and dtype as ``y``.
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``y`` (unit^2)
+    """
+    return _smoothed_stat(y, sos, 0, out)
+
+
+def rectified_envelope(y, sos, out=None):
+    """``|y|`` low-passed forward and backward (zero phase), clipped at 0: :func:`tkeo_envelope` without TKEO."""
+    return _smoothed_stat(y, sos, 1, out)
+
+
+# -- burst amplitudes ------------------------------------------------------------------------------
+@jit(parallel=True)
+def _burst_rms(y, chan, starts, stops, window, peak, mean):
+    n = y.shape[1]
+    half = window // 2
+    for b in prange(starts.shape[0]):
+        row = y[chan[b]]
+        s = starts[b]
+        e = stops[b]
+        lo = max(0, s - half)
+        hi = lo
+        wsum = 0.0
+        acc = 0.0
+        best = 0.0
+        for i in range(s, e):
+            v = np.float64(row[i])
+            acc += v * v
+            new_lo = max(0, i - half)
+            new_hi = min(n, i - half + window)
+            for k in range(hi, new_hi):
+                v = np.float64(row[k])
+                wsum += v * v
+            for k in range(lo, new_lo):
+                v = np.float64(row[k])
+                wsum -= v * v
+            lo = new_lo
+            hi = new_hi
+            ms = wsum / (hi - lo)
+            if ms > best:
+                best = ms
+        mean[b] = np.sqrt(acc / (e - s))
+        peak[b] = np.sqrt(best)
+
+
+def burst_rms(y, channel, starts, stops, window):
+    """RMS over each burst and the peak of the centred moving RMS within it.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,) or (n_channels, n), float32/float64
+    channel, starts, stops : ndarray of int
+        Row, first sample and one-past-last sample of each burst
+        (``channel`` is ignored for 1-D ``y``; pass zeros).
+    window : int >= 1
+        Moving-RMS window in samples (centred, as :func:`emgkit.kernels.moving_rms`).
+
+    Returns
+    -------
+    peak, mean : ndarray of float64, shape (n_bursts,)
+        Peak moving RMS and RMS over ``[start, stop)`` of each burst.
+    """
+    y2 = _as_rows(y, "y", floating=True)
+    chan = np.ascontiguousarray(channel, dtype=np.int64)
+    s = np.ascontiguousarray(starts, dtype=np.int64)
+    e = np.ascontiguousarray(stops, dtype=np.int64)
+    if not (chan.shape == s.shape == e.shape) or chan.ndim != 1:
+        raise ValueError("channel, starts and stops must be 1-D arrays of the same length")
+    if s.size and (np.any(chan < 0) or np.any(chan >= y2.shape[0]) or np.any(s < 0) or np.any(e > y2.shape[1]) or np.any(e <= s)):
+        raise ValueError("every burst needs 0 <= start < stop <= n_samples and a valid channel")
+    window = _count(window, "window")
+    peak = np.empty(s.size)
+    mean = np.empty(s.size)
+    if s.size:
+        _burst_rms(y2, chan, s, e, max(window, 1), peak, mean)
+    return peak, mean
+
+
+# -- argument plumbing ------------------------------------------------------------------
+def _as_rows(a, name, *, floating):
+    arr = np.asarray(a)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D (n_samples,) or 2-D (n_channels, n_samples), got shape {arr.shape}")
+    if floating:
+        if arr.dtype not in (np.float32, np.float64):
+            raise ValueError(f"{name} must be float32 or float64, got {arr.dtype}")
+    elif arr.dtype != np.bool_:
+        raise ValueError(f"{name} must be a boolean mask, got {arr.dtype}")
+    arr = np.ascontiguousarray(arr)
+    return arr.reshape(1, -1) if arr.ndim == 1 else arr
+
+
+def _out_mask(out, like):
+    shape = np.shape(like)
+    if out is None:
+        return np.empty((1, shape[0]) if len(shape) == 1 else shape, np.bool_)
+    if not isinstance(out, np.ndarray) or out.dtype != np.bool_ or out.shape != shape or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous boolean array of shape {shape}")
+    return out.reshape(1, -1) if out.ndim == 1 else out
+
+
+def _per_channel(value, n_ch, name):
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return np.full(n_ch, float(arr))
+    if arr.shape != (n_ch,):
+        raise ValueError(f"{name} must be a scalar or one value per channel ({n_ch}), got shape {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+def _count(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer number of samples, got {value!r}")
+    return int(value)

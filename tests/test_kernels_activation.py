@@ -1,0 +1,257 @@
+"""Activation kernels against plain Python/NumPy references (hypothesis)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy import signal
+
+from emgkit.kernels import (
+    burst_rms,
+    constant_runs,
+    filter_runs,
+    hysteresis,
+    mask_runs,
+    r_of_m,
+    rectified_envelope,
+    row_extremes,
+    tkeo_envelope,
+)
+
+masks = arrays(np.bool_, st.integers(0, 60))
+signals = arrays(np.float64, st.integers(0, 60), elements=st.floats(0, 10, allow_nan=False))
+SETTINGS = settings(max_examples=150, deadline=None)
+
+
+# -- naive references -------------------------------------------------------------------------
+def runs_of(mask):
+    out, i, n = [], 0, len(mask)
+    while i < n:
+        if mask[i]:
+            j = i
+            while j < n and mask[j]:
+                j += 1
+            out.append((i, j))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def naive_hysteresis(x, high, low, hold=1, gains=None, step=1):
+    n = len(x)
+    g = [1.0] * n if gains is None else [gains[min(i // step, len(gains) - 1)] for i in range(n)]
+    above_low = [x[i] > low * g[i] for i in range(n)]
+    out = np.zeros(n, bool)
+    for a, b in runs_of(above_low):
+        best = run = 0
+        for i in range(a, b):
+            run = run + 1 if x[i] > high * g[i] else 0
+            best = max(best, run)
+        if best >= hold:
+            out[a:b] = True
+    return out
+
+
+def naive_filter_runs(mask, min_gap, min_len):
+    m = list(mask)
+    runs = runs_of(m)
+    for (a0, b0), (a1, b1) in zip(runs, runs[1:]):
+        if a1 - b0 < min_gap:
+            m[b0:a1] = [True] * (a1 - b0)
+    for a, b in runs_of(m):
+        if b - a < min_len:
+            m[a:b] = [False] * (b - a)
+    return np.array(m, bool)
+
+
+def naive_r_of_m(exceed, r0, m):
+    n = len(exceed)
+    out = np.zeros(n, bool)
+    width = min(m, n)
+    for s in range(n - width + 1):
+        idx = [k for k in range(s, s + width) if exceed[k]]
+        if len(idx) >= r0:
+            out[idx[0] : idx[-1] + 1] = True
+    return out
+
+
+def naive_constant_runs(x, min_len):
+    out = np.zeros(len(x), bool)
+    i = 0
+    while i < len(x):
+        j = i + 1
+        while j < len(x) and x[j] == x[i]:
+            j += 1
+        out[i:j] = j - i >= min_len
+        i = j
+    return out
+
+
+# -- hysteresis ----------------------------------------------------------------------------------
+@SETTINGS
+@given(signals, st.floats(0, 10), st.floats(0, 1), st.integers(1, 5))
+def test_hysteresis_matches_reference(x, high, frac, hold):
+    low = high * frac
+    np.testing.assert_array_equal(hysteresis(x, high, low, hold=hold), naive_hysteresis(x, high, low, hold))
+
+
+@SETTINGS
+@given(signals, st.floats(0.5, 5), st.integers(1, 7), st.data())
+def test_hysteresis_gain_blocks(x, high, step, data):
+    n_blocks = max(1, -(-len(x) // step))
+    gains = data.draw(arrays(np.float64, n_blocks, elements=st.floats(1, 3)))
+    got = hysteresis(x, high, high / 2, gain=gains, gain_step=step)
+    np.testing.assert_array_equal(got, naive_hysteresis(x, high, high / 2, 1, gains, step))
+
+
+def test_hysteresis_rows_and_nan():
+    x = np.array([[0, 5, 2, 0.5, 0], [0, 2, 2, 2, 0], [np.nan, 5, np.nan, 5, 5]])
+    got = hysteresis(x, np.array([4.0, 1.0, 4.0]), np.array([1.0, 1.0, 1.0]))
+    np.testing.assert_array_equal(got, [[0, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 1, 0, 1, 1]])
+    assert got.dtype == bool and got.shape == x.shape
+
+
+def test_hysteresis_float32_and_errors():
+    x = np.array([0, 3, 3, 0], np.float32)
+    np.testing.assert_array_equal(hysteresis(x, 2.0), [0, 1, 1, 0])
+    with pytest.raises(ValueError, match="low thresholds must not exceed"):
+        hysteresis(x, 1.0, 2.0)
+    with pytest.raises(ValueError, match="float32 or float64"):
+        hysteresis(np.arange(4), 1.0)
+    with pytest.raises(ValueError, match="gain must have shape"):
+        hysteresis(np.zeros((2, 4)), 1.0, gain=np.ones((3, 2)), gain_step=2)
+
+
+# -- run filtering and runs ----------------------------------------------------------------------
+@SETTINGS
+@given(masks, st.integers(0, 6), st.integers(0, 6))
+def test_filter_runs_matches_reference(mask, gap, length):
+    np.testing.assert_array_equal(filter_runs(mask, gap, length), naive_filter_runs(mask, gap, length))
+
+
+def test_filter_runs_in_place_and_2d():
+    m = np.array([[1, 0, 1, 0, 0, 0, 1], [1, 1, 0, 0, 1, 1, 1]], bool)
+    expect = np.array([naive_filter_runs(r, 2, 2) for r in m])
+    out = filter_runs(m, 2, 2, out=m)
+    assert out is m or np.shares_memory(out, m)
+    np.testing.assert_array_equal(m, expect)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        filter_runs(m, -1, 0)
+
+
+@SETTINGS
+@given(masks)
+def test_mask_runs_matches_reference(mask):
+    starts, stops = mask_runs(mask)
+    assert list(zip(starts.tolist(), stops.tolist())) == runs_of(mask)
+
+
+def test_mask_runs_2d_sorted_by_channel():
+    m = np.array([[0, 1, 1, 0, 1], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0]], bool)
+    chan, starts, stops = mask_runs(m)
+    assert chan.tolist() == [0, 0, 1] and starts.tolist() == [1, 4, 0] and stops.tolist() == [3, 5, 1]
+
+
+# -- Bonato r0-of-m ----------------------------------------------------------------------------
+@SETTINGS
+@given(masks, st.integers(1, 6), st.data())
+def test_r_of_m_matches_reference(exceed, m, data):
+    r0 = data.draw(st.integers(1, m))
+    np.testing.assert_array_equal(r_of_m(exceed, r0, m), naive_r_of_m(exceed, r0, m))
+
+
+def test_r_of_m_hand_case_and_errors():
+    e = np.array([0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0], bool)
+    np.testing.assert_array_equal(r_of_m(e, 2, 4), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0])
+    with pytest.raises(ValueError, match="1 <= r0 <= m"):
+        r_of_m(e, 5, 4)
+
+
+# -- screening ------------------------------------------------------------------------------------------
+@SETTINGS
+@given(arrays(np.float64, st.integers(0, 40), elements=st.sampled_from([0.0, 1.0, 2.0])), st.integers(1, 5))
+def test_constant_runs_matches_reference(x, min_len):
+    np.testing.assert_array_equal(constant_runs(x, min_len), naive_constant_runs(x, min_len))
+
+
+@SETTINGS
+@given(arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 40)), elements=st.sampled_from([-1.0, 0.0, 2.5])))
+def test_row_extremes_matches_numpy(x):
+    lo, hi, longest, nonfinite = row_extremes(x)
+    assert not nonfinite.any()
+    np.testing.assert_array_equal(lo, x.min(axis=1))
+    np.testing.assert_array_equal(hi, x.max(axis=1))
+    expect = []
+    for row in x:
+        best = run = 1
+        for i in range(1, len(row)):
+            run = run + 1 if row[i] == row[i - 1] else 1
+            best = max(best, run)
+        expect.append(best)
+    np.testing.assert_array_equal(longest, expect)
+
+
+def test_row_extremes_counts_nonfinite():
+    x = np.array([[1.0, np.nan, 3.0, np.inf], [2.0, 2.0, 2.0, -1.0]])
+    lo, hi, longest, nonfinite = row_extremes(x)
+    assert lo.tolist() == [1.0, -1.0] and hi.tolist() == [3.0, 2.0]
+    assert longest.tolist() == [1, 3] and nonfinite.tolist() == [2, 0]
+
+
+# -- smoothed statistics ---------------------------------------------------------------------------
+def reference_filtfilt(v, sos):
+    """Forward-backward filtering started in the steady state of the first input (no padding)."""
+    zi = signal.sosfilt_zi(sos)
+    fwd, _ = signal.sosfilt(sos, v, zi=zi * v[0])
+    back, _ = signal.sosfilt(sos, fwd[::-1], zi=zi * fwd[-1])
+    return np.maximum(back[::-1], 0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_channels", [1, 3, 6])
+def test_tkeo_envelope_matches_scipy(rng, dtype, n_channels):
+    y = rng.standard_normal((n_channels, 3000)).astype(dtype)
+    sos = signal.butter(2, 40, fs=1000, output="sos")
+    got = tkeo_envelope(y, sos)
+    assert got.dtype == dtype and got.shape == y.shape
+    y64 = y.astype(np.float64)
+    for c in range(n_channels):
+        psi = np.abs(y64[c, 1:-1] ** 2 - y64[c, :-2] * y64[c, 2:])
+        psi = np.r_[psi[0], psi, psi[-1]]
+        tol = 1e-12 if dtype == np.float64 else 1e-5
+        np.testing.assert_allclose(got[c], reference_filtfilt(psi, sos), rtol=tol, atol=tol * psi.max())
+
+
+def test_rectified_envelope_matches_scipy_and_1d(rng):
+    y = rng.standard_normal(2000)
+    sos = signal.butter(2, 50, fs=2000, output="sos")
+    np.testing.assert_allclose(rectified_envelope(y, sos), reference_filtfilt(np.abs(y), sos), rtol=1e-12, atol=1e-13)
+    # interior agrees with scipy's padded sosfiltfilt
+    interior = slice(300, -300)
+    np.testing.assert_allclose(rectified_envelope(y, sos)[interior], signal.sosfiltfilt(sos, np.abs(y))[interior], atol=1e-6)
+    with pytest.raises(ValueError, match="one second-order section"):
+        rectified_envelope(y, signal.butter(4, 50, fs=2000, output="sos"))
+
+
+def test_tkeo_envelope_short_inputs():
+    sos = signal.butter(2, 40, fs=1000, output="sos")
+    assert tkeo_envelope(np.zeros((2, 0)), sos).shape == (2, 0)
+    assert np.all(tkeo_envelope(np.ones(2), sos) == 0)
+
+
+# -- burst amplitudes ----------------------------------------------------------------------------------
+def test_burst_rms_matches_numpy(rng):
+    y = rng.standard_normal((2, 500))
+    chan = np.array([0, 1, 1])
+    starts = np.array([10, 0, 480])
+    stops = np.array([60, 30, 500])
+    window = 7
+    peak, mean = burst_rms(y, chan, starts, stops, window)
+    for b, (c, s, e) in enumerate(zip(chan, starts, stops)):
+        np.testing.assert_allclose(mean[b], np.sqrt(np.mean(y[c, s:e] ** 2)), rtol=1e-12)
+        moving = [np.sqrt(np.mean(y[c, max(0, i - 3) : min(500, i - 3 + window)] ** 2)) for i in range(s, e)]
+        np.testing.assert_allclose(peak[b], max(moving), rtol=1e-10)
+    with pytest.raises(ValueError, match="0 <= start < stop"):
+        burst_rms(y, [0], [5], [5], 3)
