@@ -28,7 +28,9 @@ note=..., reference=..., warmup=True, repeat=None)`` records the best wall
 time of ``func()`` after one warm-up call, ``bench.add(name, seconds)``
 records a time measured elsewhere (a subprocess), ``bench.skip(name,
 reason)`` records a skip; ``bench.fs``, ``bench.shape``, ``bench.quick`` and
-``bench.repeat`` describe the run.  Import optional or heavy libraries
+``bench.repeat`` describe the run.  ``reference=True`` marks the one row the
+speed-up column of every row is relative to (the NeuroKit2 pipeline in
+``bench_pipeline``); leave it False in new groups.  Import optional or heavy libraries
 inside ``run`` so other groups do not pay for them, and never modify
 ``bench.emg()`` in place.
 """

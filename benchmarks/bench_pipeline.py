@@ -1,5 +1,7 @@
 """Raw -> 20-450 Hz band-pass -> 100 ms RMS envelope: emgkit vs NumPy/SciPy, NeuroKit2, BioSPPy."""
 
+import sys
+
 import numpy as np
 
 LOW, HIGH, ORDER = 20.0, 450.0, 4  # Hz, Hz, Butterworth order (4 second-order sections)
@@ -61,9 +63,11 @@ def _neurokit2(bench, x, fs):
 
 def _biosppy(bench, x, fs, window):
     name = "BioSPPy filter_signal + smoother RMS (per channel)"
+    from ._harness import import_biosppy
+
     try:
-        from biosppy.signals import tools as st
-    except Exception as exc:  # noqa: BLE001 - biosppy's own imports can fail (e.g. peakutils missing)
+        st = import_biosppy("tools")
+    except Exception as exc:  # noqa: BLE001 - not installed, or broken in another way
         bench.skip(name, f"not importable ({type(exc).__name__}: {exc})")
         return
 
@@ -75,4 +79,7 @@ def _biosppy(bench, x, fs, window):
             power = st.smoother(signal=filtered * filtered, kernel="boxcar", size=window, mirror=True)["signal"]
             np.sqrt(np.maximum(power, 0.0))
 
-    bench.time(name, job, warmup=False, note="filtfilt (b, a) + boxcar smoothing")
+    note = "filtfilt (b, a) + boxcar smoothing"
+    if "peakutils" in sys.modules and not getattr(sys.modules["peakutils"], "__file__", None):
+        note += "; peakutils stand-in"
+    bench.time(name, job, warmup=False, note=note)

@@ -36,6 +36,7 @@ _EXPORTS = {
     "load_config": ".config",
     "find_pairs": ".pairs",
     "report": ".report_html",
+    "run_batch": ".batch.runner",
     "EmgkitError": ".errors",
     "InvalidInputError": ".errors",
     "FileFormatError": ".errors",
@@ -46,7 +47,7 @@ _EXPORTS = {
 
 # subpackages and modules reachable as attributes (``emgkit.datasets.load``)
 _SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels", "errors", "preprocess", "envelope",
-               "figures", "config", "pairs", "symmetry", "cocontraction", "fatigue", "cycles", "analysis", "formats", "convert"}
+               "figures", "config", "pairs", "symmetry", "cocontraction", "fatigue", "cycles", "analysis", "formats", "convert", "batch"}
 
 __all__ = ["__version__", *_EXPORTS]
 

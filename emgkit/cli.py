@@ -88,8 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .activation.cli import add_onsets_parser
     from .convert import add_convert_parser
 
+    from .batch.cli import add_batch_parser
+
     add_onsets_parser(sub)
     add_convert_parser(sub)
+    add_batch_parser(sub)
     return parser
 
 

@@ -41,6 +41,7 @@ RANKS = {
     "emgkit.envelope": 6,
     "emgkit.activation": 7,
     "emgkit.activation.cli": 13,
+    "emgkit.batch": 13,
     "emgkit.symmetry": 8,
     "emgkit.cocontraction": 8,
     "emgkit.fatigue": 8,

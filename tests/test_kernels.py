@@ -129,10 +129,16 @@ def test_moving_average_matches_direct_windows(data, window, use_out):
     assert_close(y, ref_window_mean(x, window, square=False), x, dtype)
 
 
+@pytest.mark.parametrize("segment", ["default", "two blocks"])
 @pytest.mark.parametrize("window", [1, 2, 5, 20, 21, 64, 199, 200, 201, 5000, 10**9])
 @pytest.mark.parametrize("func, square", [(moving_rms, True), (moving_average, False)])
-def test_moving_windows_on_longer_records(rng, func, square, window):
-    # long enough for the blocked path, several parallel tasks and both record edges
+def test_moving_windows_on_longer_records(rng, monkeypatch, func, square, window, segment):
+    # long enough for the blocked path and both record edges; "two blocks" streams the
+    # row through the smallest segment buffer, so segment seams land everywhere
+    from emgkit.kernels import envelope
+
+    if segment != "default":
+        monkeypatch.setattr(envelope, "_SEGMENT_SAMPLES", 1)
     x = rng.standard_normal((2, 3001)) * np.array([[1.0], [50.0]])
     x[1, 1500:1520] = 1e4
     assert_close(func(x, window), ref_window_mean(x, window, square), x, np.float64)

@@ -132,8 +132,9 @@ def discover(inputs, *, pattern=None, out=None) -> list[Job]:
         elif path.is_file():
             add(path, path, given)
         elif _glob.has_magic(given):
-            base = _magic_free_base(given)
-            hits = sorted(Path(p) for p in _glob.glob(given, recursive=True))
+            expanded = os.path.expanduser(given)
+            base = _magic_free_base(expanded)
+            hits = sorted(Path(p) for p in _glob.glob(expanded, recursive=True))
             files = [p for p in hits if p.is_file() and not _hidden(p.relative_to(base))
                      and not (exclude is not None and _inside(p, exclude))]
             if not files:

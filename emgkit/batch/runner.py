@@ -39,7 +39,7 @@ def process_recording(task: dict) -> dict:
     -------
     dict
         ``relpath, path, status`` (``"ok"`` or ``"failed"``), ``step`` (where it
-        failed: hash, read, analyze, save, report, manifest), ``error_type``,
+        failed: prepare, hash, read, analyze, save, report, manifest), ``error_type``,
         ``message``, ``seconds`` (wall time), ``bytes`` (input size).  Errors
         are returned, never raised: one bad file never stops the batch.
     """
@@ -83,8 +83,16 @@ def process_recording(task: dict) -> dict:
                        config_digest=task["config_digest"], outputs=outputs)
     except Exception as exc:  # noqa: BLE001 - every failure is reported in failures.csv, the batch goes on
         result.update(status="failed", step=step, error_type=type(exc).__name__, message=_one_line(exc))
+        _remove_if_empty(Path(task["folder"]))
     result["seconds"] = time.perf_counter() - start
     return result
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()  # only succeeds when nothing was written: no empty folder for a file that failed early
+    except OSError:
+        pass
 
 
 def _one_line(exc) -> str:
@@ -95,7 +103,8 @@ def _one_line(exc) -> str:
 def worker_failure(task: dict, exc: BaseException) -> dict:
     """The result of a task whose worker died or could not run it (crash, out of memory, lost connection)."""
     return {"relpath": task["relpath"], "path": task["path"], "status": "failed", "step": "worker",
-            "error_type": type(exc).__name__, "message": _one_line(exc), "seconds": 0.0, "bytes": 0}
+            "error_type": type(exc).__name__, "message": f"the worker running it was lost ({_one_line(exc)}); rerun the batch to retry it",
+            "seconds": 0.0, "bytes": 0}
 
 
 # -- executors ----------------------------------------------------------------------------------
@@ -154,6 +163,13 @@ class LocalRunner:
         return self._pool.submit(process_recording, task)
 
     @staticmethod
+    def restartable(exc) -> bool:
+        """True when ``exc`` means the pool broke (a worker died), so a fresh pool may still run the task."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        return isinstance(exc, BrokenProcessPool)
+
+    @staticmethod
     def as_completed(futures):
         from concurrent.futures import as_completed
 
@@ -163,12 +179,13 @@ class LocalRunner:
         if not cancel:
             self._pool.shutdown(wait=True)
             return
-        self._pool.shutdown(wait=False, cancel_futures=True)
         # running tasks are abandoned: their outputs are atomic and their manifest is not written yet
-        for proc in list(getattr(self._pool, "_processes", {}).values()):
+        procs = list((getattr(self._pool, "_processes", None) or {}).values())  # (shutdown forgets them)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
             if proc.is_alive():
                 proc.terminate()
-        for proc in list(getattr(self._pool, "_processes", {}).values()):
+        for proc in procs:
             proc.join(timeout=5)
 
 
@@ -212,10 +229,14 @@ class DaskRunner:
         return future
 
     @staticmethod
-    def as_completed(futures):
+    def restartable(exc) -> bool:
+        """False: the scheduler already retries tasks of lost workers (``KilledWorker`` is final)."""
+        return False
+
+    def as_completed(self, futures):
         from distributed import as_completed
 
-        return as_completed(futures)
+        return as_completed(futures, loop=self._client.loop)
 
     def close(self, *, cancel: bool = False) -> None:
         try:
@@ -239,6 +260,31 @@ def make_runner(*, workers=None, scheduler=None):
 
 
 # -- the batch ------------------------------------------------------------------------------------
+def _execute(runner, tasks, record, *, retry_lost):
+    """Run ``tasks`` on ``runner`` and close it; ``record(result)`` for each finished one.
+
+    Returns the tasks lost with a broken local pool when ``retry_lost`` (they
+    may have been innocent bystanders of another task's crash), else records
+    them as failures at step ``"worker"``.
+    """
+    lost, finished = [], False
+    try:
+        pending = {runner.submit(task): task for task in tasks}
+        for future in runner.as_completed(list(pending)):
+            task = pending[future]
+            try:
+                r = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died; the recording is retried or reported
+                if retry_lost and runner.restartable(exc):
+                    lost.append(task)
+                    continue
+                r = worker_failure(task, exc)
+            record(r)
+        finished = True
+    finally:
+        runner.close(cancel=not finished)
+    return lost
+
 @dataclass
 class BatchResult:
     """Outcome of :func:`run_batch`.
@@ -314,9 +360,15 @@ def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern
     KeyboardInterrupt
         Interrupted: pending tasks are cancelled and workers stopped; every
         recording finished so far keeps its complete result.
+
+    Notes
+    -----
+    Local workers are started with the ``spawn`` method (safe with Numba's
+    threads), which imports the calling script in each worker: call
+    ``run_batch`` from a script under ``if __name__ == "__main__":``.
     """
     from ..config import load_config
-    from ..report_html import write_plotlyjs
+    from ..report_html import PLOTLYJS_NAME, write_plotlyjs
     from .discovery import discover, output_folder
     from .manifest import is_current
     from .summary import write_summary
@@ -331,9 +383,7 @@ def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern
         raise InvalidInputError(f"no recordings found in {list(map(str, inputs))}"
                                 + ("" if pattern else " (folders are searched for .h5/.hdf5/.nwb/.mat/.edf/.bdf/.c3d; use --pattern for others)"))
     folders = {job.relpath: output_folder(out, job.relpath) for job in jobs}
-    out.mkdir(parents=True, exist_ok=True)
-    plotlyjs = write_plotlyjs(out)
-
+    plotlyjs = out / PLOTLYJS_NAME
     results, todo = {}, []
     for job in jobs:
         if not force and is_current(folders[job.relpath], job.path, digest):
@@ -342,29 +392,33 @@ def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern
         else:
             todo.append({"relpath": job.relpath, "path": job.path, "folder": str(folders[job.relpath]), "config": cfg.as_dict(),
                          "config_digest": digest, "plotlyjs": str(plotlyjs)})
+    runner = make_runner(workers=workers, scheduler=scheduler) if todo else None  # usage errors come before any output
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_plotlyjs(out)
+    except BaseException:
+        if runner is not None:
+            runner.close(cancel=True)
+        raise
     if progress is not None:
         progress.start(len(jobs), len(jobs) - len(todo))
         for r in results.values():
             progress.update(r)
-    if todo:
-        runner = make_runner(workers=workers, scheduler=scheduler)
-        if progress is not None:
+        if runner is not None:
             progress.message(f"analysing {len(todo)} recording{'s' if len(todo) != 1 else ''} on {runner.describe()}", 2)
-        finished = False
-        try:
-            pending = {runner.submit(task): task for task in todo}
-            for future in runner.as_completed(list(pending)):
-                task = pending[future]
-                try:
-                    r = future.result()
-                except Exception as exc:  # noqa: BLE001 - a worker died; its recording is reported as failed
-                    r = worker_failure(task, exc)
-                results[task["relpath"]] = r
-                if progress is not None:
-                    progress.update(r)
-            finished = True
-        finally:
-            runner.close(cancel=not finished)
+
+    def record(r):
+        results[r["relpath"]] = r
+        if progress is not None:
+            progress.update(r)
+
+    if runner is not None:
+        lost = _execute(runner, todo, record, retry_lost=True)
+        if lost:  # a local worker died (killed for memory, crashed): once more in a fresh pool, then one at a time
+            if progress is not None:
+                progress.message(f"a worker process died; retrying {len(lost)} recording{'s' if len(lost) != 1 else ''}", 1)
+            for task in _execute(LocalRunner(runner.workers), lost, record, retry_lost=True):
+                _execute(LocalRunner(1), [task], record, retry_lost=False)
     ordered = [results[job.relpath] for job in jobs]
     summary = write_summary(out, ordered, folders, cfg)
     batch = BatchResult(out=out, results=ordered, summary=summary)

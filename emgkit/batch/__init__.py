@@ -1,0 +1,38 @@
+"""Batch analysis: many recordings to per-recording results and one summary, locally or on a Dask cluster.
+
+:func:`run_batch` is what ``emgkit batch`` runs (:mod:`emgkit.batch.cli`).
+Modules: :mod:`~emgkit.batch.discovery` (inputs and output paths),
+:mod:`~emgkit.batch.manifest` (resumability), :mod:`~emgkit.batch.runner`
+(executors and the per-recording task), :mod:`~emgkit.batch.progress`,
+:mod:`~emgkit.batch.summary` and :mod:`~emgkit.batch.summary_report`.
+Nothing heavy is imported until used.
+"""
+
+from importlib import import_module
+
+_EXPORTS = {
+    "run_batch": ".runner",
+    "BatchResult": ".runner",
+    "process_recording": ".runner",
+    "LocalRunner": ".runner",
+    "DaskRunner": ".runner",
+    "discover": ".discovery",
+    "Job": ".discovery",
+    "read_summary": ".summary",
+    "Progress": ".progress",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'emgkit.batch' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
