@@ -145,3 +145,19 @@ def judge(res, starts, stops, n, auto):
                          "there was no rest to compare with: pass baseline=(start_s, stop_s))")
         return
     res["starts"], res["stops"] = starts, stops
+
+
+def empty_results(n_channels):
+    """One result dict per channel: no bursts yet, thresholds unknown."""
+    return [dict(starts=np.empty(0, np.int64), stops=np.empty(0, np.int64), baseline=None, reason=None,
+                 threshold=np.nan, threshold_low=np.nan) for _ in range(n_channels)]
+
+
+def unusable_reason(flat, window, baseline_s):
+    """Why a channel cannot be thresholded (flat, or no rest window), or None when it can."""
+    if flat:
+        return "flat: the channel is constant (disconnected or not recorded)"
+    if window is None:
+        return (f"no rest: no {baseline_s:g} s window free of clipping and dropouts; "
+                "pass baseline=(start_s, stop_s)")
+    return None

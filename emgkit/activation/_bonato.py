@@ -73,16 +73,11 @@ def detect_bonato(y, fs, opts, names, user, flat, exclude, quant):
     del power
     zeta = zeta_for(opts["pfa"], opts["r0"], opts["m"])
     exceed = np.zeros((n_ch, n2), dtype=bool)
-    results = [dict(starts=np.empty(0, np.int64), stops=np.empty(0, np.int64), baseline=None, reason=None,
-                    threshold=np.nan, threshold_low=np.nan) for _ in range(n_ch)]
+    results = bl.empty_results(n_ch)
     for c in range(n_ch):
         res = results[c]
-        if flat[c]:
-            res["reason"] = "flat: the channel is constant (disconnected or not recorded)"
-            continue
-        if windows[c] is None:
-            res["reason"] = (f"no rest: no {opts['baseline_s']:g} s window free of clipping and dropouts; "
-                             "pass baseline=(start_s, stop_s)")
+        res["reason"] = bl.unusable_reason(flat[c], windows[c], opts["baseline_s"])
+        if res["reason"]:
             continue
         a, b, source = windows[c]
         fir = whitening_filter(y[c, a:b], opts["whiten_order"])

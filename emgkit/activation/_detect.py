@@ -379,17 +379,12 @@ def _threshold(test, ref, fs, opts, names, user, flat, exclude, floor, *, robust
     h_low = h if opts["h_low"] is None else opts["h_low"]
     high = np.full(n_ch, np.inf)
     low = np.full(n_ch, np.inf)
-    results = [dict(starts=np.empty(0, np.int64), stops=np.empty(0, np.int64), baseline=None, reason=None,
-                    threshold=np.nan, threshold_low=np.nan) for _ in range(n_ch)]
+    results = bl.empty_results(n_ch)
     tracking = bool(opts.get("track_s"))
     for c in range(n_ch):
         res = results[c]
-        if flat[c]:
-            res["reason"] = "flat: the channel is constant (disconnected or not recorded)"
-            continue
-        if windows[c] is None:
-            res["reason"] = (f"no rest: no {opts['baseline_s']:g} s window free of clipping and dropouts; "
-                             "pass baseline=(start_s, stop_s)")
+        res["reason"] = bl.unusable_reason(flat[c], windows[c], opts["baseline_s"])
+        if res["reason"]:
             continue
         a, b, source = windows[c]
         notes = []
