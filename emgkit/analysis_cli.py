@@ -19,6 +19,8 @@ def _add_analysis_arguments(p):
                    help="MVC recording for amplitude normalization (repeat for 2-3 trials: the best one counts)")
     p.add_argument("--pair", metavar="A,B", action="append", default=[],
                    help="explicit pair of channel names: left,right or agonist,antagonist (repeatable)")
+    p.add_argument("--fs", type=float, metavar="HZ",
+                   help="sampling rate in Hz, for files that do not store it (text columns, some HDF5)")
     p.add_argument("--overwrite", action="store_true", help="replace the results of an earlier analysis in DIR")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -73,7 +75,15 @@ def run_analysis(args):
     from .io import read
 
     config = load_config(args.config)
-    rec = read(_resolve(args.file))
+    from pathlib import Path
+
+    from .analysis import H5_NAME
+    from .errors import OutputExistsError
+
+    earlier = Path(args.out) / H5_NAME
+    if earlier.exists() and not args.overwrite:  # say so before spending time on the analysis
+        raise OutputExistsError(f"{earlier} holds an earlier analysis; pass --overwrite to replace it, or choose another --out")
+    rec = read(_resolve(args.file), **({"fs": args.fs} if args.fs else {}))
     mvc = [read(_resolve(m)) for m in args.mvc] or None
     pairs = None
     if args.pair:

@@ -59,3 +59,23 @@ def test_simulate_then_info(tmp_path):
     assert "truth" in rec.meta
     res = run("simulate", str(out))
     assert res.returncode == cli.EXIT_FAILED and "overwrite" in res.stderr
+
+
+def test_report_needs_fs_for_files_without_one_and_refuses_to_overwrite(tmp_path):
+    import h5py
+    import numpy as np
+
+    src = tmp_path / "nofs.h5"
+    with h5py.File(src, "w") as f:
+        f["emg"] = np.random.default_rng(0).standard_normal((2, 3000))
+    out = tmp_path / "out"
+    res = run("report", str(src), "--out", str(out), "--quiet")
+    assert res.returncode == cli.EXIT_FAILED and "no sampling rate" in res.stderr and "Traceback" not in res.stderr
+    res = run("analyze", str(src), "--out", str(out), "--fs", "1000", "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert (out / "analysis.h5").exists()
+    res = run("analyze", str(src), "--out", str(out), "--fs", "1000", "--quiet")
+    assert res.returncode == cli.EXIT_FAILED and "pass --overwrite" in res.stderr
+    res = run("report", str(src), "--out", str(out), "--fs", "1000", "--quiet", "--overwrite")
+    assert res.returncode == 0, res.stderr
+    assert (out / "report.html").stat().st_size > 1_000_000
