@@ -12,7 +12,7 @@
 Importing this package is cheap: the simulator and readers load on first use.
 """
 
-from importlib import import_module
+from emgkit._lazy import lazy_exports
 from pathlib import Path
 
 # public name -> submodule (loaded on first use)
@@ -84,14 +84,4 @@ def load(name: str):
     return read(sample_path(name))
 
 
-def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'emgkit.datasets' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -4,8 +4,7 @@
 use of a name below.
 """
 
-from importlib import import_module
-
+from ._lazy import lazy_exports
 from ._version import __version__
 
 # public name -> module that defines it (loaded lazily, PEP 562)
@@ -52,16 +51,4 @@ _SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels",
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name):
-    if name in _SUBMODULES:
-        return import_module(f".{name}", __name__)
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'emgkit' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS, _SUBMODULES)

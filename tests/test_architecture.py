@@ -21,6 +21,7 @@ ROOT = Path(emgkit.__file__).resolve().parent
 RANKS = {
     "emgkit.kernels": 0,
     "emgkit._version": 0,
+    "emgkit._lazy": 0,
     "emgkit.errors": 0,
     "emgkit._checks": 1,
     "emgkit.channels": 1,
