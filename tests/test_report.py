@@ -71,7 +71,7 @@ def rendered(page):
     """{figure id: number of drawn trace groups} for every plotly figure on the page."""
     return page.evaluate(
         "Object.fromEntries(Array.from(document.querySelectorAll('.plotly-graph-div')).map(d => "
-        "[d.id, d.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length]))"
+        "[d.id, d.querySelectorAll('.scatterlayer .trace, .barlayer .trace, .boxlayer .trace').length]))"
     )
 
 
@@ -151,3 +151,36 @@ def test_minmax_decimate_keeps_extremes(rng):
     assert np.all(np.diff(t) >= 0)
     t2, y2 = minmax_decimate(x[0, :150], fs=1000.0, n_buckets=100)
     np.testing.assert_array_equal(y2, x[0, :150])  # short records are kept whole
+
+
+def test_batch_summary_page_in_browser(browser, tmp_path):
+    """The batch summary: figures drawn, links to each report, the table sorts on a click, names inert."""
+    from urllib.parse import unquote
+
+    from emgkit.batch import run_batch
+
+    src = tmp_path / "in"
+    (src / "<b>s1</b>").mkdir(parents=True)
+    for k, rel in enumerate(["<b>s1</b>/a.h5", "b.h5"]):
+        rec = emgkit.datasets.simulate(duration_s=12, fs=1000, seed=20 + k)
+        emgkit.write(rec, src / rel)
+    (src / "broken.h5").write_text("not hdf5")
+    out = tmp_path / "out"
+    result = run_batch([src], out, workers=1)
+    assert result.n_done == 2 and result.n_failed == 1
+    page, events = open_report(browser, out / "summary.html", "batch-summary")
+    assert events["console_errors"] == [] and events["dialogs"] == [] and events["network"] == []
+    drawn = rendered(page)
+    assert len(drawn) >= 2 and all(n > 0 for n in drawn.values()), drawn
+    links = page.eval_on_selector_all("#recordings-table a", "els => els.map(e => e.getAttribute('href'))")
+    assert len(links) == 2 and all(link.endswith("report.html") for link in links)
+    assert all((out / unquote(link)).exists() for link in links)
+    first = lambda: page.eval_on_selector("#recordings-table tbody tr td", "e => e.textContent")  # noqa: E731
+    page.click("#recordings-table th >> nth=0")
+    before = first()
+    page.click("#recordings-table th >> nth=0")
+    assert first() != before, "clicking a header twice must reverse the order"
+    assert "broken.h5" in page.locator("#failures-table").inner_text()
+    assert "<b>s1</b>" in page.locator("#recordings-table").inner_text()  # the folder name shows as text
+    assert page.evaluate("document.querySelectorAll('#recordings-table b').length") == 0
+    page.close()
