@@ -5,12 +5,15 @@ Every kernel works on one channel ``(n_samples,)`` or on channels first
 **samples**.  Masks are boolean arrays; a *run* is a maximal stretch of True
 samples, reported as ``start`` (first True sample) and ``stop`` (one past the
 last), so ``stop - start`` is its length.  The wrappers check shapes, dtypes
-and integer arguments and raise ``ValueError``; physical checks (seconds, Hz)
+and integer arguments and raise ``emgkit.errors.InvalidInputError`` (a
+``ValueError``), like the envelope kernels; physical checks (seconds, Hz)
 belong to :mod:`emgkit.activation`.
 """
 
 import numpy as np
 from numba import prange
+
+from emgkit.errors import InvalidInputError
 
 from ._jit import jit
 
@@ -114,7 +117,7 @@ def hysteresis(x, high, low=None, hold=1, gain=None, gain_step=1, out=None):
     high = _per_channel(high, n_ch, "high")
     low = high.copy() if low is None else _per_channel(low, n_ch, "low")
     if np.any(low > high):
-        raise ValueError(f"low thresholds must not exceed high thresholds, got low={low} > high={high}")
+        raise InvalidInputError(f"low thresholds must not exceed high thresholds, got low={low} > high={high}")
     hold = _count(hold, "hold")
     if gain is None:
         gain2 = np.ones((n_ch, 1))
@@ -123,10 +126,10 @@ def hysteresis(x, high, low=None, hold=1, gain=None, gain_step=1, out=None):
         gain2 = np.ascontiguousarray(np.asarray(gain, dtype=np.float64))
         gain2 = gain2.reshape(1, -1) if gain2.ndim == 1 else gain2
         if gain2.ndim != 2 or gain2.shape[0] != n_ch or gain2.shape[1] < 1:
-            raise ValueError(f"gain must have shape (n_blocks,) or ({n_ch}, n_blocks), got {np.shape(gain)}")
+            raise InvalidInputError(f"gain must have shape (n_blocks,) or ({n_ch}, n_blocks), got {np.shape(gain)}")
         step = _count(gain_step, "gain_step")
         if step < 1:
-            raise ValueError(f"gain_step must be >= 1 sample, got {gain_step}")
+            raise InvalidInputError(f"gain_step must be >= 1 sample, got {gain_step}")
     out2 = _out_mask(out, x)
     _hysteresis(x2, high, low, max(hold, 1), gain2, step, out2)
     return out2.reshape(np.shape(x))
@@ -326,7 +329,7 @@ def r_of_m(exceed, r0, m, out=None):
     r0 = _count(r0, "r0")
     m = _count(m, "m")
     if not 1 <= r0 <= m:
-        raise ValueError(f"need 1 <= r0 <= m, got r0={r0}, m={m}")
+        raise InvalidInputError(f"need 1 <= r0 <= m, got r0={r0}, m={m}")
     out2 = _out_mask(out, exceed)
     _r_of_m(e2, r0, m, out2)
     return out2.reshape(np.shape(exceed))
@@ -424,7 +427,7 @@ def row_extremes(x):
     """
     x2 = _as_rows(x, "x", floating=True)
     if x2.shape[1] == 0:
-        raise ValueError("x has no samples")
+        raise InvalidInputError("x has no samples")
     n_ch = x2.shape[0]
     lo = np.empty(n_ch)
     hi = np.empty(n_ch)
@@ -500,14 +503,14 @@ def _smoothed_stat(y, sos, kind, out):
     y2 = _as_rows(y, "y", floating=True)
     sos = np.asarray(sos, dtype=np.float64)
     if sos.shape != (1, 6) or sos[0, 3] != 1.0:
-        raise ValueError(f"sos must be one second-order section, shape (1, 6) with a0 = 1, got shape {sos.shape}")
+        raise InvalidInputError(f"sos must be one second-order section, shape (1, 6) with a0 = 1, got shape {sos.shape}")
     b0, b1, b2, _, a1, a2 = (float(v) for v in sos[0])
     zi0, zi1 = (float(v) for v in sosfilt_zi(sos)[0])
     if out is None:
         out2 = np.empty(y2.shape, y2.dtype)
     else:
         if not isinstance(out, np.ndarray) or out.shape != np.shape(y) or out.dtype != y2.dtype or not out.flags.c_contiguous:
-            raise ValueError(f"out must be a C-contiguous {y2.dtype} array of shape {np.shape(y)}")
+            raise InvalidInputError(f"out must be a C-contiguous {y2.dtype} array of shape {np.shape(y)}")
         out2 = out.reshape(y2.shape)
     if y2.shape[1]:
         _smoothed(y2, kind, b0, b1, b2, a1, a2, zi0, zi1, out2)
@@ -601,9 +604,9 @@ def burst_rms(y, channel, starts, stops, window):
     s = np.ascontiguousarray(starts, dtype=np.int64)
     e = np.ascontiguousarray(stops, dtype=np.int64)
     if not (chan.shape == s.shape == e.shape) or chan.ndim != 1:
-        raise ValueError("channel, starts and stops must be 1-D arrays of the same length")
+        raise InvalidInputError("channel, starts and stops must be 1-D arrays of the same length")
     if s.size and (np.any(chan < 0) or np.any(chan >= y2.shape[0]) or np.any(s < 0) or np.any(e > y2.shape[1]) or np.any(e <= s)):
-        raise ValueError("every burst needs 0 <= start < stop <= n_samples and a valid channel")
+        raise InvalidInputError("every burst needs 0 <= start < stop <= n_samples and a valid channel")
     window = _count(window, "window")
     peak = np.empty(s.size)
     mean = np.empty(s.size)
@@ -616,12 +619,12 @@ def burst_rms(y, channel, starts, stops, window):
 def _as_rows(a, name, *, floating):
     arr = np.asarray(a)
     if arr.ndim not in (1, 2):
-        raise ValueError(f"{name} must be 1-D (n_samples,) or 2-D (n_channels, n_samples), got shape {arr.shape}")
+        raise InvalidInputError(f"{name} must be 1-D (n_samples,) or 2-D (n_channels, n_samples), got shape {arr.shape}")
     if floating:
         if arr.dtype not in (np.float32, np.float64):
-            raise ValueError(f"{name} must be float32 or float64, got {arr.dtype}")
+            raise InvalidInputError(f"{name} must be float32 or float64, got {arr.dtype}")
     elif arr.dtype != np.bool_:
-        raise ValueError(f"{name} must be a boolean mask, got {arr.dtype}")
+        raise InvalidInputError(f"{name} must be a boolean mask, got {arr.dtype}")
     arr = np.ascontiguousarray(arr)
     return arr.reshape(1, -1) if arr.ndim == 1 else arr
 
@@ -631,7 +634,7 @@ def _out_mask(out, like):
     if out is None:
         return np.empty((1, shape[0]) if len(shape) == 1 else shape, np.bool_)
     if not isinstance(out, np.ndarray) or out.dtype != np.bool_ or out.shape != shape or not out.flags.c_contiguous:
-        raise ValueError(f"out must be a C-contiguous boolean array of shape {shape}")
+        raise InvalidInputError(f"out must be a C-contiguous boolean array of shape {shape}")
     return out.reshape(1, -1) if out.ndim == 1 else out
 
 
@@ -640,11 +643,11 @@ def _per_channel(value, n_ch, name):
     if arr.ndim == 0:
         return np.full(n_ch, float(arr))
     if arr.shape != (n_ch,):
-        raise ValueError(f"{name} must be a scalar or one value per channel ({n_ch}), got shape {arr.shape}")
+        raise InvalidInputError(f"{name} must be a scalar or one value per channel ({n_ch}), got shape {arr.shape}")
     return np.ascontiguousarray(arr)
 
 
 def _count(value, name):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer number of samples, got {value!r}")
+        raise InvalidInputError(f"{name} must be a non-negative integer number of samples, got {value!r}")
     return int(value)
