@@ -235,10 +235,6 @@ def report(analysis, path, *, traces=None, title=None, plotlyjs="embed", overwri
         f"<title>{_e(page_title)}</title><style>{CSS}</style>{script}</head><body>"
         f"<header><h1>{_e(page_title)}</h1><p>{subtitle}</p></header><nav>{nav}</nav><main>{''.join(body)}</main></body></html>"
     )
-    if path.exists() and not overwrite:
-        from .errors import OutputExistsError
-
-        raise OutputExistsError(f"{path} exists; pass overwrite=True to replace it")
     with atomic_output(path, overwrite=overwrite) as tmp:
         Path(tmp).write_text(page, encoding="utf-8")
     return path
