@@ -28,7 +28,7 @@ _EXPORTS = {
     "clear_cache": ".public",
 }
 
-__all__ = ["available", "load", "sample_path", *_EXPORTS]
+__all__ = ["available", "load", "sample_path", "resolve_input", *_EXPORTS]
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
@@ -57,6 +57,14 @@ def sample_path(name: str) -> Path:
         listed = ", ".join(repr(n) for n in names) or "none (regenerate them: python -m emgkit.datasets.make_samples)"
         raise InvalidInputError(f"no sample recording named {name!r}; available: {listed}.{extra}")
     return SAMPLES_DIR / f"{name}.h5"
+
+
+def resolve_input(text):
+    """A command-line input as a Path: ``sample:NAME`` names a bundled sample, anything else is a path."""
+    text = str(text)
+    if text.startswith("sample:"):
+        return sample_path(text.split(":", 1)[1])
+    return Path(text)
 
 
 def load(name: str):

@@ -56,13 +56,9 @@ def add_report_parser(subparsers):
 
 
 def _resolve(text):
-    from pathlib import Path
+    from .datasets import resolve_input
 
-    if text.startswith("sample:"):
-        from emgkit.datasets import sample_path
-
-        return sample_path(text.split(":", 1)[1])
-    return Path(text)
+    return resolve_input(text)
 
 
 def run_analysis(args):

@@ -15,21 +15,12 @@ from ._version import __version__
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def resolve_input(text: str):
-    """A path, or ``sample:NAME`` for a bundled sample recording."""
-    from pathlib import Path
-
-    if text.startswith("sample:"):
-        from emgkit.datasets import sample_path
-
-        return sample_path(text.split(":", 1)[1])
-    return Path(text)
-
-
 def _cmd_info(args) -> int:
     import pandas as pd
 
     import emgkit
+
+    from emgkit.datasets import resolve_input
 
     rec = emgkit.read(resolve_input(args.file))
     print(f"file      {args.file}")

@@ -91,13 +91,9 @@ def cli_onsets(args) -> int:
 
 
 def _resolve(text):
-    from pathlib import Path
+    from emgkit.datasets import resolve_input
 
-    if text.startswith("sample:"):
-        from emgkit.datasets import sample_path
-
-        return sample_path(text.split(":", 1)[1])
-    return Path(text)
+    return resolve_input(text)
 
 
 def _print_summary(act, name, stream):
