@@ -98,6 +98,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("emgkit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head/less that closed early: not an error
+        sys.stdout = None
+        return EXIT_OK
     except Exception as exc:  # one clear line instead of a traceback
         if args.debug:
             raise

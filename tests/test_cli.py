@@ -79,3 +79,11 @@ def test_report_needs_fs_for_files_without_one_and_refuses_to_overwrite(tmp_path
     res = run("report", str(src), "--out", str(out), "--fs", "1000", "--quiet", "--overwrite")
     assert res.returncode == 0, res.stderr
     assert (out / "report.html").stat().st_size > 1_000_000
+
+
+def test_closed_pipe_is_not_an_error():
+    proc = subprocess.Popen([sys.executable, "-m", "emgkit.cli", "config", "--show"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # the reader is gone before emgkit writes, like `| head -0`
+    stderr = proc.stderr.read()
+    assert proc.wait() == 0 and "error" not in stderr.lower(), stderr
