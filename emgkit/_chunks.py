@@ -129,3 +129,100 @@ def settle_samples(sos, tol=SETTLE_TOL) -> int:
     h = sosfilt(sos, np.r_[1.0, np.zeros(n - 1)])
     big = np.flatnonzero(np.abs(h) > tol * np.max(np.abs(h)))
     return int(big[-1]) + 1 if big.size else 1
+
+
+class Rows:
+    """A (n_channels, n_samples) signal that is read piece by piece, never whole.
+
+    ``x[c, a:b]``, ``x[:, a:b]`` and ``x[[i, j], a:b]`` return arrays;
+    :meth:`scaled` gives a view multiplied per row.  Reductions over a whole
+    row walk it in pieces (:func:`row_max`, :func:`row_mean`).
+
+    Parameters
+    ----------
+    shape : (int, int)
+    read : callable
+        ``read(rows, a, b)`` -> ndarray ``(len(rows), b - a)`` for a list of rows.
+    chunk : int
+        Piece length used by the reductions, in samples.
+    """
+
+    def __init__(self, shape, read, chunk):
+        self.shape = (int(shape[0]), int(shape[1]))
+        self._read = read
+        self.chunk = int(chunk)
+
+    def __getitem__(self, key):
+        rows, cols = key if isinstance(key, tuple) else (key, slice(None))
+        if not isinstance(cols, slice) or cols.step not in (None, 1):
+            raise InvalidInputError("a streamed signal is read by row and contiguous time slice only")
+        a, b, _ = cols.indices(self.shape[1])
+        if isinstance(rows, (int, np.integer)):
+            return self._read([int(rows)], a, max(a, b))[0]
+        picked = list(range(self.shape[0]))[rows] if isinstance(rows, slice) else [int(r) for r in rows]
+        return self._read(picked, a, max(a, b))
+
+    def scaled(self, factors) -> "Rows":
+        """This signal with row ``c`` multiplied by ``factors[c]``."""
+        f = np.asarray(factors, dtype=np.float64)
+        return Rows(self.shape, lambda rows, a, b: self._read(rows, a, b) * f[rows][:, None], self.chunk)
+
+    def pieces(self, rows=None, start=0, stop=None):
+        """Yield ``(a, b, values)`` over ``[start, stop)`` in pieces of ``chunk`` samples."""
+        rows = list(range(self.shape[0])) if rows is None else list(rows)
+        stop = self.shape[1] if stop is None else stop
+        for a in range(start, stop, self.chunk):
+            b = min(stop, a + self.chunk)
+            yield a, b, self._read(rows, a, b)
+
+
+def _values(x):
+    return (v for _, _, v in x.pieces()) if isinstance(x, Rows) else iter((np.asarray(x, dtype=np.float64),))
+
+
+def row_max(x) -> np.ndarray:
+    """Maximum of every row of an array or :class:`Rows`, NaN ignored (NaN for an all-NaN row)."""
+    out = np.full(x.shape[0], -np.inf)
+    for v in _values(x):
+        out = np.maximum(out, np.max(np.where(np.isnan(v), -np.inf, v), axis=1, initial=-np.inf))
+    return np.where(np.isneginf(out), np.nan, out)
+
+
+def row_mean(x) -> np.ndarray:
+    """Mean of every row of an array or :class:`Rows`."""
+    total = np.zeros(x.shape[0])
+    for v in _values(x):
+        total += v.sum(axis=1)
+    return total / x.shape[1]
+
+
+class RunMask:
+    """A (n_channels, n_samples) boolean mask held as runs ``[start, stop)`` per channel.
+
+    ``m[c, a:b]`` rebuilds that piece; :meth:`fraction` gives each row's
+    share of True samples without building the mask.
+    """
+
+    def __init__(self, runs, n_samples):
+        self.n = int(n_samples)
+        self._runs = [(np.asarray(s, dtype=np.int64), np.asarray(e, dtype=np.int64)) for s, e in runs]
+        self.shape = (len(self._runs), self.n)
+
+    def __getitem__(self, key):
+        c, cols = key
+        a, b, _ = cols.indices(self.n)
+        starts, stops = self._runs[int(c)]
+        out = np.zeros(max(0, b - a), dtype=bool)
+        for s, e in zip(np.clip(starts, a, b) - a, np.clip(stops, a, b) - a):
+            out[s:e] = True
+        return out
+
+    def __setitem__(self, c, value):
+        """``m[c] = True`` marks every sample of row ``c`` (the only assignment a run mask takes)."""
+        if value is not True:
+            raise InvalidInputError("a run mask row can only be set wholly True")
+        self._runs[int(c)] = (np.array([0], dtype=np.int64), np.array([self.n], dtype=np.int64))
+
+    def fraction(self) -> np.ndarray:
+        """Share of True samples in every row."""
+        return np.array([float(np.sum(e - s)) / self.n if self.n else 0.0 for s, e in self._runs])

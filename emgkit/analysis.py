@@ -35,6 +35,7 @@ import numpy as np
 
 from . import _findings as fd
 from ._version import __version__
+from ._chunks import Rows, row_max, row_mean
 from .channels import Channel, muscle_region, parse_channel_name
 from .config import Config, load_config
 from .errors import FileFormatError, InvalidInputError, OutputExistsError, SignalQualityWarning
@@ -67,6 +68,8 @@ FRAGMENTED = 1.5  # more bursts per repetition than this: activity broken up by 
 GAIN_MISMATCH = 2.0
 REST_WINDOW_S = 0.5  # windows of this length within QUIET_FACTOR of the quietest one give each channel's noise floor
 QUIET_FACTOR = 1.25
+PIECE = 1 << 18  # samples per piece when whole-record reductions walk a signal (bounds memory, same code for streaming)
+CYCLE_RATE_HZ = 200.0  # envelope rate for finding repetitions (envelopes hold nothing above ~10 Hz); cycle bounds to 5 ms
 SNR_GAP_DB = 6.0  # bursts whose SNR differs more than this between two channels: their timing difference may be detection bias  # baseline noise differing more than this factor between sides suggests different gains
 TRUNK_REGIONS = ("trunk_front", "trunk_back")
 
@@ -361,6 +364,7 @@ class _Run:
         self.notes = notes
         self.fs = rec.fs
         self.n = rec.n_samples
+        self.piece = PIECE
 
     def note(self, text, warn=False):
         if text not in self.notes:
@@ -416,9 +420,13 @@ class _Run:
 
     # -- 2. preprocessing ---------------------------------------------------------------------
     def preprocess(self):
-        from .envelope import linear_envelope, rms_envelope
-        from .preprocess import bandpass, notch, remove_dc
+        from .preprocess import remove_dc
 
+        self.set_band()
+        self.filtered, self.env = self.condition(remove_dc(np.asarray(self.emg.data, dtype=np.float64)))
+
+    def set_band(self):
+        """Band-pass corners (the default upper corner is lowered below fs/2, with a note) and the trunk rows."""
         f = self.cfg.filters
         fs = self.fs
         high = f.high_hz
@@ -429,23 +437,29 @@ class _Run:
             else:
                 raise InvalidInputError(f"filters.high_hz={high:g} Hz must be below fs/2 = {fs / 2:g} Hz; use e.g. {0.45 * fs:g}")
         self.band = (f.low_hz, high)
-        x = remove_dc(np.asarray(self.emg.data, dtype=np.float64))
-        trunk = np.array([muscle_region(c.muscle) in TRUNK_REGIONS for c in self.chans]) if f.trunk_low_hz else np.zeros(len(self.chans), bool)
+        self.trunk = np.array([muscle_region(c.muscle) in TRUNK_REGIONS for c in self.chans]) if f.trunk_low_hz else np.zeros(len(self.chans), bool)
+        if self.trunk.any():
+            self.note(f"trunk channels {[n for n, t in zip(self.names, self.trunk) if t]} high-passed at {f.trunk_low_hz:g} Hz against ECG (Drake & Callaghan 2006)")
+
+    def condition(self, x):
+        """Band-passed (and notched) EMG and its envelope from DC-free raw EMG ``x`` (n_channels, n), float64."""
+        from .envelope import linear_envelope, rms_envelope
+        from .preprocess import bandpass, notch
+
+        f, fs, high, trunk = self.cfg.filters, self.fs, self.band[1], self.trunk
         y = np.empty_like(x)
         if (~trunk).any():
             y[~trunk] = bandpass(x[~trunk], fs, low=f.low_hz, high=high, order=f.order)
         if trunk.any():
             y[trunk] = bandpass(x[trunk], fs, low=f.trunk_low_hz, high=high, order=f.order)
-            self.note(f"trunk channels {[n for n, t in zip(self.names, trunk) if t]} high-passed at {f.trunk_low_hz:g} Hz against ECG (Drake & Callaghan 2006)")
         if f.notch_hz:
             y = notch(y, fs, freq=f.notch_hz)
-        self.filtered = y
         e = self.cfg.envelope
         if e.method == "linear":
             env = linear_envelope(y, fs, cutoff=e.cutoff_hz, order=e.order)
         else:
             env = rms_envelope(y, fs, window_ms=e.rms_window_ms)
-        self.env = np.asarray(env, dtype=np.float64)
+        return y, np.asarray(env, dtype=np.float64)
 
     # -- 3. activity and quality -------------------------------------------------------------
     def detect(self):
@@ -457,6 +471,11 @@ class _Run:
         self.active = self.act.mask(self.fs, self.n)
         self.clipped = clipped_mask(self.emg.data, self.rec.meta.get("adc_range"))
         self.quality = assess(self.emg)
+        self.judge_activity()
+        self.clipped_notes(self.clipped.mean(axis=1))
+
+    def judge_activity(self):
+        """Flat and silent channels; a channel the detector found active throughout counts as active everywhere."""
         self.flat = self.quality["flat"].to_numpy(bool)
         reasons = [self.act.reason[c] or "" for c in range(len(self.names))]
         self.silent = np.array([not len(self.act.onsets[c]) and not r.startswith("no rest") for c, r in enumerate(reasons)])
@@ -464,9 +483,11 @@ class _Run:
             if r.startswith("no rest"):  # active throughout: amplitudes and spectra still mean something
                 self.active[c] = True
                 self.note(f"{self.names[c]}: the detector found no rest ({r}); the channel is treated as active throughout")
-        for c in np.flatnonzero(self.clipped.mean(axis=1) > 0.001):
+
+    def clipped_notes(self, fraction):
+        for c in np.flatnonzero(fraction > 0.001):
             self.note(
-                f"{self.names[c]}: {100 * self.clipped[c].mean():.1f} % of samples clipped; repetitions with more than "
+                f"{self.names[c]}: {100 * fraction[c]:.1f} % of samples clipped; repetitions with more than "
                 f"{100 * CLIP_TOLERANCE:g} % clipped samples are left out of its indices, clipped windows out of its spectra"
             )
 
@@ -508,8 +529,10 @@ class _Run:
             if not use.any():
                 cycles = cy.Cycles.empty("envelope peaks", "no repetitions found: no channel has activity")
             else:
-                cycles = cy.cycles_from_envelope(self.env[use], self.fs, expected_period_s=c.expected_period_s,
-                                                 min_prominence=c.min_prominence, max_deviation=c.max_duration_deviation)
+                step = max(1, int(self.fs // CYCLE_RATE_HZ))
+                cycles = cy.cycles_from_envelope(self.envelope_every(step, np.flatnonzero(use)), self.fs / step,
+                                                 expected_period_s=c.expected_period_s, min_prominence=c.min_prominence,
+                                                 max_deviation=c.max_duration_deviation)
         self.cycles = cycles
         if cycles.n_kept:
             self.intervals = cycles.bounds
@@ -519,6 +542,10 @@ class _Run:
             if source != "none":
                 self.note(f"{why}; the whole record is analysed as one interval (no SD or confidence interval)")
         self.samples = np.clip(np.round(self.intervals * self.fs).astype(np.int64), 0, self.n)
+
+    def envelope_every(self, step, rows):
+        """Every ``step``-th envelope sample of ``rows``: cycles are found at about CYCLE_RATE_HZ."""
+        return self.env[rows][:, ::step]
 
     # -- 5. normalization ------------------------------------------------------------------------
     def normalize(self, mvc):
@@ -543,18 +570,17 @@ class _Run:
             scale = 100.0 / self.ref
             self.amp_scale, self.amp_unit, self.amp_mode = scale, "%MVC", "mvc"
             self.cc_scale, self.cc_unit, self.cc_mode = scale, "%MVC", "mvc"
-            top = self.env_signal * scale[:, None]
-            for c in np.flatnonzero(top.max(axis=1) > 100.0):
-                self.note(f"{self.names[c]} exceeds 100 %MVC (envelope peak {top[c].max():.0f} %MVC; kept, not clipped): "
+            top = row_max(self.env_signal) * scale
+            for c in np.flatnonzero(top > 100.0):
+                self.note(f"{self.names[c]} exceeds 100 %MVC (envelope peak {top[c]:.0f} %MVC; kept, not clipped): "
                           "check that the MVC trial was maximal and processed like the task", warn=True)
         else:
             task = "mean" if method == "mean" else "peak"
             if self.cycles.n_kept:
                 _, mean_curve, _ = ensemble(self.env_signal, self.fs, self.intervals, self.cfg.cycles.n_points)
-                base = mean_curve
+                ref = mean_curve.max(axis=1) if task == "peak" else mean_curve.mean(axis=1)
             else:
-                base = self.env_signal
-            ref = base.max(axis=1) if task == "peak" else base.mean(axis=1)
+                ref = row_max(self.env_signal) if task == "peak" else row_mean(self.env_signal)
             ref = np.where(ref > 0, ref, np.nan)
             where = "ensemble-average envelope" if self.cycles.n_kept else "envelope"
             self.cc_scale = 100.0 / ref
@@ -574,8 +600,8 @@ class _Run:
                     "electrode site, skin and fat change raw amplitude (Burden 2010); co-contraction uses each channel's task peak"
                 )
                 self._check_gains()
-        self.env_amp = self.env_signal * self.amp_scale[:, None]
-        self.env_cc = self.env_signal * self.cc_scale[:, None]
+        self.env_amp = _scaled(self.env_signal, self.amp_scale)
+        self.env_cc = _scaled(self.env_signal, self.cc_scale)
 
     def _noise_floor(self, subtract):
         """Envelope level and RMS of each channel at rest; with ``subtract``, removed in quadrature from the envelope.
@@ -598,21 +624,27 @@ class _Run:
         if self.n - 2 * edge < w:
             self.note(f"the record is shorter than {REST_WINDOW_S + 0.5:g} s: noise floors are not subtracted")
             return
-        seg = self.env[:, edge : self.n - edge]
-        csum = np.concatenate([np.zeros((n_ch, 1)), np.cumsum(seg, axis=1)], axis=1)
-        means = (csum[:, w:] - csum[:, :-w]) / w  # means[c, i]: window starting at sample edge + i
-        for c in range(n_ch):
-            # every window within 25 % of the quietest one is rest: their samples give an unbiased floor
-            # (the minimum alone is biased low, and quadrature subtraction is sensitive to that)
-            quiet = np.flatnonzero(means[c] <= QUIET_FACTOR * means[c].min())
-            mask = np.zeros(self.n, dtype=bool)
-            cover = np.zeros(self.n + 1, dtype=np.int64)
-            np.add.at(cover, quiet + edge, 1)
-            np.add.at(cover, quiet + edge + w, -1)
-            mask[:] = np.cumsum(cover[:-1]) > 0
-            self.floor[c] = float(self.env[c, mask].mean())
-            self.noise_rms[c] = float(np.sqrt(np.mean(self.filtered[c, mask] ** 2)))
-        self.env_signal = np.sqrt(np.maximum(self.env**2 - self.floor[:, None] ** 2, 0.0))
+        # every window within 25 % of the quietest one is rest: their samples give an unbiased floor
+        # (the minimum alone is biased low, and quadrature subtraction is sensitive to that)
+        first, last = edge, self.n - edge - w + 1  # window starts
+        quietest = np.full(n_ch, np.inf)
+        for a, b in _spans(first, last, self.piece):
+            quietest = np.minimum(quietest, _window_means(self.env[:, a : b + w - 1], w).min(axis=1))
+        level = QUIET_FACTOR * quietest
+        env_sum, sq_sum, count = np.zeros(n_ch), np.zeros(n_ch), np.zeros(n_ch)
+        for a, b in _spans(first, last + w - 1, self.piece):  # samples [a, b) and the windows that may cover them
+            lo, hi = max(first, a - w + 1), min(last, b)
+            quiet = _window_means(self.env[:, lo : hi + w - 1], w) <= level[:, None]
+            cover = np.zeros((n_ch, hi - lo + w), dtype=np.int32)
+            cover[:, : hi - lo] += quiet
+            cover[:, w:] -= quiet
+            mask = (np.cumsum(cover, axis=1) > 0)[:, a - lo : b - lo]
+            env_sum += np.where(mask, self.env[:, a:b], 0.0).sum(axis=1)
+            sq_sum += np.where(mask, self.filtered[:, a:b] ** 2, 0.0).sum(axis=1)
+            count += mask.sum(axis=1)
+        self.floor = env_sum / count
+        self.noise_rms = np.sqrt(sq_sum / count)
+        self.env_signal = _minus_floor(self.env, self.floor)
 
     def _check_gains(self):
         noise = self.quality["baseline_noise"].to_numpy(float)
@@ -742,14 +774,21 @@ class _Run:
             for k, (a, b) in enumerate(self.samples):
                 if b <= a:
                     continue
-                env = self.env_amp[c, a:b]
-                y = self.filtered[c, a:b]
-                vals["mean"][c, k] = env.mean()
-                vals["peak"][c, k] = env.max()
-                vals["rms"][c, k] = math.sqrt(max(float(np.mean(y * y)) - self.noise_rms[c] ** 2, 0.0)) * self.amp_scale[c]
-                vals["iemg"][c, k] = float(env.sum()) / self.fs
-                vals["active_pct"][c, k] = 100.0 * self.active[c, a:b].mean()
-                vals["clipped_pct"][c, k] = 100.0 * self.clipped[c, a:b].mean()
+                env_sum, env_max, sq_sum, n_active, n_clipped = 0.0, -math.inf, 0.0, 0, 0
+                for p, q in _spans(a, b, self.piece):
+                    env = self.env_amp[c, p:q]
+                    y = self.filtered[c, p:q]
+                    env_sum += float(env.sum())
+                    env_max = max(env_max, float(env.max()))
+                    sq_sum += float(np.dot(y, y))
+                    n_active += int(np.count_nonzero(self.active[c, p:q]))
+                    n_clipped += int(np.count_nonzero(self.clipped[c, p:q]))
+                vals["mean"][c, k] = env_sum / (b - a)
+                vals["peak"][c, k] = env_max
+                vals["rms"][c, k] = math.sqrt(max(sq_sum / (b - a) - self.noise_rms[c] ** 2, 0.0)) * self.amp_scale[c]
+                vals["iemg"][c, k] = env_sum / self.fs
+                vals["active_pct"][c, k] = 100.0 * n_active / (b - a)
+                vals["clipped_pct"][c, k] = 100.0 * n_clipped / (b - a)
                 t0, t1 = self.intervals[k]
                 mid = 0.5 * (ons + offs)  # a burst belongs to the cycle holding its midpoint (onsets may precede the cycle start)
                 inside = np.flatnonzero((mid >= t0) & (mid < t1))
@@ -1023,28 +1062,34 @@ class _Run:
 
     def _fatigue(self):
         from .cycles import ensemble
-        from .fatigue import fatigue_indices
+        from .fatigue import channel_fatigue, sliding_windows, window_measures
 
         f = self.cfg.fatigue
         kw = dict(segment_s=f.welch_segment_s, low_hz=f.low_hz, high_hz=f.high_hz, min_active_fraction=f.min_active_fraction,
-                  min_windows=f.min_windows, finsm5=f.finsm5, confidence=1 - self.cfg.flags.fatigue_alpha)
+                  finsm5=f.finsm5)
+        trend_kw = dict(min_windows=f.min_windows, finsm5=f.finsm5, confidence=1 - self.cfg.flags.fatigue_alpha)
         self.fatigue_mode = f.mode
         if f.mode == "repetitions" and not self.cycles.n_kept:
             self.note("fatigue.mode = 'repetitions' needs repetitions; sliding windows are used instead")
             self.fatigue_mode = "windows"
         if self.fatigue_mode == "windows":
-            res = fatigue_indices(self.filtered, self.fs, window_s=f.window_s, overlap=f.overlap, active=self.active,
-                                  clipped=self.clipped, **kw)
+            wins = [sliding_windows(self.n, self.fs, f.window_s, f.overlap)] * len(self.names)
         else:
             _, mean_curve, _ = ensemble(self.env_cc, self.fs, self.intervals, self.cfg.cycles.n_points)
-            res = []
+            wins = []
             half = f.window_s / 2
             duration = self.n / self.fs
             for c in range(len(self.names)):
                 phase = int(np.nanargmax(mean_curve[c])) / (mean_curve.shape[1] - 1) if np.isfinite(mean_curve[c]).any() else 0.5
                 centres = self.intervals[:, 0] + phase * (self.intervals[:, 1] - self.intervals[:, 0])
-                wins = np.column_stack([np.clip(centres - half, 0, duration - f.window_s), np.clip(centres - half, 0, duration - f.window_s) + f.window_s])
-                res.append(fatigue_indices(self.filtered[c], self.fs, windows=wins, active=self.active[c], clipped=self.clipped[c], **kw))
+                start = np.clip(centres - half, 0, duration - f.window_s)
+                wins.append(np.round(np.column_stack([start, start + f.window_s]) * self.fs).astype(np.int64))
+        res = []
+        for c in range(len(self.names)):
+            parts = [window_measures(self.filtered[c, a:b], self.fs, wins[c][i:j] - a, active=self.active[c, a:b],
+                                     clipped=self.clipped[c, a:b], **kw)
+                     for i, j, a, b in _window_batches(wins[c], self.piece)]
+            res.append(channel_fatigue(wins[c], parts, self.fs, **trend_kw))
         return [dataclasses.replace(r, reason=f"{self.names[c]} is flat (disconnected or unused)") if self.flat[c] else r
                 for c, r in enumerate(res)]
 
@@ -1098,6 +1143,7 @@ class _Run:
 
     def _channels_table(self):
         q = self.quality
+        top = row_max(self.env_cc)
         rows = []
         for c, ch in enumerate(self.chans):
             rows.append(dict(
@@ -1105,7 +1151,7 @@ class _Run:
                 active_s=float(np.sum(self.act.offsets[c] - self.act.onsets[c])), activation_reason=self.act.reason[c] or "",
                 clipped_pct=100.0 * float(q["clipped_fraction"].iloc[c]), flat=bool(self.flat[c]),
                 baseline_noise=float(q["baseline_noise"].iloc[c]), unit=self.rec.unit, reference=float(self.ref[c]),
-                reference_source=self.ref_source[c], max_normalized=float(np.nanmax(self.env_cc[c])) if np.isfinite(self.env_cc[c]).any() else math.nan,
+                reference_source=self.ref_source[c], max_normalized=float(top[c]),
                 normalized_unit=self.cc_unit,
             ))
         for name, why in self.excluded.items():
@@ -1197,6 +1243,43 @@ def _trigger_signal(rec, name):
     raise InvalidInputError(
         f"cycles.trigger_channel = {name!r} is neither a channel ({rec.channel_names}) nor an auxiliary signal (meta['aux']: {sorted(aux)})"
     )
+
+
+def _spans(start, stop, piece):
+    """``(a, b)`` pieces of at most ``piece`` samples tiling ``[start, stop)``."""
+    return ((a, min(stop, a + piece)) for a in range(start, stop, piece))
+
+
+def _window_batches(windows, piece):
+    """Consecutive runs of windows (sorted by start) spanning at most ``piece`` samples: ``(i, j, a, b)``."""
+    i, n = 0, len(windows)
+    while i < n:
+        a = int(windows[i, 0])
+        j = i + 1
+        while j < n and windows[j, 1] - a <= piece:
+            j += 1
+        yield i, j, a, int(windows[i:j, 1].max())
+        i = j
+
+
+def _window_means(x, w):
+    """Means of every ``w``-sample window of the rows of ``x`` (window ``i`` starts at column ``i``)."""
+    csum = np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(x, axis=1)], axis=1)
+    return (csum[:, w:] - csum[:, :-w]) / w
+
+
+def _scaled(x, factors):
+    return x.scaled(factors) if isinstance(x, Rows) else x * factors[:, None]
+
+
+def _minus_floor(env, floor):
+    """``sqrt(max(env**2 - floor**2, 0))`` row by row: the envelope of the muscle's own activity."""
+    def remove(v, rows):
+        return np.sqrt(np.maximum(v**2 - floor[rows][:, None] ** 2, 0.0))
+
+    if isinstance(env, Rows):
+        return Rows(env.shape, lambda rows, a, b: remove(env[rows, a:b], rows), env.chunk)
+    return remove(env, slice(None))
 
 
 def _jsonable(value):

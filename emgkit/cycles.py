@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import check_fs, check_option
+from ._chunks import Rows
 from .errors import InvalidInputError
 
 __all__ = [
@@ -471,7 +472,7 @@ def time_normalize(x, fs, start_s, stop_s, n_points=101):
     array([ 0.,  5., 10.])
     """
     fs = check_fs(fs)
-    x = np.asarray(x, dtype=np.float64)
+    x = x if isinstance(x, Rows) else np.asarray(x, dtype=np.float64)
     n = x.shape[-1]
     if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 2:
         raise InvalidInputError(f"n_points must be an integer >= 2, got {n_points!r}")
@@ -481,6 +482,9 @@ def time_normalize(x, fs, start_s, stop_s, n_points=101):
     i0 = np.floor(pos).astype(np.int64)
     i1 = np.minimum(i0 + 1, n - 1)
     w = pos - i0
+    if isinstance(x, Rows):  # a streamed signal: read only the cycle
+        first = int(i0.min())
+        x, i0, i1 = x[:, first : int(i1.max()) + 1], i0 - first, i1 - first
     return x[..., i0] * (1 - w) + x[..., i1] * w
 
 
@@ -512,7 +516,7 @@ def ensemble(x, fs, bounds, n_points=101):
     >>> mean.tolist(), sd.tolist()
     ([5.0, 14.0], [7.0710678118654755, 7.0710678118654755])
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = x if isinstance(x, Rows) else np.asarray(x, dtype=np.float64)
     b = np.asarray(bounds, dtype=np.float64).reshape(-1, 2)
     shape = x.shape[:-1] + (int(n_points),)
     if b.shape[0] == 0:

@@ -42,6 +42,8 @@ __all__ = [
     "ChannelFatigue",
     "fatigue_indices",
     "sliding_windows",
+    "window_measures",
+    "channel_fatigue",
 ]
 
 
@@ -481,6 +483,39 @@ def _window_psds(x, fs, windows, segment_s):
 
 
 def _channel(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, min_windows, finsm5, confidence):
+    part = _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, finsm5)
+    return channel_fatigue(windows, [part], fs, min_windows=min_windows, finsm5=finsm5, confidence=confidence)
+
+
+def window_measures(x, fs, windows, *, segment_s=0.25, low_hz=20.0, high_hz=450.0, active=None, clipped=None,
+                    min_active_fraction=0.9, finsm5=True):
+    """Per-window spectra and amplitude of one channel, before any trend: the streamable half of :func:`fatigue_indices`.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,)
+        A stretch of band-passed EMG holding every window.
+    fs : float > 0
+    windows : ndarray of int, shape (n_windows, 2)
+        ``[start, stop)`` in samples of ``x``.
+    segment_s, low_hz, high_hz, active, clipped, min_active_fraction, finsm5
+        As in :func:`fatigue_indices` (masks cover ``x``).
+
+    Returns
+    -------
+    dict
+        ``mdf, mnf, rms, finsm5, active_fraction`` (arrays, one value per
+        window) and ``excluded`` (reason a window is left out, ``""`` if used);
+        :func:`channel_fatigue` turns a list of them into the trends.
+    """
+    high = min(float(high_hz), fs / 2)
+    if not 0 <= low_hz < high:
+        raise InvalidInputError(f"band {low_hz}-{high_hz} Hz is empty at fs={fs:g} Hz (fs/2 = {fs / 2:g} Hz)")
+    return _measures(np.asarray(x, dtype=np.float64), fs, np.asarray(windows, dtype=np.int64).reshape(-1, 2), segment_s,
+                     low_hz, high, active, clipped, min_active_fraction, finsm5)
+
+
+def _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, finsm5):
     k = len(windows)
     nan = np.full(k, np.nan)
     mdf, mnf, rms, fi = nan.copy(), nan.copy(), nan.copy(), nan.copy()
@@ -519,6 +554,32 @@ def _channel(x, fs, windows, segment_s, low, high, active, clipped, min_active_f
                 fi[idx] = _moment_ratio(fb, pb)
             for i in idx[~(power > 0)]:
                 excluded[i] = excluded[i] or "no power in the band"
+    return {"mdf": mdf, "mnf": mnf, "rms": rms, "finsm5": fi, "active_fraction": frac, "excluded": excluded}
+
+
+def channel_fatigue(windows, parts, fs, *, min_windows=3, finsm5=True, confidence=0.95) -> "ChannelFatigue":
+    """Trends of one channel from :func:`window_measures` of consecutive batches of its windows.
+
+    Parameters
+    ----------
+    windows : ndarray of int, shape (n_windows, 2)
+        All windows, in samples of the record, in the order of ``parts``.
+    parts : list of dict
+        :func:`window_measures` of consecutive batches of ``windows``.
+    fs : float > 0
+    min_windows, finsm5, confidence
+        As in :func:`fatigue_indices`.
+
+    Returns
+    -------
+    ChannelFatigue
+    """
+    windows = np.asarray(windows, dtype=np.int64).reshape(-1, 2)
+    k = len(windows)
+    cat = {key: np.concatenate([p[key] for p in parts]) if parts else np.empty(0, dtype=object if key == "excluded" else float) for key in
+           ("mdf", "mnf", "rms", "finsm5", "active_fraction", "excluded")}
+    mdf, mnf, rms, fi, frac = cat["mdf"], cat["mnf"], cat["rms"], cat["finsm5"], cat["active_fraction"]
+    excluded = cat["excluded"].astype(object)
     used = excluded == ""
     times = (windows[:, 0] + windows[:, 1]) / 2.0 / fs if k else np.empty(0)
     reason = ""
@@ -540,7 +601,7 @@ def _channel(x, fs, windows, segment_s, low, high, active, clipped, min_active_f
             tr, change = Trend(reason="FInsm5 not requested"), math.nan
         trends.append(tr)
     return ChannelFatigue(
-        windows=np.asarray(windows, dtype=np.int64).reshape(-1, 2), times_s=times, mdf_hz=mdf, mnf_hz=mnf, rms=rms,
+        windows=windows, times_s=times, mdf_hz=mdf, mnf_hz=mnf, rms=rms,
         finsm5=fi, active_fraction=frac, used=used, excluded=excluded.astype(str), mdf=trends[0], mnf=trends[1],
         rms_trend=trends[2], finsm5_trend=trends[3], finsm5_change_pct=change, reason=reason,
     )
