@@ -22,6 +22,9 @@ def _add_analysis_arguments(p):
     p.add_argument("--fs", type=float, metavar="HZ",
                    help="sampling rate in Hz, for files that do not store it (text columns, some HDF5)")
     p.add_argument("--overwrite", action="store_true", help="replace the results of an earlier analysis in DIR")
+    p.add_argument("--stream", choices=("auto", "on", "off"), default="auto",
+                   help="analyse the file in time chunks without loading it whole (same results); auto: HDF5 files "
+                   "holding more than 50 million samples over all channels (default auto)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -61,25 +64,24 @@ def _resolve(text):
     return resolve_input(text)
 
 
-def run_analysis(args):
-    """Read, analyse and save as the command line asked; returns ``(recording, analysis, folder)``."""
+def run_analysis(args, *, traces=False):
+    """Read, analyse and save as the command line asked; returns ``(analysis, folder, traces)`` (traces None unless asked)."""
     import warnings
+    from pathlib import Path
 
-    from .analysis import analyze
+    from .analysis import H5_NAME, analyze
+    from .analysis_stream import analyze_file, wants_streaming
     from .config import load_config
-    from .errors import InvalidInputError
+    from .decimate import browser_traces
+    from .errors import InvalidInputError, OutputExistsError
     from .io import read
 
     config = load_config(args.config)
-    from pathlib import Path
-
-    from .analysis import H5_NAME
-    from .errors import OutputExistsError
-
     earlier = Path(args.out) / H5_NAME
     if earlier.exists() and not args.overwrite:  # say so before spending time on the analysis
         raise OutputExistsError(f"{earlier} holds an earlier analysis; pass --overwrite to replace it, or choose another --out")
-    rec = read(_resolve(args.file), **({"fs": args.fs} if args.fs else {}))
+    path = _resolve(args.file)
+    options = {"fs": args.fs} if args.fs else {}
     mvc = [read(_resolve(m)) for m in args.mvc] or None
     pairs = None
     if args.pair:
@@ -89,16 +91,24 @@ def run_analysis(args):
             if len(parts) != 2 or not all(parts):
                 raise InvalidInputError(f"--pair takes two channel names separated by a comma, got {text!r}")
             pairs.append(tuple(parts))
+    shown = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # every warning is kept in the analysis notes and printed below
-        result = analyze(rec, pairs=pairs, mvc=mvc, config=config)
+        if wants_streaming(path, args.stream, **options):
+            result = analyze_file(path, pairs=pairs, mvc=mvc, config=config, traces=traces, **options)
+            result, shown = result if traces else (result, None)
+        else:
+            rec = read(path, **options)
+            result = analyze(rec, pairs=pairs, mvc=mvc, config=config)
+            shown = browser_traces(rec, result.config) if traces else None
     folder = result.save(args.out, overwrite=args.overwrite)
-    return rec, result, folder
+    return result, folder, shown
 
 
-def _print_summary(args, rec, result):
+def _print_summary(args, result):
     if not args.quiet:
-        print(f"analysed {args.file}: {rec.n_channels} channels, {rec.duration:.1f} s at {rec.fs:g} Hz, "
+        info = result.info
+        print(f"analysed {args.file}: {info['n_channels']} channels, {info['duration_s']:.1f} s at {info['fs']:g} Hz, "
               f"{result.info['n_cycles']} repetitions ({result.info['cycles_source']})")
         for row in result.summary.itertuples(index=False):
             mark = {"flag": "FLAG  ", "notice": "notice", "ok": "ok    ", "info": "info  "}.get(row.severity, row.severity)
@@ -108,8 +118,8 @@ def _print_summary(args, rec, result):
 
 def cli_analyze(args) -> int:
     """Run ``emgkit analyze``: read, analyse, save, print the ranked summary; returns the exit code."""
-    rec, result, folder = run_analysis(args)
-    _print_summary(args, rec, result)
+    result, folder, _ = run_analysis(args)
+    _print_summary(args, result)
     if not args.quiet:
         print(f"tables written to {folder} (analysis.h5 and one CSV per table)")
     return EXIT_OK
@@ -117,12 +127,11 @@ def cli_analyze(args) -> int:
 
 def cli_report(args) -> int:
     """Run ``emgkit report``: the analysis of ``emgkit analyze`` plus ``DIR/report.html``."""
-    from .decimate import browser_traces
     from .report_html import report
 
-    rec, result, folder = run_analysis(args)
-    path = report(result, folder / "report.html", traces=browser_traces(rec, result.config), overwrite=True)
-    _print_summary(args, rec, result)
+    result, folder, traces = run_analysis(args, traces=True)
+    path = report(result, folder / "report.html", traces=traces, overwrite=True)
+    _print_summary(args, result)
     if not args.quiet:
         print(f"report written to {path} (open it in a browser; it works offline)")
     return EXIT_OK

@@ -40,13 +40,46 @@ from .analysis import CYCLE_RATE_HZ, Analysis, _Run
 from .config import load_config
 from .errors import InvalidInputError, SignalQualityWarning
 
-__all__ = ["analyze_file", "DEFAULT_CHUNK_S"]
+__all__ = ["analyze_file", "wants_streaming", "DEFAULT_CHUNK_S", "STREAM_ABOVE_SAMPLES", "STREAM_MODES"]
 
 DEFAULT_CHUNK_S = 60.0
+STREAM_ABOVE_SAMPLES = 50_000_000  # channels x samples above which "auto" streams (in memory: about 2.5 GB of working arrays)
+STREAM_MODES = ("auto", "on", "off")
+LAZY_FORMATS = ("emgkit-hdf5", "hdf5")  # formats read piece by piece; others are read whole anyway
 H5_CHUNK = 1 << 16  # samples per HDF5 chunk of the scratch signals (one channel each)
 
 
-def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHUNK_S, scratch_dir=None, traces=False):
+def wants_streaming(path, mode="auto", **options) -> bool:
+    """Whether the analysis of ``path`` should stream it.
+
+    Parameters
+    ----------
+    path : str or Path
+    mode : {"auto", "on", "off"}
+        ``"auto"`` streams HDF5 recordings (native or foreign) holding more
+        than :data:`STREAM_ABOVE_SAMPLES` samples over all channels.
+    **options
+        Reader options (e.g. ``fs``), as for :func:`emgkit.open`.
+
+    Returns
+    -------
+    bool
+    """
+    from ._checks import check_option
+    from .io import detect_format
+    from .io import open as open_file
+
+    check_option("stream", mode, STREAM_MODES)
+    if mode != "auto":
+        return mode == "on"
+    if detect_format(path).name not in LAZY_FORMATS:
+        return False
+    with open_file(path, **options) as handle:
+        return handle.n_channels * handle.n_samples > STREAM_ABOVE_SAMPLES
+
+
+def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHUNK_S, scratch_dir=None, traces=False,
+                 **options):
     """Analyse muscle imbalance in a recording file without loading it whole.
 
     Parameters
@@ -66,6 +99,9 @@ def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHU
         Also return the report's data-browser traces (min/max decimated
         band-passed EMG and envelope, as :func:`emgkit.decimate.browser_traces`
         but of the analysis's own signals).
+    **options
+        Reader options (e.g. ``fs`` for files that do not store it), as for
+        :func:`emgkit.open`.
 
     Returns
     -------
@@ -83,7 +119,7 @@ def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHU
     if not (isinstance(chunk_s, (int, float)) and math.isfinite(chunk_s) and chunk_s > 0):
         raise InvalidInputError(f"chunk_s must be a positive number of seconds, got {chunk_s!r}")
     notes: list[str] = []
-    with open_file(path) as handle, tempfile.TemporaryDirectory(prefix="emgkit-stream-", dir=scratch_dir) as tmp:
+    with open_file(path, **options) as handle, tempfile.TemporaryDirectory(prefix="emgkit-stream-", dir=scratch_dir) as tmp:
         chunk = max(1, int(round(chunk_s * handle.fs)))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -47,6 +47,9 @@ def add_batch_parser(subparsers):
     p.add_argument("--pattern", metavar="GLOB",
                    help="file names to take from folders (default: *.h5 *.hdf5 *.nwb *.mat *.edf *.bdf *.c3d)")
     p.add_argument("--force", action="store_true", help="redo recordings whose results are already current")
+    p.add_argument("--stream", choices=("auto", "on", "off"), default="auto",
+                   help="analyse recordings in time chunks without loading them whole (same tables); auto: HDF5 files "
+                   "holding more than 50 million samples over all channels (default auto)")
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="print only failures")
     noise.add_argument("--verbose", "-v", action="store_true", help="also list skipped recordings and the workers used")
@@ -81,7 +84,7 @@ def cli_batch(args) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         batch = run_batch(args.inputs, args.out, config=config, workers=args.workers, scheduler=args.scheduler,
-                          pattern=args.pattern, force=args.force, progress=progress)
+                          pattern=args.pattern, force=args.force, progress=progress, stream=args.stream)
     except (InvalidInputError, MissingDependencyError) as exc:
         print(f"emgkit batch: usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE

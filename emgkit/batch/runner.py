@@ -33,7 +33,8 @@ def process_recording(task: dict) -> dict:
     task : dict
         ``relpath, path`` (input), ``folder`` (its output folder), ``config``
         (the configuration as a plain dict), ``config_digest`` and
-        ``plotlyjs`` (the batch's shared ``plotly.min.js``).
+        ``plotlyjs`` (the batch's shared ``plotly.min.js``), optional ``stream``
+        (``"auto"``, ``"on"``, ``"off"``: :func:`emgkit.analysis_stream.wants_streaming`).
 
     Returns
     -------
@@ -52,6 +53,7 @@ def process_recording(task: dict) -> dict:
     step = "prepare"
     try:
         from ..analysis import analyze
+        from ..analysis_stream import analyze_file, wants_streaming
         from ..config import load_config
         from ..decimate import browser_traces
         from ..io import read
@@ -63,19 +65,25 @@ def process_recording(task: dict) -> dict:
         step = "hash"
         digest = file_sha256(task["path"])
         result["bytes"] = os.stat(task["path"]).st_size
-        step = "read"
-        rec = read(task["path"])
-        step = "analyze"
         config = load_config(task["config"])
+        step = "read"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # every warning is kept in the analysis notes
-            analysis = analyze(rec, config=config)
+            if wants_streaming(task["path"], task.get("stream", "auto")):
+                step = "analyze"
+                analysis, traces = analyze_file(task["path"], config=config, traces=True)
+            else:
+                rec = read(task["path"])
+                step = "analyze"
+                analysis = analyze(rec, config=config)
+                traces = None
         step = "save"
         analysis.save(folder, overwrite=True)
         step = "report"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            traces = browser_traces(rec, config)
+        if traces is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                traces = browser_traces(rec, config)
         report(analysis, folder / REPORT_NAME, traces=traces, plotlyjs=task["plotlyjs"], overwrite=True)
         step = "manifest"
         outputs = [f"{t}.csv" for t in TABLES] + [CONFIG_NAME, INFO_NAME, H5_NAME, REPORT_NAME]
@@ -323,7 +331,8 @@ class BatchResult:
         return 1 if self.n_failed else 0
 
 
-def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern=None, force=False, progress=None) -> BatchResult:
+def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern=None, force=False, progress=None,
+              stream="auto") -> BatchResult:
     """Analyse many recordings: tables and report per recording, then one summary.
 
     Parameters
@@ -345,6 +354,11 @@ def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern
         File-name glob for folder searches (default: common recording extensions).
     force : bool, default False
         Redo recordings whose results are current.
+    stream : {"auto", "on", "off"}, default "auto"
+        Stream recordings through :func:`emgkit.analysis_stream.analyze_file`
+        instead of reading them whole; ``"auto"``: HDF5 files above
+        :data:`emgkit.analysis_stream.STREAM_ABOVE_SAMPLES` samples.  The
+        tables are the same either way (within 1e-9).
     progress : Progress, optional
         Receives ``start(total, skipped)``, ``update(result)``, ``finish(result)``
         and ``message(text, level)``.
@@ -373,6 +387,10 @@ def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern
     from .manifest import is_current
     from .summary import write_summary
 
+    from .._checks import check_option
+    from ..analysis_stream import STREAM_MODES
+
+    check_option("stream", stream, STREAM_MODES)
     cfg = load_config(config)
     digest = cfg.digest()
     out = Path(out).expanduser()
@@ -391,7 +409,7 @@ def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern
                                     "message": "", "seconds": 0.0, "bytes": 0}
         else:
             todo.append({"relpath": job.relpath, "path": job.path, "folder": str(folders[job.relpath]), "config": cfg.as_dict(),
-                         "config_digest": digest, "plotlyjs": str(plotlyjs)})
+                         "config_digest": digest, "plotlyjs": str(plotlyjs), "stream": stream})
     runner = make_runner(workers=workers, scheduler=scheduler) if todo else None  # usage errors come before any output
     try:
         out.mkdir(parents=True, exist_ok=True)
