@@ -919,13 +919,10 @@ class _Run:
                 for k, (a, b) in enumerate(self.samples):
                     if not usable[k] or b <= a:
                         continue
-                    A, B = self.env_cc[i, a:b], self.env_cc[j, a:b]
-                    metrics["cci_falconer"][k] = cc.cocontraction_index(A, B, "falconer")
-                    metrics["cci_rudolph"][k] = cc.cocontraction_index(A, B, "rudolph")
-                    metrics["common_area"][k] = cc.common_area(A, B, self.fs)
-                    metrics["ratio"][k] = cc.activation_ratio(A, B)
-                    metrics["antagonist_share"][k] = cc.antagonist_share(A, B)
-                    metrics["overlap_pct"][k] = cc.temporal_overlap(self.active[i, a:b], self.active[j, a:b])
+                    sums = sum(cc.interval_sums(self.env_cc[i, p:q], self.env_cc[j, p:q], self.active[i, p:q], self.active[j, p:q])
+                               for p, q in _spans(a, b, self.piece))
+                    for m, v in cc.indices_from_sums(sums, self.fs).items():
+                        metrics[m][k] = v
                     units = {"cci_falconer": "%", "cci_rudolph": self.cc_unit, "common_area": f"{self.cc_unit}*s", "ratio": "",
                              "antagonist_share": "%", "overlap_pct": "%"}
                     for m, v in metrics.items():

@@ -24,6 +24,8 @@ the overlap.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._checks import check_fs, check_option
@@ -35,6 +37,8 @@ __all__ = [
     "activation_ratio",
     "antagonist_share",
     "temporal_overlap",
+    "interval_sums",
+    "indices_from_sums",
 ]
 
 METHODS = ("falconer", "rudolph")
@@ -213,3 +217,67 @@ def temporal_overlap(on_a, on_b):
     if x.ndim == 0 or x.shape[-1] == 0:
         raise InvalidInputError("activity masks must cover at least one sample")
     return _reduce_out((x & y).mean(axis=-1) * 100.0)
+
+
+# -- the same indices from sums, for intervals read piece by piece -----------------------------------
+SUMS = ("lower", "total", "rudolph", "a", "b", "n", "overlap")
+
+
+def interval_sums(a, b, on_a, on_b) -> np.ndarray:
+    """Per-sample sums behind every index of this module, over one piece of an interval.
+
+    Sums of consecutive pieces add up to those of the whole interval, so
+    :func:`indices_from_sums` gives the indices of an interval too long to
+    hold in memory (the streaming analysis reads it piece by piece).
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (n_samples,)
+        Agonist and antagonist envelopes (non-negative; NaN propagates).
+    on_a, on_b : ndarray of bool, shape (n_samples,)
+        Activity masks.
+
+    Returns
+    -------
+    ndarray, shape (7,)
+        ``sum(min(a, b))``, ``sum(a + b)``, ``sum`` of Rudolph's per-sample
+        term, ``sum(a)``, ``sum(b)``, samples, samples with both active
+        (order of :data:`SUMS`).
+    """
+    x, y = _envelopes(a, b)
+    lower, higher = np.minimum(x, y), np.maximum(x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_sample = np.where(higher > 0, lower / higher * (lower + higher), 0.0)
+    per_sample = np.where(np.isnan(x) | np.isnan(y), np.nan, per_sample)
+    both = np.count_nonzero(np.asarray(on_a, dtype=bool) & np.asarray(on_b, dtype=bool))
+    return np.array([lower.sum(), (x + y).sum(), per_sample.sum(), x.sum(), y.sum(), x.size, both], dtype=np.float64)
+
+
+def indices_from_sums(sums, fs) -> dict:
+    """Falconer and Rudolph CCI, common area, ratio, antagonist share and overlap from :func:`interval_sums`.
+
+    Parameters
+    ----------
+    sums : ndarray, shape (7,)
+        Sum of :func:`interval_sums` over the pieces of one interval.
+    fs : float > 0
+        Sampling rate in Hz (common area in unit x s).
+
+    Returns
+    -------
+    dict
+        ``cci_falconer`` (%), ``cci_rudolph`` (unit), ``common_area``,
+        ``ratio``, ``antagonist_share`` (%), ``overlap_pct`` (%): the values
+        of the functions above on the whole interval (NaN where they are).
+    """
+    lower, total, rudolph, sa, sb, n, both = (float(v) for v in sums)
+    silent = total == 0
+    nan = math.nan
+    return {
+        "cci_falconer": nan if silent else 2.0 * lower / total * 100.0,
+        "cci_rudolph": nan if silent else rudolph / n,
+        "common_area": nan if silent else lower / check_fs(fs),
+        "ratio": sa / sb if sb != 0 else nan,
+        "antagonist_share": sb / (sa + sb) * 100.0 if sa + sb != 0 else nan,
+        "overlap_pct": both / n * 100.0,
+    }

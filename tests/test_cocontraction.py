@@ -87,3 +87,28 @@ def test_bad_input():
         cocontraction_index(A, B, method="falconr")
     with pytest.raises(InvalidInputError, match="empty"):
         cocontraction_index(np.empty(0), np.empty(0))
+
+
+def test_indices_from_sums_of_pieces_equal_the_functions_on_the_whole_interval():
+    from emgkit.cocontraction import indices_from_sums, interval_sums
+
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(0, 100, 1001), rng.uniform(0, 40, 1001)
+    a[100:200] = 0.0
+    b[150:260] = 0.0
+    on_a, on_b = a > 20, b > 10
+    sums = sum(interval_sums(a[p : p + 97], b[p : p + 97], on_a[p : p + 97], on_b[p : p + 97]) for p in range(0, 1001, 97))
+    got = indices_from_sums(sums, fs=500.0)
+    want = {
+        "cci_falconer": cocontraction_index(a, b, "falconer"),
+        "cci_rudolph": cocontraction_index(a, b, "rudolph"),
+        "common_area": common_area(a, b, 500.0),
+        "ratio": activation_ratio(a, b),
+        "antagonist_share": antagonist_share(a, b),
+        "overlap_pct": temporal_overlap(on_a, on_b),
+    }
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, rel=1e-12), key
+    silent = indices_from_sums(interval_sums(np.zeros(5), np.zeros(5), np.zeros(5, bool), np.zeros(5, bool)), fs=1.0)
+    assert np.isnan(silent["cci_falconer"]) and np.isnan(silent["ratio"]) and silent["overlap_pct"] == 0.0
