@@ -1,0 +1,130 @@
+"""Peak memory and throughput of the streaming analysis on a recording larger than memory allows in-memory.
+
+Writes a simulated bilateral arm recording of ``--gb`` gigabytes (16 channels of
+float64 at 2 kHz by default: 4 GB is about 4.3 hours) with :func:`emgkit.io.create`,
+then, each in a fresh process so that peak resident memory (``ru_maxrss``) is
+its own:
+
+* ``read``: every sample read once in 60 s chunks (the floor: reading the file alone);
+* ``stream``: :func:`emgkit.analysis_stream.analyze_file` (tables equal to the in-memory path);
+* ``memory`` (with ``--in-memory``): ``emgkit.analyze(emgkit.read(path))``, only for small files.
+
+Usage::
+
+    python -m benchmarks.stream_memory --gb 4 [--dir /tmp] [--keep] [--chunk-s 60]
+
+Prints and returns a JSON line with MB/s of each run, the ratio stream/read and
+the peak RSS of each process.  Not part of ``python -m benchmarks`` (it takes
+minutes and needs ``--gb`` x 3 of free disk: the file and the scratch signals).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+FS = 2000.0
+MUSCLES = ["biceps_brachii", "triceps_brachii", "brachioradialis", "deltoid_anterior",
+           "deltoid_posterior", "pectoralis_major", "trapezius_upper", "latissimus_dorsi"]
+TILE_S = 240.0  # simulated once, then repeated with fresh noise: generation stays fast for hours of data
+
+
+def make_recording(path: Path, gigabytes: float, seed=0) -> dict:
+    """Write ``gigabytes`` of 16-channel float64 EMG; returns its shape."""
+    import emgkit
+    from emgkit.datasets.simulate import simulate
+
+    tile = simulate(duration_s=TILE_S, fs=FS, muscles=MUSCLES, lr_ratio={"biceps_brachii": 1.3}, seed=seed)
+    n_ch = tile.n_channels
+    total = int(gigabytes * 1e9 / (8 * n_ch))
+    rng = np.random.default_rng(seed)
+    noise = float(np.median(np.abs(tile.data))) * 0.2
+    with emgkit.io.create(path, FS, tile.channels, unit=tile.unit, overwrite=True) as writer:
+        done = 0
+        while done < total:
+            k = min(tile.n_samples, total - done)
+            writer.append(tile.data[:, :k] + noise * rng.standard_normal((n_ch, k)))
+            done += k
+    return {"n_channels": n_ch, "n_samples": total, "bytes": path.stat().st_size}
+
+
+CHILD = r"""
+import json, resource, sys, time, warnings
+mode, path, chunk_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
+import numpy as np, emgkit
+from emgkit.analysis_stream import analyze_file
+start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    if mode == "read":
+        total = 0.0
+        with emgkit.open(path) as f:
+            for _, block in f.iter_chunks(chunk_s):
+                total += float(np.asarray(block.data)[:, :1].sum())
+    elif mode == "stream":
+        res = analyze_file(path, chunk_s=chunk_s)
+    else:
+        res = emgkit.analyze(emgkit.read(path))
+seconds = time.perf_counter() - t
+print(json.dumps({"mode": mode, "seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rss_after_import_mb": start_rss / 1024}))
+"""
+
+
+def run_child(mode, path, chunk_s):
+    out = subprocess.run([sys.executable, "-c", CHILD, mode, str(path), str(chunk_s)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.stream_memory", description=__doc__.splitlines()[0])
+    parser.add_argument("--gb", type=float, default=4.0, help="size of the simulated recording, GB (default 4)")
+    parser.add_argument("--dir", default=None, help="folder for the file and the scratch (default: system temp)")
+    parser.add_argument("--chunk-s", type=float, default=60.0, help="streaming chunk, s (default 60)")
+    parser.add_argument("--in-memory", action="store_true", help="also time the in-memory analysis (small files only)")
+    parser.add_argument("--keep", action="store_true", help="keep the recording afterwards")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="emgkit-bench-", dir=args.dir))
+    path = folder / "long.h5"
+    t = time.perf_counter()
+    shape = make_recording(path, args.gb)
+    print(f"wrote {path} ({shape['bytes'] / 1e9:.2f} GB, {shape['n_channels']} ch x {shape['n_samples']} samples) "
+          f"in {time.perf_counter() - t:.0f} s", flush=True)
+    # the first run compiles the kernels into Numba's cache, so the timed runs measure work, not compilation
+    run_child("stream", make_small(folder), args.chunk_s)
+    results = {"file_gb": shape["bytes"] / 1e9, **shape, "chunk_s": args.chunk_s}
+    modes = ["read", "stream"] + (["memory"] if args.in_memory else [])
+    for mode in modes:
+        r = run_child(mode, path, args.chunk_s)
+        r["mb_per_s"] = shape["bytes"] / 1e6 / r["seconds"]
+        results[mode] = r
+        print(json.dumps(r), flush=True)
+    results["stream_vs_read"] = results["stream"]["seconds"] / results["read"]["seconds"]
+    print(json.dumps(results))
+    if not args.keep:
+        for p in folder.iterdir():
+            p.unlink()
+        folder.rmdir()
+    return results
+
+
+def make_small(folder: Path) -> Path:
+    import emgkit
+    from emgkit.datasets.simulate import simulate
+
+    small = folder / "warmup.h5"
+    emgkit.write(simulate(duration_s=20.0, fs=FS, muscles=MUSCLES[:2], seed=1), small, overwrite=True)
+    return small
+
+
+if __name__ == "__main__":
+    main()
