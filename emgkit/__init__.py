@@ -31,6 +31,7 @@ _EXPORTS = {
     "analyze": ".analysis",
     "Analysis": ".analysis",
     "load_analysis": ".analysis",
+    "analyze_file": ".analysis_stream",
     "Config": ".config",
     "load_config": ".config",
     "find_pairs": ".pairs",
@@ -46,7 +47,8 @@ _EXPORTS = {
 
 # subpackages and modules reachable as attributes (``emgkit.datasets.load``)
 _SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels", "errors", "preprocess", "envelope",
-               "figures", "config", "pairs", "symmetry", "cocontraction", "fatigue", "cycles", "analysis", "formats", "convert", "batch"}
+               "figures", "config", "pairs", "symmetry", "cocontraction", "fatigue", "cycles", "analysis", "analysis_stream", "formats", "convert", "batch",
+               "decimate"}
 
 __all__ = ["__version__", *_EXPORTS]
 
