@@ -19,6 +19,7 @@ from ._jit import jit
 
 __all__ = [
     "hysteresis",
+    "hysteresis_runs",
     "filter_runs",
     "mask_runs",
     "r_of_m",
@@ -133,6 +134,113 @@ def hysteresis(x, high, low=None, hold=1, gain=None, gain_step=1, out=None):
     out2 = _out_mask(out, x)
     _hysteresis(x2, high, low, max(hold, 1), gain2, step, out2)
     return out2.reshape(np.shape(x))
+
+
+@jit
+def _hysteresis_runs_row(x, offset, high, low, hold, gain, step, state, starts, stops):
+    n_gain = gain.shape[0]
+    block = offset // step
+    edge = (block + 1) * step
+    g = gain[min(block, n_gain - 1)]
+    hi_t = high * g
+    lo_t = low * g
+    start, above, hit = state[0], state[1], state[2] != 0
+    count = 0
+    for i in range(x.shape[0]):
+        t = offset + i
+        if t >= edge:
+            block += 1
+            edge += step
+            g = gain[min(block, n_gain - 1)]
+            hi_t = high * g
+            lo_t = low * g
+        v = x[i]
+        if v > lo_t:
+            if start < 0:
+                start = t
+                above = 0
+                hit = False
+            if v > hi_t:
+                above += 1
+                if above >= hold:
+                    hit = True
+            else:
+                above = 0
+        elif start >= 0:
+            if hit:
+                starts[count] = start
+                stops[count] = t
+                count += 1
+            start = -1
+    state[0] = start
+    state[1] = above
+    state[2] = 1 if hit else 0
+    return count
+
+
+@jit(parallel=True)
+def _hysteresis_runs(x, offset, high, low, hold, gain, step, state, starts, stops, counts):
+    for c in prange(x.shape[0]):
+        counts[c] = _hysteresis_runs_row(x[c], offset, high[c], low[c], hold, gain[c], step, state[c], starts[c],
+                                         stops[c])
+
+
+def hysteresis_runs(x, offset, state, high, low=None, hold=1, gain=None, gain_step=1):
+    """:func:`hysteresis` on one piece of a longer signal, as the active runs that end in it.
+
+    Feeding consecutive pieces ``x[:, a:b]`` (with ``offset = a``) and the
+    same ``state`` finds the runs :func:`hysteresis` marks on the whole
+    signal, whatever the cuts.  A run still open at the end of a piece is
+    carried in ``state``; after the last piece, ``state[c, 0] >= 0`` with
+    ``state[c, 2] == 1`` is an active run of channel ``c`` from
+    ``state[c, 0]`` to the end.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,) or (n_channels, n_samples), float32/float64
+        One piece of the test signal.
+    offset : int >= 0
+        Index of the piece's first sample in the whole signal (``gain`` blocks
+        count from sample 0 of the whole signal).
+    state : ndarray of int64, shape (n_channels, 3)
+        Carried between pieces: start of the open run above ``low`` (-1 for
+        none), consecutive samples above ``high``, whether it was detected.
+        Start with ``[-1, 0, 0]`` per channel; updated in place.
+    high, low, hold, gain, gain_step
+        As :func:`hysteresis`.
+
+    Returns
+    -------
+    counts : ndarray of int64, shape (n_channels,)
+    starts, stops : ndarray of int64, shape (n_channels, n_samples // 2 + 2)
+        Channel ``c``'s active runs ending in this piece are
+        ``starts[c, :counts[c]]`` to ``stops[c, :counts[c]]`` (whole-signal
+        samples, stop exclusive).
+    """
+    x2 = _as_rows(x, "x", floating=True)
+    n_ch = x2.shape[0]
+    high = _per_channel(high, n_ch, "high")
+    low = high.copy() if low is None else _per_channel(low, n_ch, "low")
+    if np.any(low > high):
+        raise InvalidInputError(f"low thresholds must not exceed high thresholds, got low={low} > high={high}")
+    offset = _count(offset, "offset")
+    hold = _count(hold, "hold")
+    step = _count(gain_step, "gain_step")
+    if step < 1:
+        raise InvalidInputError(f"gain_step must be >= 1 sample, got {gain_step}")
+    gain2 = np.ones((n_ch, 1)) if gain is None else np.ascontiguousarray(np.asarray(gain, dtype=np.float64))
+    gain2 = gain2.reshape(1, -1) if gain2.ndim == 1 else gain2
+    if gain2.ndim != 2 or gain2.shape[0] != n_ch or gain2.shape[1] < 1:
+        raise InvalidInputError(f"gain must have shape (n_blocks,) or ({n_ch}, n_blocks), got {np.shape(gain)}")
+    if not (isinstance(state, np.ndarray) and state.dtype == np.int64 and state.shape == (n_ch, 3)
+            and state.flags.c_contiguous):
+        raise InvalidInputError(f"state must be a C-contiguous int64 array of shape ({n_ch}, 3)")
+    size = x2.shape[1] // 2 + 2  # runs ending in the piece are separated by samples below low
+    starts = np.empty((n_ch, size), np.int64)
+    stops = np.empty((n_ch, size), np.int64)
+    counts = np.empty(n_ch, np.int64)
+    _hysteresis_runs(x2, offset, high, low, max(hold, 1), gain2, step, state, starts, stops, counts)
+    return counts, starts, stops
 
 
 # -- run filtering ---------------------------------------------------------------

@@ -4,6 +4,9 @@
   ``fs``), conditions it and runs one of the detectors of SCIENCE.md
   section 3: ``"auto"`` (default), ``"tkeo"``, ``"hodges"``, ``"bonato"``.
 * :func:`detect` thresholds an envelope you computed yourself.
+* :func:`detect_activation_stream` is :func:`detect_activation` for records
+  larger than memory, read chunk by chunk from a source
+  (:mod:`emgkit._chunks`).
 * Both return an :class:`Activation`: bursts in s per channel, thresholds,
   baselines, reasons for channels without bursts, ``to_frame()``,
   ``mask()``.
@@ -20,6 +23,7 @@ from .._lazy import lazy_exports
 _EXPORTS = {
     "detect_activation": "._detect",
     "detect": "._detect",
+    "detect_activation_stream": "._stream",
     "Activation": "._result",
     "Baseline": "._result",
     "PerChannel": "._result",

@@ -104,24 +104,37 @@ def quietest_windows(blocks, width, first, last):
 
 def baseline_windows(ref, fs, baseline_s, user, exclude, edge_s):
     """Per channel ``(a, b, source)`` in samples, or None; plus the block means used to find them."""
-    n_ch, n = ref.shape
-    block = max(1, int(round(baseline_s * fs / BLOCKS_PER_BASELINE)))
+    block = block_length(baseline_s, fs)
     blocks = block_means(ref, block, exclude)
+    return pick_windows(blocks, block, ref.shape[1], fs, user, edge_s), blocks, block
+
+
+def block_length(baseline_s, fs):
+    """Samples per block of the rest-window search (``baseline_s / BLOCKS_PER_BASELINE``)."""
+    return max(1, int(round(baseline_s * fs / BLOCKS_PER_BASELINE)))
+
+
+def pick_windows(blocks, block, n, fs, user, edge_s):
+    """Per channel ``(a, b, source)`` in samples, or None: the user's interval, else the quietest run of blocks.
+
+    ``blocks`` are the block means of the reference statistic (NaN where
+    excluded) of a record of ``n`` samples.
+    """
     auto = None
     if any(u is None for u in user):
         edge = int(np.ceil(edge_s * fs / block))
         auto = quietest_windows(blocks, BLOCKS_PER_BASELINE, edge, blocks.shape[1] - edge)
     windows = []
-    for c in range(n_ch):
-        if user[c] is not None:
-            a = int(round(user[c][0] * fs))
-            windows.append((a, max(a + 2, min(n, int(round(user[c][1] * fs)))), "user"))
+    for c, interval in enumerate(user):
+        if interval is not None:
+            a = int(round(interval[0] * fs))
+            windows.append((a, max(a + 2, min(n, int(round(interval[1] * fs)))), "user"))
         elif auto[c] >= 0:
             a = int(auto[c]) * block
             windows.append((a, a + BLOCKS_PER_BASELINE * block, "auto"))
         else:
             windows.append(None)
-    return windows, blocks, block
+    return windows
 
 
 def location_spread(segment, robust):

@@ -130,12 +130,13 @@ def detect_activation(recording, *, method="auto", baseline=None, conditioned=Fa
     method, opts = mt.resolve_options(method, options, conditioned=False)
     n = data.shape[1]
     user = bl.parse_user_baseline(baseline, names, n / fs)
-    _check_length(n, fs, opts, user)
+    check_length(n, fs, opts, user)
     flat, exclude, clipped, notes = screen(data, fs, names, meta.get("adc_range"))
-    _warn_clipping(clipped, names)
+    if clipped is not None:
+        warn_clipping(clipped.mean(axis=1), names)
     y, band = mt.band_pass(data, fs, opts["band_hz"])
     opts["band_hz"] = band
-    quant = _Quantisation(data, meta.get("adc"))
+    quant = Quantisation(lambda c: quantisation_step(data[c], meta.get("adc")))
     if method == "bonato":
         from ._bonato import detect_bonato
 
@@ -143,14 +144,14 @@ def detect_activation(recording, *, method="auto", baseline=None, conditioned=Fa
         rate = 2  # Bonato's statistic has one value per pair of samples
     else:
         test, ref = mt.statistic(method, y, fs, opts)
-        floor = _SpreadFloor(method, fs, opts, quant, y.dtype)
+        floor = SpreadFloor(method, fs, opts, quant, y.dtype)
         found = _threshold(test, ref, fs, opts, names, user, flat, exclude, floor, robust=mt.ROBUST[method])
         rate = 1
-    label = method if method != "auto" else "auto (tkeo, hysteresis, tracked rest level)"
-    stat_desc = mt.STATISTIC[method].format(unit=unit, **opts)
     onsets, offsets = _to_samples(found, rate, n)
     peaks, means = _burst_amplitudes(y, fs, onsets, offsets)
-    return _assemble(found, onsets, offsets, peaks, means, channels, fs, n, label, stat_desc, opts, unit, clipped, notes)
+    return assemble(found, onsets, offsets, peaks, means, channels, fs, n, method_label(method),
+                    mt.STATISTIC[method].format(unit=unit, **opts), opts, unit,
+                    clip_fractions(clipped, onsets, offsets), notes)
 
 
 def detect(envelope, fs=None, *, baseline=None, h=3.0, h_low=None, robust=False, window_ms=None, hold_ms=0.0,
@@ -244,10 +245,10 @@ def _detect_envelope(data, fs, channels, unit, kind, opts, baseline, label):
         )
     n = data.shape[1]
     user = bl.parse_user_baseline(baseline, names, n / fs)
-    _check_length(n, fs, opts, user, edge_s=0.0)
+    check_length(n, fs, opts, user, edge_s=0.0)
     flat = data.min(axis=1) == data.max(axis=1)
     test = mt.smooth_envelope(data, fs, opts)
-    quant = _Quantisation(data, None)
+    quant = Quantisation(lambda c: quantisation_step(data[c]))
 
     def floor(c):  # a step of the envelope itself, as uniform quantisation noise
         return quant(c) / np.sqrt(12.0)
@@ -260,11 +261,11 @@ def _detect_envelope(data, fs, channels, unit, kind, opts, baseline, label):
         row = test[c].astype(np.float64)
         peaks.append(np.array([row[a:b].max() for a, b in zip(onsets[c], offsets[c])]))
         means.append(np.array([row[a:b].mean() for a, b in zip(onsets[c], offsets[c])]))
-    return _assemble(found, onsets, offsets, peaks, means, channels, fs, n, label, stat_desc, opts, unit, None,
-                     [[] for _ in names])
+    return assemble(found, onsets, offsets, peaks, means, channels, fs, n, label, stat_desc, opts, unit,
+                    clip_fractions(None, onsets, offsets), [[] for _ in names])
 
 
-def _check_length(n, fs, opts, user, edge_s=EDGE_S):
+def check_length(n, fs, opts, user, edge_s=EDGE_S):
     duration = n / fs
     if any(u is None for u in user):
         need = opts["baseline_s"] + 2 * edge_s
@@ -280,11 +281,14 @@ def _check_length(n, fs, opts, user, edge_s=EDGE_S):
         )
 
 
-def _warn_clipping(clipped, names):
-    if clipped is None:
-        return
-    frac = clipped.mean(axis=1)
-    bad = [f"{names[c]!r} ({100 * frac[c]:.2g} %)" for c in np.flatnonzero(frac > 1e-3)]
+def method_label(method):
+    """The method as reported in ``Activation.method``."""
+    return method if method != "auto" else "auto (tkeo, hysteresis, tracked rest level)"
+
+
+def warn_clipping(fractions, names):
+    """Warn about channels with more than 0.1 % of their samples (``fractions``) in clipped runs."""
+    bad = [f"{names[c]!r} ({100 * fractions[c]:.2g} %)" for c in np.flatnonzero(fractions > 1e-3)]
     if bad:
         warnings.warn(
             f"clipped samples in {', '.join(bad)}: amplitudes there are biased; clipped runs are kept out of the "
@@ -294,19 +298,19 @@ def _warn_clipping(clipped, names):
         )
 
 
-class _Quantisation:
-    """Quantisation step per channel, computed only when a zero-spread baseline needs it."""
+class Quantisation:
+    """Quantisation step per channel, ``step(c)``, computed only when a zero-spread baseline needs it."""
 
-    def __init__(self, data, adc):
-        self.data, self.adc, self.cache = data, adc, {}
+    def __init__(self, step):
+        self.step, self.cache = step, {}
 
     def __call__(self, c):
         if c not in self.cache:
-            self.cache[c] = quantisation_step(self.data[c], self.adc)
+            self.cache[c] = self.step(c)
         return self.cache[c]
 
 
-class _SpreadFloor:
+class SpreadFloor:
     """Spread of the statistic for white noise of the quantisation step (SD q / sqrt 12), per channel.
 
     Called only when a baseline's spread is exactly 0 (digital silence): the
@@ -375,12 +379,53 @@ def _threshold(test, ref, fs, opts, names, user, flat, exclude, floor, *, robust
 
     n_ch, n = test.shape
     windows, blocks, block = bl.baseline_windows(ref, fs, opts["baseline_s"], user, exclude, edge_s)
+    def measure(c, a, b):
+        return bl.location_spread(ref[c, a:b], robust)
+
+    results, high, low, gain = set_thresholds(windows, blocks, block, measure, np.max(ref, axis=1), fs, opts, names,
+                                              flat, floor)
+    mask = hysteresis(test, high, low, hold=hold_samples(opts, fs), gain=gain, gain_step=block)
+    filter_runs(mask, *run_limits(opts, fs), out=mask)
+    chan, starts, stops = mask_runs(mask)
+    bounds = np.searchsorted(chan, np.arange(n_ch + 1))
+    for c in range(n_ch):
+        if results[c]["reason"] is None:
+            judge(results[c], starts[bounds[c] : bounds[c + 1]], stops[bounds[c] : bounds[c + 1]], n, user[c] is None)
+    return results
+
+
+def set_thresholds(windows, blocks, block, measure, peak, fs, opts, names, flat, floor):
+    """Baselines and thresholds of every channel from its rest window.
+
+    Parameters
+    ----------
+    windows : list of (a, b, source) or None
+        Rest window per channel, in samples (:func:`._baseline.pick_windows`).
+    blocks : ndarray, shape (n_channels, n_blocks)
+        Block means of the reference statistic (NaN where excluded), ``block`` samples each.
+    measure : callable
+        ``measure(c, a, b)`` -> (level, spread) of channel ``c``'s reference statistic on samples ``a:b``.
+    peak : ndarray, shape (n_channels,)
+        Maximum of each channel's reference statistic over the record.
+    flat : ndarray of bool
+    floor : callable
+        ``floor(c)``: spread used when the baseline's is zero (digital silence).
+
+    Returns
+    -------
+    results : list of dict
+        Per channel (:func:`._baseline.empty_results`), with baseline, thresholds or reason.
+    high, low : ndarray, shape (n_channels,)
+        Detection and localisation thresholds (inf for channels not thresholded).
+    gain : ndarray, shape (n_channels, n_blocks), or None
+        Per-block threshold gains of the tracked rest level (None without ``track_s``).
+    """
+    n_ch = len(windows)
     h = opts["h"]
     h_low = h if opts["h_low"] is None else opts["h_low"]
     high = np.full(n_ch, np.inf)
     low = np.full(n_ch, np.inf)
     results = bl.empty_results(n_ch)
-    tracking = bool(opts.get("track_s"))
     for c in range(n_ch):
         res = results[c]
         res["reason"] = bl.unusable_reason(flat[c], windows[c], opts["baseline_s"])
@@ -388,32 +433,34 @@ def _threshold(test, ref, fs, opts, names, user, flat, exclude, floor, *, robust
             continue
         a, b, source = windows[c]
         notes = []
-        loc, spread = bl.location_spread(ref[c, a:b], robust)
-        if spread <= SILENCE * float(np.max(ref[c])):  # zero up to filter ringing: digital silence
+        loc, spread = measure(c, a, b)
+        if spread <= SILENCE * float(peak[c]):  # zero up to filter ringing: digital silence
             spread = floor(c)
             if spread <= 0:
                 res["reason"] = "flat: the rest window is digital silence and the quantisation step is unknown"
                 continue
             notes.append("zero spread (digital silence) floored at the quantisation step")
-            warnings.warn(f"channel {names[c]!r}: {notes[-1]}", SignalQualityWarning, stacklevel=4)
+            warnings.warn(f"channel {names[c]!r}: {notes[-1]}", SignalQualityWarning, stacklevel=5)
         high[c] = loc + h * spread
         low[c] = loc + h_low * spread
         res.update(baseline=Baseline(a / fs, b / fs, source, loc, spread, "; ".join(notes)),
                    threshold=high[c], threshold_low=low[c])
-    hold = max(1, int(round(opts.get("hold_ms", 0.0) * 1e-3 * fs)))
     gain = None
-    if tracking:
+    if opts.get("track_s"):
         gain, tracked = _tracked_gain(_rest_blocks(blocks, high), block, fs, opts, windows)
         for c in np.flatnonzero(~tracked & np.isfinite(high)):
             results[c]["baseline"] = _with_note(results[c]["baseline"], "rest level not trackable; constant baseline used")
-    mask = hysteresis(test, high, low, hold=hold, gain=gain, gain_step=block)
-    filter_runs(mask, int(round(opts["min_gap_ms"] * 1e-3 * fs)), int(round(opts["min_burst_ms"] * 1e-3 * fs)), out=mask)
-    chan, starts, stops = mask_runs(mask)
-    bounds = np.searchsorted(chan, np.arange(n_ch + 1))
-    for c in range(n_ch):
-        if results[c]["reason"] is None:
-            judge(results[c], starts[bounds[c] : bounds[c + 1]], stops[bounds[c] : bounds[c + 1]], n, user[c] is None)
-    return results
+    return results, high, low, gain
+
+
+def hold_samples(opts, fs):
+    """Samples the statistic must stay above the detection threshold (>= 1)."""
+    return max(1, int(round(opts.get("hold_ms", 0.0) * 1e-3 * fs)))
+
+
+def run_limits(opts, fs):
+    """``(min_gap, min_len)`` in samples: merge bursts closer than min_gap, then drop those shorter than min_len."""
+    return int(round(opts["min_gap_ms"] * 1e-3 * fs)), int(round(opts["min_burst_ms"] * 1e-3 * fs))
 
 
 def _to_samples(found, rate, n):
@@ -435,14 +482,20 @@ def _burst_amplitudes(y, fs, onsets, offsets):
             [mean[bounds[c] : bounds[c + 1]] for c in range(len(onsets))])
 
 
-def _assemble(found, onsets, offsets, peaks, means, channels, fs, n, method, statistic, opts, unit, clipped, notes):
-    clip_fr = []
+def clip_fractions(clipped, onsets, offsets):
+    """Fraction of each burst's samples in clipped runs, per channel (``clipped`` a mask or None)."""
+    out = []
     for c, (s, e) in enumerate(zip(onsets, offsets)):
         if clipped is None or not s.size:
-            clip_fr.append(np.zeros(s.size))
+            out.append(np.zeros(s.size))
         else:
             csum = np.concatenate(([0], np.cumsum(clipped[c], dtype=np.int64)))
-            clip_fr.append((csum[e] - csum[s]) / (e - s))
+            out.append((csum[e] - csum[s]) / (e - s))
+    return out
+
+
+def assemble(found, onsets, offsets, peaks, means, channels, fs, n, method, statistic, opts, unit, clip_fr, notes):
+    """The :class:`Activation` of per-channel results, bursts in samples and burst amplitudes."""
     opts = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items()}
     return Activation(
         channels=channels, fs=fs, n_samples=n, onsets=[s / fs for s in onsets], offsets=[e / fs for e in offsets],

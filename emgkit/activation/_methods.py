@@ -167,7 +167,7 @@ def statistic(method, y, fs, opts):
     sos = lowpass_sos(fs, cutoff, 2)
     if method == "hodges":
         ref = rectified_envelope(y, sos)
-        w = _window(opts["window_ms"], fs)
+        w = window_length(opts["window_ms"], fs)
         return (moving_average(ref, w) if w > 1 else ref), ref
     stat = tkeo_envelope(y, sos)
     return stat, stat
@@ -177,11 +177,12 @@ def smooth_envelope(envelope, fs, opts):
     """A user's envelope with the optional ``window_ms`` moving mean (``conditioned=True``)."""
     from emgkit.kernels import moving_average
 
-    w = _window(opts.get("window_ms"), fs)
+    w = window_length(opts.get("window_ms"), fs)
     return moving_average(envelope, w) if w > 1 else envelope
 
 
-def _window(window_ms, fs):
+def window_length(window_ms, fs):
+    """A moving-mean window in ms as samples (1 = none)."""
     if not window_ms:
         return 1
     return max(1, int(round(window_ms * 1e-3 * fs)))

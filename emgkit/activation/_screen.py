@@ -22,14 +22,17 @@ def check_finite(data, names, nonfinite=None):
     else:
         rows = np.flatnonzero(np.asarray(nonfinite) > 0).tolist()
     if rows:
-        details = []
-        for r in rows[:5]:
-            bad = ~np.isfinite(data[r])
-            details.append(f"{names[r]!r} ({int(bad.sum())} samples, first at sample {int(np.argmax(bad))})")
-        raise InvalidInputError(
-            f"non-finite samples (NaN/inf) in channel(s) {', '.join(details)}; onset detection needs a gap-free "
-            "signal: build the Recording with nonfinite='interpolate' (gaps <= 10 ms) or crop the gap out"
-        )
+        bad = [~np.isfinite(data[r]) for r in rows[:5]]
+        raise nonfinite_error(names, rows, [int(b.sum()) for b in bad], [int(np.argmax(b)) for b in bad])
+
+
+def nonfinite_error(names, rows, counts, firsts):
+    """The error for NaN/inf samples: channel ``names[rows[i]]`` has ``counts[i]``, the first at ``firsts[i]``."""
+    details = [f"{names[r]!r} ({k} samples, first at sample {f})" for r, k, f in zip(rows[:5], counts, firsts)]
+    return InvalidInputError(
+        f"non-finite samples (NaN/inf) in channel(s) {', '.join(details)}; onset detection needs a gap-free "
+        "signal: build the Recording with nonfinite='interpolate' (gaps <= 10 ms) or crop the gap out"
+    )
 
 
 def screen(data, fs, names, adc_range=None):
@@ -62,26 +65,43 @@ def screen(data, fs, names, adc_range=None):
     suspects = np.flatnonzero((longest >= CLIP_MIN_RUN) & ~flat)
     if suspects.size == 0:
         return flat, None, None, notes
-    min_dropout = max(CLIP_MIN_RUN + 1, int(round(DROPOUT_MIN_S * fs)))
+    min_dropout = dropout_samples(fs)
     clipped = np.zeros(data.shape, dtype=bool)
     exclude = np.zeros(data.shape, dtype=bool)
     for c in suspects:
         x = data[c]
-        rails = {lo[c], hi[c]}
-        if adc_range is not None:
-            rails |= {float(adc_range[0]), float(adc_range[1])}
-        clipped[c] = constant_runs(x, CLIP_MIN_RUN) & np.isin(x, list(rails))
+        clipped[c] = constant_runs(x, CLIP_MIN_RUN) & np.isin(x, list(rails(lo[c], hi[c], adc_range)))
         dropout = constant_runs(x, min_dropout) & ~clipped[c] if longest[c] >= min_dropout else np.zeros(n, dtype=bool)
         exclude[c] = clipped[c] | dropout
-        frac = clipped[c].mean()
-        if frac > 0:
-            notes[c].append(f"clipped: {100 * frac:.2g} % of samples in runs of >= {CLIP_MIN_RUN} at the channel extremes")
-        if dropout.any():
-            notes[c].append(
-                f"dropouts: {dropout.sum() / fs:.3g} s of constant signal (runs >= {min_dropout / fs * 1e3:.0f} ms) "
-                "kept out of the baseline"
-            )
+        notes[c] = screen_notes(int(clipped[c].sum()), int(dropout.sum()), n, fs)
     return flat, exclude, clipped, notes
+
+
+def dropout_samples(fs):
+    """Shortest constant run counted as a dropout, in samples."""
+    return max(CLIP_MIN_RUN + 1, int(round(DROPOUT_MIN_S * fs)))
+
+
+def rails(lo, hi, adc_range=None):
+    """Values at which a run of >= ``CLIP_MIN_RUN`` identical samples is clipping: the extremes and converter limits."""
+    out = {lo, hi}
+    if adc_range is not None:
+        out |= {float(adc_range[0]), float(adc_range[1])}
+    return out
+
+
+def screen_notes(n_clipped, n_dropout, n, fs):
+    """Notes of one channel with ``n_clipped`` clipped and ``n_dropout`` dropout samples out of ``n``."""
+    notes = []
+    frac = n_clipped / n
+    if frac > 0:
+        notes.append(f"clipped: {100 * frac:.2g} % of samples in runs of >= {CLIP_MIN_RUN} at the channel extremes")
+    if n_dropout:
+        notes.append(
+            f"dropouts: {n_dropout / fs:.3g} s of constant signal (runs >= {dropout_samples(fs) / fs * 1e3:.0f} ms) "
+            "kept out of the baseline"
+        )
+    return notes
 
 
 def quantisation_step(x, adc=None):
