@@ -18,6 +18,7 @@ _EXPORTS = {
     "tkeo": ".envelope",
     "sosfiltfilt": ".filters",
     "hysteresis": ".activation",
+    "hysteresis_runs": ".activation",
     "filter_runs": ".activation",
     "mask_runs": ".activation",
     "r_of_m": ".activation",
