@@ -46,7 +46,8 @@ DEFAULT_CHUNK_S = 60.0
 STREAM_ABOVE_SAMPLES = 50_000_000  # channels x samples above which "auto" streams (in memory: about 2.5 GB of working arrays)
 STREAM_MODES = ("auto", "on", "off")
 LAZY_FORMATS = ("emgkit-hdf5", "hdf5")  # formats read piece by piece; others are read whole anyway
-H5_CHUNK = 1 << 16  # samples per HDF5 chunk of the scratch signals (one channel each)
+H5_CHUNK = 1 << 14  # samples per HDF5 chunk of the scratch signals (one channel each: 128 kB)
+H5_CACHE = 16 << 20  # bytes of HDF5 chunk cache per scratch signal
 
 
 def wants_streaming(path, mode="auto", **options) -> bool:
@@ -196,7 +197,7 @@ class _StreamRun(_Run):
             total += blk.data.sum(axis=1)
         mean = total / n
         self.cycle_step = max(1, int(self.fs // CYCLE_RATE_HZ))
-        self._h5 = h5py.File(self.scratch_path, "w")
+        self._h5 = h5py.File(self.scratch_path, "w", rdcc_nbytes=H5_CACHE, rdcc_nslots=10007)
         shape, chunks = (n_ch, n), (1, min(n, H5_CHUNK))
         filtered = self._h5.create_dataset("filtered", shape=shape, dtype="f8", chunks=chunks)
         env = self._h5.create_dataset("env", shape=shape, dtype="f8", chunks=chunks)
