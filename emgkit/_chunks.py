@@ -197,7 +197,7 @@ def row_mean(x) -> np.ndarray:
 
 
 class RunMask:
-    """A (n_channels, n_samples) boolean mask held as runs ``[start, stop)`` per channel.
+    """A (n_channels, n_samples) boolean mask held as runs ``[start, stop)`` per channel (sorted, not overlapping).
 
     ``m[c, a:b]`` rebuilds that piece; :meth:`fraction` gives each row's
     share of True samples without building the mask.
@@ -213,7 +213,8 @@ class RunMask:
         a, b, _ = cols.indices(self.n)
         starts, stops = self._runs[int(c)]
         out = np.zeros(max(0, b - a), dtype=bool)
-        for s, e in zip(np.clip(starts, a, b) - a, np.clip(stops, a, b) - a):
+        first, last = np.searchsorted(stops, a, side="right"), np.searchsorted(starts, b, side="left")  # runs meeting [a, b)
+        for s, e in zip(np.maximum(starts[first:last], a) - a, np.minimum(stops[first:last], b) - a):
             out[s:e] = True
         return out
 
