@@ -271,7 +271,7 @@ class _StreamRun(_Run):
             for a in range(0, used, per * size):
                 b = min(used, a + per * size)
                 t, y = minmax_decimate(self.filtered[:, a:b], fs, (b - a) // size)
-                ts.append(t + a / fs)
+                ts.append((np.round(t * fs) + a) / fs)  # sample times on the record's clock, as in one call
                 ys.append(y)
             if used < n:
                 ts.append(np.arange(used, n) / fs)

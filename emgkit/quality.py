@@ -202,14 +202,14 @@ def assess(rec: Recording):
     >>> list(q.columns)[:5]
     ['channel', 'muscle', 'side', 'rms', 'clipped_fraction']
     """
-    import pandas as pd
-
     if not isinstance(rec, Recording):
         raise InvalidInputError(f"assess needs a Recording, got {type(rec).__name__}; wrap arrays with emgkit.Recording(data, fs, channels)")
     x = np.asarray(rec.data, dtype=np.float64)
     fs = rec.fs
     adc = rec.meta.get("adc_range")
-    centred = x - x.mean(axis=1, keepdims=True)
+    lo, hi = x.min(axis=1, initial=np.inf), x.max(axis=1, initial=-np.inf)
+    mean = np.where(lo == hi, lo, x.mean(axis=1))  # a constant channel centres to exact zeros (no rounding residue)
+    centred = x - mean[:, None]
     rms = np.sqrt(np.mean(np.square(centred), axis=1))
     flat = np.array([_is_flat(row) for row in x])
     clipped = clipped_mask(x, adc).mean(axis=1)
@@ -222,9 +222,15 @@ def assess(rec: Recording):
 
     line_hz, shares = _line(rec, centred)
     noise = _baseline_noise(centred, fs)
+    return quality_table(rec.channels, rec.unit, fs, rms, clipped, flat, line_hz, shares, noise)
+
+
+def quality_table(channels, unit, fs, rms, clipped, flat, line_hz, shares, noise):
+    """The table of :func:`assess` from its per-channel numbers (shared with the streaming version)."""
+    import pandas as pd
 
     issues = []
-    for c in range(rec.n_channels):
+    for c in range(len(channels)):
         notes = []
         if flat[c]:
             notes.append("flat (disconnected or unused?)")
@@ -236,9 +242,9 @@ def assess(rec: Recording):
 
     table = pd.DataFrame(
         {
-            "channel": rec.channel_names,
-            "muscle": [c.muscle for c in rec.channels],
-            "side": [c.side for c in rec.channels],
+            "channel": [c.name for c in channels],
+            "muscle": [c.muscle for c in channels],
+            "side": [c.side for c in channels],
             "rms": rms,
             "clipped_fraction": clipped,
             "flat": flat,
@@ -251,7 +257,7 @@ def assess(rec: Recording):
     notes = []
     if fs < MIN_FS_SPECTRA:
         notes.append(f"fs {fs:g} Hz is below 1 kHz: spectra and the powerline share are unreliable")
-    table.attrs = {"fs": fs, "unit": rec.unit, "powerline_hz": line_hz, "notes": notes}
+    table.attrs = {"fs": fs, "unit": unit, "powerline_hz": line_hz, "notes": notes}
     return table
 
 
@@ -283,9 +289,9 @@ def _long_runs(mask, min_run):
 
 def _is_flat(row):
     """Constant, or a standard deviation no larger than the quantisation step."""
-    sd = row.std()
-    if sd == 0 or row.size < 2:
+    if row.size < 2 or row.min() == row.max():
         return True
+    sd = row.std()
     steps = np.abs(np.diff(row))
     steps = steps[steps > 0]
     return bool(steps.size and sd <= steps.min())
@@ -295,17 +301,25 @@ def _line(rec, centred):
     """Mains frequency (meta or auto-detected) and each channel's powerline share."""
     fs = rec.fs
     nan = np.full(rec.n_channels, np.nan)
-    meta_hz = rec.meta.get("powerline_hz")
-    if meta_hz is not None:
-        try:
-            line_hz = float(meta_hz)
-        except (TypeError, ValueError):
-            raise InvalidInputError(f"meta['powerline_hz'] must be a frequency in Hz (50 or 60), got {meta_hz!r}") from None
-    else:
-        line_hz = None
+    line_hz = meta_line_hz(rec.meta)
     if fs < 100.0 or centred.shape[1] < 8:
         return (line_hz if line_hz is not None else np.nan), nan
-    f, p = _psd(centred, fs)
+    return line_choice(*_psd(centred, fs), fs, line_hz)
+
+
+def meta_line_hz(meta):
+    """``meta["powerline_hz"]`` as a float, or None when absent."""
+    value = meta.get("powerline_hz")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"meta['powerline_hz'] must be a frequency in Hz (50 or 60), got {value!r}") from None
+
+
+def line_choice(f, p, fs, line_hz):
+    """Mains frequency (given, else whichever of 50 and 60 Hz holds more power) and every channel's share."""
     if line_hz is not None:
         return line_hz, _share(f, p, fs, line_hz)
     # auto-detect: the candidate whose harmonics hold more of the power, summed over channels
