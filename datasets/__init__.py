@@ -9,7 +9,7 @@
 * :func:`fetch`, :func:`fetchable`, :func:`dataset_info`: download public sEMG data sets
   (checksummed, cached) and convert them to native HDF5 (``public.py``).
 
-Importing this package is cheap: the simulator and readers load on first use.
+Importing this package loads the simulator (NumPy only); readers and fetching load on first use.
 """
 
 from emgkit._lazy import lazy_exports
@@ -17,7 +17,6 @@ from pathlib import Path
 
 # public name -> submodule (loaded on first use)
 _EXPORTS = {
-    "simulate": ".simulate",
     "read_uci_physical_action": ".readers",
     "read_uci_lower_limb": ".readers",
     "read_opensignals": ".readers",
@@ -28,7 +27,11 @@ _EXPORTS = {
     "clear_cache": ".public",
 }
 
-__all__ = ["available", "load", "sample_path", "resolve_input", *_EXPORTS]
+__all__ = ["available", "load", "sample_path", "resolve_input", "simulate", *_EXPORTS]
+
+# the function, bound now: importing the submodule emgkit.datasets.simulate (tests, scripts do) would
+# otherwise leave the package attribute `simulate` pointing at the module, not the function
+from .simulate import simulate  # noqa: E402
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
