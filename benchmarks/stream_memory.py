@@ -12,9 +12,11 @@ its own:
 Usage::
 
     python -m benchmarks.stream_memory --gb 4 [--dir /tmp] [--keep] [--chunk-s 60]
+    python -m benchmarks.stream_memory --file long.h5      # an existing recording instead
 
-Prints and returns a JSON line with MB/s of each run, the ratio stream/read and
-the peak RSS of each process.  Not part of ``python -m benchmarks`` (it takes
+Prints and returns a JSON line with MB/s of each run (of the file on disk and of
+its float64 samples), the ratio stream/read and the peak resident memory of each
+process (``VmHWM``).  Not part of ``python -m benchmarks`` (it takes
 minutes and needs ``--gb`` x 3 of free disk: the file and the scratch signals).
 """
 
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -57,11 +58,16 @@ def make_recording(path: Path, gigabytes: float, seed=0) -> dict:
 
 
 CHILD = r"""
-import json, resource, sys, time, warnings
+import json, sys, time, warnings
 mode, path, chunk_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
+
+def peak_mb():  # VmHWM: this process's peak resident set (ru_maxrss would carry the parent's over exec)
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+
 import numpy as np, emgkit
 from emgkit.analysis_stream import analyze_file
-start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start_rss = peak_mb()
 t = time.perf_counter()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -75,8 +81,7 @@ with warnings.catch_warnings():
     else:
         res = emgkit.analyze(emgkit.read(path))
 seconds = time.perf_counter() - t
-print(json.dumps({"mode": mode, "seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "rss_after_import_mb": start_rss / 1024}))
+print(json.dumps({"mode": mode, "seconds": seconds, "peak_rss_mb": peak_mb(), "rss_after_import_mb": start_rss}))
 """
 
 
@@ -92,27 +97,38 @@ def main(argv=None):
     parser.add_argument("--chunk-s", type=float, default=60.0, help="streaming chunk, s (default 60)")
     parser.add_argument("--in-memory", action="store_true", help="also time the in-memory analysis (small files only)")
     parser.add_argument("--keep", action="store_true", help="keep the recording afterwards")
+    parser.add_argument("--file", help="use this recording (kept) instead of simulating one")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="emgkit-bench-", dir=args.dir))
-    path = folder / "long.h5"
     t = time.perf_counter()
-    shape = make_recording(path, args.gb)
-    print(f"wrote {path} ({shape['bytes'] / 1e9:.2f} GB, {shape['n_channels']} ch x {shape['n_samples']} samples) "
+    if args.file:
+        import emgkit
+
+        path = Path(args.file)
+        with emgkit.open(path) as f:
+            shape = {"n_channels": f.n_channels, "n_samples": f.n_samples, "bytes": path.stat().st_size}
+    else:
+        path = folder / "long.h5"
+        shape = make_recording(path, args.gb)
+    print(f"using {path} ({shape['bytes'] / 1e9:.2f} GB, {shape['n_channels']} ch x {shape['n_samples']} samples) "
           f"in {time.perf_counter() - t:.0f} s", flush=True)
     # the first run compiles the kernels into Numba's cache, so the timed runs measure work, not compilation
     run_child("stream", make_small(folder), args.chunk_s)
-    results = {"file_gb": shape["bytes"] / 1e9, **shape, "chunk_s": args.chunk_s}
+    results = {"file_gb": shape["bytes"] / 1e9, "samples_gb": shape["n_channels"] * shape["n_samples"] * 8 / 1e9, **shape,
+               "chunk_s": args.chunk_s}
     modes = ["read", "stream"] + (["memory"] if args.in_memory else [])
     for mode in modes:
         r = run_child(mode, path, args.chunk_s)
-        r["mb_per_s"] = shape["bytes"] / 1e6 / r["seconds"]
+        r["mb_per_s"] = shape["bytes"] / 1e6 / r["seconds"]  # of the file on disk
+        r["sample_mb_per_s"] = results["samples_gb"] * 1e3 / r["seconds"]  # of float64 samples
         results[mode] = r
         print(json.dumps(r), flush=True)
     results["stream_vs_read"] = results["stream"]["seconds"] / results["read"]["seconds"]
     print(json.dumps(results))
-    if not args.keep:
-        for p in folder.iterdir():
+    for p in folder.iterdir():
+        if p != path or not args.keep:
             p.unlink()
+    if not any(folder.iterdir()):
         folder.rmdir()
     return results
 

@@ -530,7 +530,7 @@ class _Run:
                 cycles = cy.Cycles.empty("envelope peaks", "no repetitions found: no channel has activity")
             else:
                 step = max(1, int(self.fs // CYCLE_RATE_HZ))
-                cycles = cy.cycles_from_envelope(self.envelope_every(step, np.flatnonzero(use)), self.fs / step,
+                cycles = cy.cycles_from_envelope(self.combined_envelope(step, np.flatnonzero(use)), self.fs / step,
                                                  expected_period_s=c.expected_period_s, min_prominence=c.min_prominence,
                                                  max_deviation=c.max_duration_deviation)
         self.cycles = cycles
@@ -543,9 +543,24 @@ class _Run:
                 self.note(f"{why}; the whole record is analysed as one interval (no SD or confidence interval)")
         self.samples = np.clip(np.round(self.intervals * self.fs).astype(np.int64), 0, self.n)
 
-    def envelope_every(self, step, rows):
-        """Every ``step``-th envelope sample of ``rows``: cycles are found at about CYCLE_RATE_HZ."""
-        return self.env[rows][:, ::step]
+    def combined_envelope(self, step, rows):
+        """Every ``step``-th sample of the channels' envelopes, each scaled by its 95th percentile, averaged.
+
+        The combination of :func:`emgkit.cycles.cycles_from_envelope`, built one
+        row at a time (the streaming analysis holds one decimated row, not all).
+        """
+        total, good = None, 0
+        for r in rows:
+            row = self.envelope_every(step, int(r))
+            scale = np.percentile(row, 95)
+            if np.isfinite(scale) and scale > 0:
+                total = row / scale if total is None else total + row / scale
+                good += 1
+        return total / good if good else np.zeros(-(-self.n // step))
+
+    def envelope_every(self, step, row):
+        """Every ``step``-th envelope sample of one channel: cycles are found at about CYCLE_RATE_HZ."""
+        return self.env[row, ::step]
 
     # -- 5. normalization ------------------------------------------------------------------------
     def normalize(self, mvc):
@@ -739,7 +754,7 @@ class _Run:
 
     # -- 6. tables ---------------------------------------------------------------------------------
     def tables(self):
-        self.rep_rows = []
+        self.rep_rows = _Columns(REP_COLUMNS)
         per_channel = self._channel_values()
         self.fatigue_results = self._fatigue()
         out = {
@@ -1091,7 +1106,7 @@ class _Run:
                 for c, r in enumerate(res)]
 
     def _fatigue_tables(self):
-        rows, wrows = [], []
+        rows, wrows = [], _Columns(WINDOW_COLUMNS)
         for c, (ch, r) in enumerate(zip(self.chans, self.fatigue_results)):
             rows.append(dict(
                 channel=ch.name, muscle=ch.muscle or "", side=ch.side or "", mode=self.fatigue_mode, n_windows=len(r.times_s),
@@ -1303,19 +1318,33 @@ def _tidy(frame):
     return out
 
 
+class _Columns:
+    """Table rows kept as one list per column: a dict per row costs several times more on long records."""
+
+    def __init__(self, columns):
+        self.data = {c: [] for c in columns}
+
+    def append(self, row: dict):
+        for c, v in row.items():
+            self.data[c].append(v)
+
+    def __len__(self):
+        return len(next(iter(self.data.values())))
+
+
 def _frame(rows, columns, *, ints=(), bools=()):
     import pandas as pd
 
-    data = {c: [r[c] for r in rows] for c in columns}
+    data = rows.data if isinstance(rows, _Columns) else {c: [r[c] for r in rows] for c in columns}
     frame = pd.DataFrame(data, columns=columns)
     for c in columns:
         if c in ints:
             frame[c] = frame[c].astype(np.int64)
         elif c in bools:
             frame[c] = frame[c].astype(bool)
-        elif rows and isinstance(rows[0][c], str):
+        elif len(rows) and isinstance(data[c][0], str):
             frame[c] = pd.Series([str(v) for v in frame[c]], dtype="str")
-        elif not rows:
+        elif not len(rows):
             frame[c] = frame[c].astype("str" if c in _TEXT_COLUMNS else np.float64)
         else:
             frame[c] = frame[c].astype(np.float64)

@@ -233,8 +233,8 @@ class _StreamRun(_Run):
             total += int(round(e.rms_window_ms * 1e-3 * fs)) + 1
         return total + 8
 
-    def envelope_every(self, step, rows):
-        return np.stack([self._env_every[int(r), :] for r in rows]) if len(rows) else np.empty((0, 0))
+    def envelope_every(self, step, row):
+        return self._env_every[row, :]
 
     # -- 3. activity and quality, streamed -----------------------------------------------------------
     def detect(self):

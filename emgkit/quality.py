@@ -126,18 +126,34 @@ def _psd(rows, fs):
     on strided frames (several times faster for long records).
     """
     from numpy.lib.stride_tricks import sliding_window_view
-    from scipy import fft, signal
 
-    n = rows.shape[-1]
-    nper = min(n, int(round(2.0 * fs)))
-    hop = max(1, nper // 2)
-    win = signal.get_window("hann", nper)
-    scale = 1.0 / (fs * np.sum(np.square(win)))
+    nper, hop, win = _welch_grid(rows.shape[-1], fs)
     p = np.empty((rows.shape[0], nper // 2 + 1))
     for c, row in enumerate(rows):
-        frames = sliding_window_view(row, nper)[::hop]
-        spec = fft.rfft(frames * win, axis=-1)
-        p[c] = np.mean(spec.real**2 + spec.imag**2, axis=0) * scale
+        p[c] = np.mean(_frame_power(sliding_window_view(row, nper)[::hop], win), axis=0)
+    return _welch_finish(p, fs, win)
+
+
+def _welch_grid(n, fs):
+    """Frame length and hop (samples) and Hann window of :func:`_psd` for ``n`` samples at ``fs`` Hz."""
+    from scipy import signal
+
+    nper = min(n, int(round(2.0 * fs)))
+    return nper, max(1, nper // 2), signal.get_window("hann", nper)
+
+
+def _frame_power(frames, win):
+    """``|rfft(frame * win)|^2`` of every frame (rows of ``frames``)."""
+    from scipy import fft
+
+    spec = fft.rfft(frames * win, axis=-1)
+    return spec.real**2 + spec.imag**2
+
+
+def _welch_finish(mean_power, fs, win):
+    """Frequencies and one-sided PSD (unit^2/Hz) from the frame-averaged ``|rfft|^2`` of every channel."""
+    nper = win.size
+    p = mean_power * (1.0 / (fs * np.sum(np.square(win))))
     p[:, 1 : (nper + 1) // 2] *= 2.0  # one-sided: double all but DC and Nyquist
     return np.fft.rfftfreq(nper, 1.0 / fs), p
 
@@ -302,9 +318,14 @@ def _line(rec, centred):
     fs = rec.fs
     nan = np.full(rec.n_channels, np.nan)
     line_hz = meta_line_hz(rec.meta)
-    if fs < 100.0 or centred.shape[1] < 8:
+    if not _spectra_usable(fs, centred.shape[1]):
         return (line_hz if line_hz is not None else np.nan), nan
     return line_choice(*_psd(centred, fs), fs, line_hz)
+
+
+def _spectra_usable(fs, n):
+    """Whether ``n`` samples at ``fs`` Hz give a powerline share (else it is NaN)."""
+    return fs >= 100.0 and n >= 8
 
 
 def meta_line_hz(meta):
@@ -333,13 +354,30 @@ def _baseline_noise(centred, fs):
     from scipy import signal
 
     n = centred.shape[1]
-    x = centred
-    if fs > 2.5 * BASELINE_HIGHPASS_HZ and n > 27:
-        sos = signal.butter(4, BASELINE_HIGHPASS_HZ, "highpass", fs=fs, output="sos")
-        x = signal.sosfiltfilt(sos, centred, axis=-1)
-    w = min(n, max(1, int(round(BASELINE_WINDOW_S * fs))))
-    hop = max(1, int(round(BASELINE_HOP_S * fs)))
-    c = np.concatenate((np.zeros((x.shape[0], 1)), np.cumsum(np.square(x), axis=1)), axis=1)
-    starts = np.arange(0, n - w + 1, hop)
-    ms = (c[:, starts + w] - c[:, starts]) / w
+    sos = _baseline_highpass(fs, n)
+    x = centred if sos is None else signal.sosfiltfilt(sos, centred, axis=-1)
+    w, hop = _baseline_grid(n, fs)
+    ms = _window_mean_squares(x, np.arange(0, n - w + 1, hop), w)
     return np.sqrt(np.maximum(ms.min(axis=1), 0.0))
+
+
+def _baseline_highpass(fs, n):
+    """Second-order sections of the 20 Hz high-pass of the baseline noise, or None when it is not applied."""
+    from scipy import signal
+
+    if fs > 2.5 * BASELINE_HIGHPASS_HZ and n > 27:
+        return signal.butter(4, BASELINE_HIGHPASS_HZ, "highpass", fs=fs, output="sos")
+    return None
+
+
+def _baseline_grid(n, fs):
+    """Window length and hop (samples) of the baseline noise for ``n`` samples at ``fs`` Hz."""
+    return min(n, max(1, int(round(BASELINE_WINDOW_S * fs)))), max(1, int(round(BASELINE_HOP_S * fs)))
+
+
+def _window_mean_squares(x, starts, w):
+    """Mean square of every row of ``x`` over the ``w``-sample windows at ``starts``: shape (n_rows, len(starts))."""
+    first = int(starts[0])
+    c = np.concatenate((np.zeros((x.shape[0], 1)), np.cumsum(np.square(x[:, first : int(starts[-1]) + w]), axis=1)), axis=1)
+    rel = starts - first
+    return (c[:, rel + w] - c[:, rel]) / w

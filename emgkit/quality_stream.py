@@ -1,13 +1,21 @@
 """The quality table and the clipped samples of a recording read in time chunks (:mod:`emgkit.quality`, streamed).
 
-Two passes over a *source* (:mod:`emgkit._chunks`): the first gives each
-channel's mean, extremes and smallest non-zero step; the second reads every
-core with margins and gives the centred RMS, the clipped runs (a run touching
-a core's edge is judged on the margin, which is longer than a clipping run),
-the Welch periodogram (frames on the same global grid as the in-memory
-estimate, summed), and the baseline noise (20 Hz high-pass settled over the
-margin, 0.5 s windows on the global 50 ms grid).  Records no longer than one
-chunk are read whole and handed to :func:`emgkit.quality.assess`.
+Two passes over a *source* (:mod:`emgkit._chunks`).  The first gives each
+channel's sum, extremes, first sample and smallest non-zero step between
+consecutive samples.  The second reads every core with a margin and gives
+
+* the centred RMS (sum of squares over the cores);
+* the clipped samples (a run touching a core's edge is judged on the margin,
+  which is at least a clipping run long);
+* the Welch periodogram: the 2 s frames on the global grid of
+  :func:`emgkit.quality.assess`, assembled from consecutive cores and summed;
+* the baseline noise: the 20 Hz high-pass run on each block and settled over
+  the margin (:func:`emgkit._chunks.settle_samples`), its 0.5 s windows on the
+  global 50 ms grid, assembled like the frames.
+
+Reads never exceed the core plus two margins; besides one block, memory holds
+the carry of one frame and one window per channel.  Records that fit in one
+block are read whole and handed to :func:`emgkit.quality.assess`.
 """
 
 from __future__ import annotations
@@ -15,13 +23,18 @@ from __future__ import annotations
 import numpy as np
 
 from ._chunks import blocks, settle_samples
+from .errors import InvalidInputError
 from .quality import (
-    BASELINE_HIGHPASS_HZ,
-    BASELINE_HOP_S,
-    BASELINE_WINDOW_S,
     MIN_CLIP_RUN,
+    _baseline_grid,
+    _baseline_highpass,
     _check_range,
+    _frame_power,
     _long_runs,
+    _spectra_usable,
+    _welch_finish,
+    _welch_grid,
+    _window_mean_squares,
     assess,
     line_choice,
     meta_line_hz,
@@ -29,7 +42,7 @@ from .quality import (
 )
 from .recording import Recording
 
-__all__ = ["assess_stream", "clipped_runs_stream", "mask_runs"]
+__all__ = ["assess_stream", "clipped_runs", "clipped_runs_stream", "runs_to_mask"]
 
 
 def assess_stream(source, channels, *, unit="V", meta=None, chunk=60000):
@@ -38,80 +51,102 @@ def assess_stream(source, channels, *, unit="V", meta=None, chunk=60000):
     Parameters
     ----------
     source : emgkit._chunks.ArraySource or FileSource
-        Raw samples, ``(n_channels, n_samples)``.
-    channels : list of Channel
-        One per source row.
-    unit : str
+        Raw samples (before filtering), ``(n_channels, n_samples)``.
+    channels : sequence of str or Channel
+        One per source row, as for :class:`emgkit.Recording`.
+    unit : str, default "V"
+        Unit of the samples.
     meta : dict, optional
         ``adc_range`` and ``powerline_hz`` are used as by ``assess``.
-    chunk : int
-        Core length in samples.
+    chunk : int >= 1, default 60000
+        Core length in samples.  Reads are at most ``chunk`` plus twice the
+        margin (the settling length of the 20 Hz high-pass, about 0.6 s).
 
     Returns
     -------
     pandas.DataFrame
-        The table of ``assess`` (numbers within 1e-9 relative, flags and texts identical).
-    """
-    meta = dict(meta or {})
-    fs, n, n_ch = source.fs, source.n_samples, source.n_channels
-    if n <= chunk:
-        return assess(Recording(source.read(0, n), fs, channels, unit=unit, meta=meta))
-    first = _first_pass(source, chunk)
-    mean = np.where(first["lo"] == first["hi"], first["lo"], first["sum"] / n)  # as assess: constant channels centre to 0
-    adc = _check_range(meta.get("adc_range"))
-    nper = min(n, int(round(2.0 * fs)))
-    hop = max(1, nper // 2)
-    w = min(n, max(1, int(round(BASELINE_WINDOW_S * fs))))
-    w_hop = max(1, int(round(BASELINE_HOP_S * fs)))
-    from scipy import signal
+        The table of ``assess(Recording(all samples, source.fs, channels, unit, meta))``:
+        same columns, dtypes, attrs, flags and issue texts; numbers within
+        1e-9 relative.
 
-    sos = None
-    if fs > 2.5 * BASELINE_HIGHPASS_HZ:
-        sos = signal.butter(4, BASELINE_HIGHPASS_HZ, "highpass", fs=fs, output="sos")
+    Raises
+    ------
+    InvalidInputError
+        Channels that do not match the rows, a bad ``adc_range`` or
+        ``powerline_hz``, non-finite samples.
+    """
+    chunk = _check_chunk(chunk)
+    fs, n, n_ch = source.fs, source.n_samples, source.n_channels
+    probe = Recording(np.zeros((n_ch, 1)), fs, channels, unit=unit, meta=meta)  # checks as the in-memory path does
+    sos = _baseline_highpass(fs, n)
     margin = max(MIN_CLIP_RUN, settle_samples(sos) if sos is not None else 0)
-    ahead = max(nper, w)
-    sq = np.zeros(n_ch)
-    n_clipped = np.zeros(n_ch)
-    psd = _Welch(n_ch, nper, hop, fs)
-    quietest = np.full(n_ch, np.inf)
-    for blk in _blocks_ahead(source, chunk, margin, ahead):
+    if n <= chunk + 2 * margin:
+        return assess(Recording(source.read(0, n), fs, channels, unit=unit, meta=meta))
+    adc = _check_range(probe.meta.get("adc_range"))
+    line_hz = meta_line_hz(probe.meta)
+    first = _first_pass(source, chunk, probe.channels)
+    lo, hi = first["lo"], first["hi"]
+    mean = np.where(lo == hi, lo, first["sum"] / n)  # as assess: a constant channel centres to exact zeros
+
+    sq, n_clipped = np.zeros(n_ch), np.zeros(n_ch)
+    nper, hop, win = _welch_grid(n, fs)
+    frames, power = _Frames(nper, hop), np.zeros((n_ch, nper // 2 + 1))
+    w, w_hop = _baseline_grid(n, fs)
+    windows, quietest = _Frames(w, w_hop), np.full(n_ch, np.inf)
+    for blk in blocks(source, chunk, margin):
         centred = blk.data - mean[:, None]
         core = centred[:, blk.core]
         sq += np.einsum("ij,ij->i", core, core)
-        n_clipped += _clipped_core(blk, first["lo"], first["hi"], adc).sum(axis=1)
-        psd.add(centred, blk.lo, blk.a, blk.b, n)
-        high = signal.sosfiltfilt(sos, centred, axis=-1) if sos is not None else centred
-        quietest = np.minimum(quietest, _window_mean_squares(high, blk, w, w_hop, n))
+        n_clipped += _clipped_core(blk, lo, hi, adc, MIN_CLIP_RUN).sum(axis=1)
+        power += _frame_power_sum(*frames.push(core), nper, hop, win)
+        high = _sosfiltfilt(sos, centred)[:, blk.core] if sos is not None else core
+        buf, starts = windows.push(high)
+        if starts.size:
+            quietest = np.minimum(quietest, _window_mean_squares(buf, starts, w).min(axis=1))
+
     rms = np.sqrt(sq / n)
-    lo, hi = first["lo"], first["hi"]
     flat = (lo == hi) | (np.isfinite(first["step"]) & (rms <= first["step"]))
-    clipped = n_clipped / n
     on_rail = (first["x0"] <= adc[0]) | (first["x0"] >= adc[1]) if adc is not None else np.zeros(n_ch, dtype=bool)
-    clipped = np.where(flat & ~on_rail, 0.0, clipped)
-    line_hz = meta_line_hz(meta)
-    if fs < 100.0:
-        line_hz, shares = (line_hz if line_hz is not None else np.nan), np.full(n_ch, np.nan)
+    clipped = np.where(flat & ~on_rail, 0.0, n_clipped / n)
+    if _spectra_usable(fs, n):
+        line_hz, shares = line_choice(*_welch_finish(power / frames.count, fs, win), fs, line_hz)
     else:
-        line_hz, shares = line_choice(*psd.result(), fs, line_hz)
+        line_hz, shares = (line_hz if line_hz is not None else np.nan), np.full(n_ch, np.nan)
     noise = np.sqrt(np.maximum(quietest, 0.0))
-    return quality_table(channels, unit, fs, rms, clipped, flat, line_hz, shares, noise)
+    return quality_table(probe.channels, probe.unit, fs, rms, clipped, flat, line_hz, shares, noise)
 
 
 def clipped_runs_stream(source, adc_range=None, *, min_run=MIN_CLIP_RUN, chunk=60000):
-    """Clipped samples of :func:`emgkit.quality.clipped_mask` as runs, from a source read in chunks.
+    """The samples of :func:`emgkit.quality.clipped_mask` as runs, from a source read in chunks.
+
+    Parameters
+    ----------
+    source : emgkit._chunks.ArraySource or FileSource
+        Raw samples, ``(n_channels, n_samples)``.
+    adc_range : (float, float), optional
+        Converter limits, as for ``clipped_mask``.
+    min_run : int >= 1, default 3
+        Shortest run at a limit that counts as clipping.
+    chunk : int >= 1, default 60000
+        Core length in samples; reads are at most ``chunk + 2 * min_run``.
 
     Returns
     -------
     list of (starts, stops)
-        Per channel, sorted half-open sample intervals ``[start, stop)``.
+        Per channel, int64 arrays of the half-open sample intervals
+        ``[start, stop)`` where ``clipped_mask(all samples, adc_range,
+        min_run=min_run)`` is True: sorted, merged (no two runs touch).
+        :func:`runs_to_mask` rebuilds any piece of the mask.
     """
-    first = _first_pass(source, chunk)
+    if isinstance(min_run, bool) or not isinstance(min_run, (int, np.integer)) or min_run < 1:
+        raise InvalidInputError(f"min_run must be a positive whole number of samples, got {min_run!r}")
+    chunk = _check_chunk(chunk)
     adc = _check_range(adc_range)
+    first = _first_pass(source, chunk)
     runs = [([], []) for _ in range(source.n_channels)]
     for blk in blocks(source, chunk, int(min_run)):
-        mask = _clipped_core(blk, first["lo"], first["hi"], adc, min_run)
-        for c, (s, e) in enumerate(mask_runs(mask)):
-            starts, stops = runs[c]
+        mask = _clipped_core(blk, first["lo"], first["hi"], adc, int(min_run))
+        for (starts, stops), (s, e) in zip(runs, clipped_runs(mask)):
             s, e = list(s + blk.a), list(e + blk.a)
             if s and stops and stops[-1] == s[0]:  # a run crossing the core edge continues
                 stops[-1] = e.pop(0)
@@ -121,18 +156,69 @@ def clipped_runs_stream(source, adc_range=None, *, min_run=MIN_CLIP_RUN, chunk=6
     return [(np.asarray(s, dtype=np.int64), np.asarray(e, dtype=np.int64)) for s, e in runs]
 
 
-def mask_runs(mask):
-    """Runs of True in every row of a boolean ``(n_channels, n)`` mask: list of (starts, stops)."""
+def clipped_runs(mask):
+    """Runs of True in every row of a boolean mask (e.g. from ``clipped_mask``).
+
+    Parameters
+    ----------
+    mask : array_like of bool, shape (n,) or (n_rows, n)
+
+    Returns
+    -------
+    list of (starts, stops)
+        Per row (one entry for a 1-D mask), int64 arrays of half-open
+        intervals ``[start, stop)``, sorted and merged.
+
+    Examples
+    --------
+    >>> clipped_runs(np.array([False, True, True, False, True]))
+    [(array([1, 4]), array([3, 5]))]
+    """
     out = []
-    for row in np.atleast_2d(mask):
+    for row in np.atleast_2d(np.asarray(mask, dtype=bool)):
         edges = np.flatnonzero(np.diff(np.concatenate(([False], row, [False])).astype(np.int8)))
-        out.append((edges[::2], edges[1::2]))
+        out.append((edges[::2].astype(np.int64), edges[1::2].astype(np.int64)))
     return out
 
 
-# -- passes ------------------------------------------------------------------------------------
-def _first_pass(source, chunk):
-    """Per channel: sum, min, max, first sample and smallest non-zero step between consecutive samples."""
+def runs_to_mask(starts, stops, a, b):
+    """Samples ``[a, b)`` of the boolean mask whose True samples are the runs ``[starts[i], stops[i])``.
+
+    Parameters
+    ----------
+    starts, stops : array_like of int
+        Sorted, non-overlapping half-open runs (one channel of
+        :func:`clipped_runs_stream`).
+    a, b : int
+        Sample range to rebuild.
+
+    Returns
+    -------
+    ndarray of bool, shape (max(0, b - a),)
+
+    Examples
+    --------
+    >>> runs_to_mask([2, 7], [4, 9], 3, 8)
+    array([ True, False, False, False,  True])
+    """
+    starts, stops = np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64)
+    size = max(0, int(b) - int(a))
+    first, last = np.searchsorted(stops, a, side="right"), np.searchsorted(starts, b, side="left")  # runs meeting [a, b)
+    edges = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(edges, np.clip(starts[first:last] - a, 0, size), 1)
+    np.add.at(edges, np.clip(stops[first:last] - a, 0, size), -1)
+    return np.cumsum(edges[:-1]) > 0
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _check_chunk(chunk):
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise InvalidInputError(f"chunk must be a positive whole number of samples, got {chunk!r}")
+    return int(chunk)
+
+
+def _first_pass(source, chunk, channels=None):
+    """Per channel: sum, min, max, first sample and smallest non-zero step between consecutive samples (inf if none)."""
     n_ch = source.n_channels
     total, lo, hi = np.zeros(n_ch), np.full(n_ch, np.inf), np.full(n_ch, -np.inf)
     step = np.full(n_ch, np.inf)
@@ -141,81 +227,64 @@ def _first_pass(source, chunk):
         x = blk.data
         total += x.sum(axis=1)
         lo, hi = np.minimum(lo, x.min(axis=1)), np.maximum(hi, x.max(axis=1))
-        d = np.abs(np.diff(x if last is None else np.concatenate([last, x], axis=1), axis=1))
+        d = np.abs(np.diff(x if last is None else np.concatenate((last, x), axis=1), axis=1))
         d[d == 0] = np.inf
         if d.shape[1]:
             step = np.minimum(step, d.min(axis=1))
         x0 = x[:, 0].copy() if x0 is None else x0
         last = x[:, -1:]
+    bad = np.flatnonzero(~np.isfinite(total))
+    if bad.size:
+        names = [channels[r].name for r in bad] if channels is not None else [f"row {r}" for r in bad]
+        raise InvalidInputError(f"non-finite samples (NaN/inf) in channel(s) {names}; repair them before the quality table")
     return {"sum": total, "lo": lo, "hi": hi, "step": step, "x0": x0}
 
 
-def _blocks_ahead(source, chunk, margin, ahead):
-    """Blocks whose reads reach ``ahead`` samples past the core (windows starting in the core) plus ``margin``."""
-    n = source.n_samples
-    for a in range(0, n, chunk):
-        b = min(n, a + chunk)
-        lo, hi = max(0, a - margin), min(n, b + ahead + margin)
-        yield _Block(a, b, lo, hi, source.read(lo, hi))
-
-
-class _Block:
-    def __init__(self, a, b, lo, hi, data):
-        self.a, self.b, self.lo, self.hi, self.data = a, b, lo, hi, data
-        self.core = slice(a - lo, b - lo)
-
-
-def _clipped_core(blk, lo, hi, adc, min_run=MIN_CLIP_RUN):
-    """Clipped-sample mask of the block's core (runs judged over the whole block)."""
-    x = blk.data
-    out = np.zeros((x.shape[0], blk.b - blk.a), dtype=bool)
-    for c, row in enumerate(x):
+def _clipped_core(blk, lo, hi, adc, min_run):
+    """Clipped-sample mask of the block's core, runs judged over the whole block (as ``clipped_mask``)."""
+    out = np.zeros((blk.data.shape[0], blk.b - blk.a), dtype=bool)
+    for c, row in enumerate(blk.data):
         high, low = row == hi[c], row == lo[c]
         if adc is not None:
             low |= row <= adc[0]
             high |= row >= adc[1]
-        out[c] = (_long_runs(high, int(min_run)) | _long_runs(low, int(min_run)))[blk.core]
+        out[c] = (_long_runs(high, min_run) | _long_runs(low, min_run))[blk.core]
     return out
 
 
-def _window_mean_squares(y, blk, w, hop, n):
-    """Smallest mean square of the ``w``-sample windows starting on the ``hop`` grid inside the core."""
-    starts = np.arange(-(-blk.a // hop) * hop, blk.b, hop)
-    starts = starts[starts <= n - w]
-    if starts.size == 0:
-        return np.full(y.shape[0], np.inf)
-    rel = starts - blk.lo
-    c = np.concatenate((np.zeros((y.shape[0], 1)), np.cumsum(np.square(y[:, rel[0] : rel[-1] + w]), axis=1)), axis=1)
-    rel = rel - rel[0]
-    return ((c[:, rel + w] - c[:, rel]) / w).min(axis=1)
+def _sosfiltfilt(sos, x):
+    from scipy import signal
+
+    return signal.sosfiltfilt(sos, x, axis=-1)
 
 
-class _Welch:
-    """Welch periodogram of :func:`emgkit.quality._psd`, accumulated frame by frame on its global grid."""
+def _frame_power_sum(buf, starts, nper, hop, win):
+    """Sum over the frames at ``starts`` (indices into ``buf``, ``hop`` apart) of ``|rfft(frame * win)|^2``, per row."""
+    from numpy.lib.stride_tricks import sliding_window_view
 
-    def __init__(self, n_ch, nper, hop, fs):
-        from scipy import signal
+    out = np.zeros((buf.shape[0], nper // 2 + 1))
+    if starts.size:
+        for c, row in enumerate(buf):
+            out[c] = _frame_power(sliding_window_view(row[starts[0] : starts[-1] + nper], nper)[::hop], win).sum(axis=0)
+    return out
 
-        self.nper, self.hop, self.fs = nper, hop, fs
-        self.win = signal.get_window("hann", nper)
-        self.total = np.zeros((n_ch, nper // 2 + 1))
-        self.count = 0
 
-    def add(self, x, lo, a, b, n):
-        from numpy.lib.stride_tricks import sliding_window_view
-        from scipy import fft
+class _Frames:
+    """Frames of ``length`` samples starting at 0, ``hop``, 2 ``hop``, ... (``hop <= length``) assembled from consecutive pieces.
 
-        starts = np.arange(-(-a // self.hop) * self.hop, b, self.hop)
-        starts = starts[starts <= n - self.nper]
-        if starts.size == 0:
-            return
-        for c, row in enumerate(x):
-            frames = sliding_window_view(row[starts[0] - lo : starts[-1] - lo + self.nper], self.nper)[:: self.hop]
-            spec = fft.rfft(frames * self.win, axis=-1)
-            self.total[c] += (spec.real**2 + spec.imag**2).sum(axis=0)
-        self.count += starts.size
+    :meth:`push` takes the next piece of every row and returns the frames it
+    completes; the samples of the frames still open are carried to the next
+    call (fewer than ``length`` per row).
+    """
 
-    def result(self):
-        p = self.total / self.count / (self.fs * np.sum(np.square(self.win)))
-        p[:, 1 : (self.nper + 1) // 2] *= 2.0
-        return np.fft.rfftfreq(self.nper, 1.0 / self.fs), p
+    def __init__(self, length, hop):
+        self.length, self.hop = length, hop
+        self.buf = None  # samples from the start of the next frame on
+        self.count = 0  # frames returned so far
+
+    def push(self, piece):
+        """Append ``piece`` (rows x samples); return ``(buf, starts)``: the frames now complete are ``buf[:, s:s + length]``."""
+        buf = piece if self.buf is None else np.concatenate((self.buf, piece), axis=1)
+        k = max(0, (buf.shape[1] - self.length) // self.hop + 1)
+        self.buf, self.count = buf[:, k * self.hop :], self.count + k
+        return buf, self.hop * np.arange(k)

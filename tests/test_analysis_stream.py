@@ -189,3 +189,20 @@ def test_rows_and_run_mask_match_arrays():
     np.testing.assert_allclose(runs.fraction(), mask.mean(axis=1))
     runs[1] = True
     assert runs[1, 0:50].all()
+
+
+def test_batch_stream_on_equals_off(arm_file, tmp_path):
+    from emgkit.batch import run_batch
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.h5").write_bytes(arm_file.read_bytes())
+    results = {}
+    for mode in ("on", "off"):
+        batch = quiet(run_batch, [inputs], tmp_path / mode, workers=1, stream=mode)
+        assert batch.exit_code == 0 and batch.n_done == 1
+        results[mode] = emgkit.load_analysis(tmp_path / mode / "a.h5")
+        assert (tmp_path / mode / "a.h5" / "report.html").is_file()
+    assert_same_analysis(results["off"], results["on"])
+    with pytest.raises(InvalidInputError, match="stream"):
+        run_batch([inputs], tmp_path / "bad", workers=1, stream="maybe")

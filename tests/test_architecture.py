@@ -31,7 +31,7 @@ RANKS = {
     "emgkit.recording": 2,
     "emgkit.pairs": 2,
     "emgkit.quality": 2,
-    "emgkit.quality_stream": 3,
+    "emgkit.quality_stream": 2,
     "emgkit._signal": 2,
     "emgkit.io": 3,
     "emgkit.hdf5_native": 3,

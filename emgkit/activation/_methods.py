@@ -188,6 +188,23 @@ def window_length(window_ms, fs):
     return max(1, int(round(window_ms * 1e-3 * fs)))
 
 
+KNOT_BATCH = 1 << 21  # values sorted at once by tracked_level (16 MB of float64)
+
+
+def _low_quantile(windows, quantile, width):
+    """Lower-nearest-rank ``quantile`` of every window (last axis), NaN left out; NaN for all-NaN windows."""
+    bad = np.isnan(windows)
+    if not bad.any():
+        k = int(quantile / 100.0 * (width - 1))
+        return np.partition(windows, k, axis=2)[..., k]
+    ordered = np.sort(np.where(bad, np.inf, windows), axis=2)
+    count = width - bad.sum(axis=2)
+    k = np.maximum((quantile / 100.0 * (count - 1)).astype(np.int64), 0)
+    knots = np.take_along_axis(ordered, k[..., None], axis=2)[..., 0]
+    knots[count == 0] = np.nan
+    return knots
+
+
 def tracked_level(blocks, span_blocks, *, quantile=10.0):
     """Rest level tracked over ``span_blocks`` blocks: a running low quantile of block means.
 
@@ -211,16 +228,10 @@ def tracked_level(blocks, span_blocks, *, quantile=10.0):
     padded = np.pad(blocks, ((0, 0), (half, half)), mode="reflect" if n_blocks > 1 else "edge")
     windows = sliding_window_view(padded, width, axis=1)[:, stride // 2 :: stride]
     centres = np.arange(windows.shape[1]) * stride + stride // 2
-    bad = np.isnan(windows)
-    if not bad.any():
-        k = int(quantile / 100.0 * (width - 1))
-        knots = np.partition(windows, k, axis=2)[..., k]
-    else:
-        ordered = np.sort(np.where(bad, np.inf, windows), axis=2)
-        count = width - bad.sum(axis=2)
-        k = np.maximum((quantile / 100.0 * (count - 1)).astype(np.int64), 0)
-        knots = np.take_along_axis(ordered, k[..., None], axis=2)[..., 0]
-        knots[count == 0] = np.nan
+    knots = np.empty(windows.shape[:2])
+    step = max(1, KNOT_BATCH // max(1, n_ch * width))  # windows are views; their sorted copies are made a batch at a time
+    for i in range(0, windows.shape[1], step):
+        knots[:, i : i + step] = _low_quantile(windows[:, i : i + step], quantile, width)
     level = np.full(blocks.shape, np.nan)
     grid = np.arange(n_blocks)
     for c in range(n_ch):
