@@ -11,7 +11,7 @@ its own:
 
 Usage::
 
-    python -m benchmarks.stream_memory --gb 4 [--dir /tmp] [--keep] [--chunk-s 60]
+    python -m benchmarks.stream_memory --gb 4 [--dir /tmp] [--keep] [--chunk-s 20]
     python -m benchmarks.stream_memory --file long.h5      # an existing recording instead
 
 Prints and returns a JSON line with MB/s of each run (of the file on disk and of
@@ -94,7 +94,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.stream_memory", description=__doc__.splitlines()[0])
     parser.add_argument("--gb", type=float, default=4.0, help="size of the simulated recording, GB (default 4)")
     parser.add_argument("--dir", default=None, help="folder for the file and the scratch (default: system temp)")
-    parser.add_argument("--chunk-s", type=float, default=60.0, help="streaming chunk, s (default 60)")
+    parser.add_argument("--chunk-s", type=float, default=20.0, help="streaming chunk, s (default 20, as analyze_file)")
     parser.add_argument("--in-memory", action="store_true", help="also time the in-memory analysis (small files only)")
     parser.add_argument("--keep", action="store_true", help="keep the recording afterwards")
     parser.add_argument("--file", help="use this recording (kept) instead of simulating one")

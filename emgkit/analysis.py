@@ -754,7 +754,7 @@ class _Run:
 
     # -- 6. tables ---------------------------------------------------------------------------------
     def tables(self):
-        self.rep_rows = _Columns(REP_COLUMNS)
+        self.rep_rows = _Columns(REP_COLUMNS, floats=("start_s", "stop_s", "value"), ints=("cycle",))
         per_channel = self._channel_values()
         self.fatigue_results = self._fatigue()
         out = {
@@ -1106,7 +1106,8 @@ class _Run:
                 for c, r in enumerate(res)]
 
     def _fatigue_tables(self):
-        rows, wrows = [], _Columns(WINDOW_COLUMNS)
+        rows, wrows = [], _Columns(WINDOW_COLUMNS, floats=("start_s", "stop_s", "time_s", "mdf_hz", "mnf_hz", "rms", "finsm5",
+                                                          "active_fraction"), ints=("window",))
         for c, (ch, r) in enumerate(zip(self.chans, self.fatigue_results)):
             rows.append(dict(
                 channel=ch.name, muscle=ch.muscle or "", side=ch.side or "", mode=self.fatigue_mode, n_windows=len(r.times_s),
@@ -1319,10 +1320,12 @@ def _tidy(frame):
 
 
 class _Columns:
-    """Table rows kept as one list per column: a dict per row costs several times more on long records."""
+    """Table rows kept column by column, numbers in typed arrays: a dict per row costs several times more on long records."""
 
-    def __init__(self, columns):
-        self.data = {c: [] for c in columns}
+    def __init__(self, columns, *, floats=(), ints=()):
+        from array import array
+
+        self.data = {c: array("d") if c in floats else array("q") if c in ints else [] for c in columns}
 
     def append(self, row: dict):
         for c, v in row.items():
@@ -1335,7 +1338,11 @@ class _Columns:
 def _frame(rows, columns, *, ints=(), bools=()):
     import pandas as pd
 
-    data = rows.data if isinstance(rows, _Columns) else {c: [r[c] for r in rows] for c in columns}
+    if isinstance(rows, _Columns):
+        data = {c: np.frombuffer(v, dtype=np.float64 if v.typecode == "d" else np.int64) if not isinstance(v, list) else v
+                for c, v in rows.data.items()}
+    else:
+        data = {c: [r[c] for r in rows] for c in columns}
     frame = pd.DataFrame(data, columns=columns)
     for c in columns:
         if c in ints:

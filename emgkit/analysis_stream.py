@@ -42,7 +42,7 @@ from .errors import InvalidInputError, SignalQualityWarning
 
 __all__ = ["analyze_file", "wants_streaming", "DEFAULT_CHUNK_S", "STREAM_ABOVE_SAMPLES", "STREAM_MODES"]
 
-DEFAULT_CHUNK_S = 60.0
+DEFAULT_CHUNK_S = 20.0
 STREAM_ABOVE_SAMPLES = 50_000_000  # channels x samples above which "auto" streams (in memory: about 2.5 GB of working arrays)
 STREAM_MODES = ("auto", "on", "off")
 LAZY_FORMATS = ("emgkit-hdf5", "hdf5")  # formats read piece by piece; others are read whole anyway
@@ -90,7 +90,7 @@ def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHU
         what is asked; other formats are read whole first).
     pairs, mvc, config
         As in :func:`emgkit.analyze`.
-    chunk_s : float > 0, default 60
+    chunk_s : float > 0, default 20
         Core length of each chunk, s.  Memory grows with it; results do not
         depend on it (within 1e-9).
     scratch_dir : str or Path, optional
