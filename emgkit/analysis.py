@@ -335,24 +335,9 @@ def analyze(recording, *, pairs=None, mvc=None, config=None) -> Analysis:
         raise InvalidInputError(
             f"analyze needs a Recording, got {type(recording).__name__}; wrap arrays with emgkit.Recording(data, fs, channels)"
         )
-    notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        run = _Run(recording, cfg, notes)
-        run.select_channels()
-        run.pair(pairs)
-        run.preprocess()
-        run.detect()
-        run.segment()
-        run.normalize(mvc)
-        tables = run.tables()
-    for w in caught:
-        text = str(w.message)
-        if issubclass(w.category, SignalQualityWarning) and text not in notes:
-            notes.append(text)
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    tables["summary"] = run.summary(tables)
-    return Analysis(tables, config=cfg, info=run.info(), notes=notes)
+    run = _Run(recording, cfg, [])
+    tables = run.execute(pairs, mvc)
+    return Analysis(tables, config=cfg, info=run.info(), notes=run.notes)
 
 
 class _Run:
@@ -365,6 +350,25 @@ class _Run:
         self.fs = rec.fs
         self.n = rec.n_samples
         self.piece = PIECE
+
+    def execute(self, pairs, mvc) -> dict:
+        """Every step in order; returns the tables (summary included).  Warnings are re-emitted and kept as notes."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.select_channels()
+            self.pair(pairs)
+            self.preprocess()
+            self.detect()
+            self.segment()
+            self.normalize(mvc)
+            tables = self.tables()
+        for w in caught:
+            text = str(w.message)
+            if issubclass(w.category, SignalQualityWarning) and text not in self.notes:
+                self.notes.append(text)
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        tables["summary"] = self.summary(tables)
+        return tables
 
     def note(self, text, warn=False):
         if text not in self.notes:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import tempfile
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,7 @@ import numpy as np
 from ._chunks import FileSource, Rows, RunMask, blocks, settle_samples
 from .analysis import CYCLE_RATE_HZ, Analysis, _Run
 from .config import load_config
-from .errors import InvalidInputError, SignalQualityWarning
+from .errors import InvalidInputError
 
 __all__ = ["analyze_file", "wants_streaming", "DEFAULT_CHUNK_S", "STREAM_ABOVE_SAMPLES", "STREAM_MODES"]
 
@@ -119,30 +118,14 @@ def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHU
     cfg = load_config(config)
     if not (isinstance(chunk_s, (int, float)) and math.isfinite(chunk_s) and chunk_s > 0):
         raise InvalidInputError(f"chunk_s must be a positive number of seconds, got {chunk_s!r}")
-    notes: list[str] = []
     with open_file(path, **options) as handle, tempfile.TemporaryDirectory(prefix="emgkit-stream-", dir=scratch_dir) as tmp:
-        chunk = max(1, int(round(chunk_s * handle.fs)))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            run = _StreamRun(_FileView(handle), cfg, notes, chunk, Path(tmp) / "scratch.h5")
-            try:
-                run.select_channels()
-                run.pair(pairs)
-                run.preprocess()
-                run.detect()
-                run.segment()
-                run.normalize(mvc)
-                tables = run.tables()
-                out_traces = run.browser_traces() if traces else None
-            finally:
-                run.close()
-        for w in caught:
-            text = str(w.message)
-            if issubclass(w.category, SignalQualityWarning) and text not in notes:
-                notes.append(text)
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        tables["summary"] = run.summary(tables)
-        result = Analysis(tables, config=cfg, info=run.info(), notes=notes)
+        run = _StreamRun(_FileView(handle), cfg, [], max(1, int(round(chunk_s * handle.fs))), Path(tmp) / "scratch.h5")
+        try:
+            tables = run.execute(pairs, mvc)
+            out_traces = run.browser_traces() if traces else None
+        finally:
+            run.close()
+        result = Analysis(tables, config=cfg, info=run.info(), notes=run.notes)
     return (result, out_traces) if traces else result
 
 
