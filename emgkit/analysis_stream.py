@@ -200,16 +200,17 @@ class _StreamRun(_Run):
 
     def margin(self) -> int:
         """Samples read beyond each core so that band-pass, notch and envelope have settled on it."""
-        from scipy.signal import butter, iirnotch, tf2sos
+        from scipy.signal import butter
 
         from .envelope import winter_correction
+        from .preprocess import notch_sos
 
         f, e, fs = self.cfg.filters, self.cfg.envelope, self.fs
         lows = [f.low_hz] + ([f.trunk_low_hz] if self.trunk.any() else [])
         total = max(settle_samples(butter(f.order, [low, self.band[1]], btype="band", fs=fs, output="sos")) for low in lows)
         if f.notch_hz:
-            total += sum(settle_samples(tf2sos(*iirnotch(k * f.notch_hz, 30.0, fs=fs)))
-                         for k in range(1, int(min(fs / 2, 500.0) // f.notch_hz) + 1) if k * f.notch_hz < fs / 2)
+            sos, _ = notch_sos(fs, f.notch_hz)
+            total += sum(settle_samples(section[None]) for section in sos)  # the notches run one after another
         if e.method == "linear":
             total += settle_samples(butter(e.order, e.cutoff_hz / winter_correction(e.order), fs=fs, output="sos"))
         else:
@@ -231,7 +232,7 @@ class _StreamRun(_Run):
         meta = self.rec.meta
         self.act = detect_activation_stream(source, self.chans, unit=self.rec.unit, meta=meta, method=on.method,
                                             baseline=on.baseline, chunk=self.chunk, band_hz=self.band, **on.options())
-        self.active = RunMask([_activation_runs(self.act, c, self.fs, self.n) for c in range(len(self.names))], self.n)
+        self.active = RunMask([self.act.runs(c, self.fs, self.n) for c in range(len(self.names))], self.n)
         self.clipped = RunMask(clipped_runs_stream(source, meta.get("adc_range"), chunk=self.chunk), self.n)
         self.quality = assess_stream(source, self.chans, unit=self.rec.unit, meta=meta, chunk=self.chunk)
         self.judge_activity()
@@ -274,10 +275,3 @@ def _scratch_rows(dataset, piece) -> Rows:
         return np.stack([dataset[int(r), a:b] for r in rows]) if len(rows) else np.empty((0, b - a))
 
     return Rows(dataset.shape, read, piece)
-
-
-def _activation_runs(act, c, fs, n):
-    """Bursts of channel ``c`` as sample runs, rounded as :meth:`emgkit.Activation.mask` does."""
-    starts = np.clip(np.ceil(act.onsets[c] * fs - 1e-9).astype(np.int64), 0, n)
-    stops = np.clip(np.ceil(act.offsets[c] * fs - 1e-9).astype(np.int64), 0, n)
-    return starts, stops

@@ -151,9 +151,16 @@ def notch(x, fs=None, freq=50.0, harmonics=None, q=30.0):
     -------
     ndarray or Recording
     """
+    arr, fs, rec = as_signal(x, fs)
+    sos, freqs = notch_sos(fs, freq, harmonics, q)
+    out = _filtfilt(sos, arr)
+    return wrap(out, rec, {"step": "notch", "freqs_hz": freqs, "q": float(q)})
+
+
+def notch_sos(fs, freq=50.0, harmonics=None, q=30.0):
+    """Second-order sections of :func:`notch` and the frequencies they remove, in Hz."""
     from scipy.signal import iirnotch, tf2sos
 
-    arr, fs, rec = as_signal(x, fs)
     freq = float(freq)
     if not 0 < freq < fs / 2:
         raise InvalidInputError(f"freq={freq} Hz must lie between 0 and fs/2 = {fs / 2:g} Hz")
@@ -162,9 +169,7 @@ def notch(x, fs=None, freq=50.0, harmonics=None, q=30.0):
     if not (isinstance(harmonics, (int, np.integer)) and harmonics >= 1):
         raise InvalidInputError(f"harmonics must be a positive integer, got {harmonics!r}")
     freqs = [freq * k for k in range(1, int(harmonics) + 1) if freq * k < fs / 2]
-    sos = np.vstack([tf2sos(*iirnotch(f, q, fs=fs)) for f in freqs])
-    out = _filtfilt(sos, arr)
-    return wrap(out, rec, {"step": "notch", "freqs_hz": freqs, "q": float(q)})
+    return np.vstack([tf2sos(*iirnotch(f, q, fs=fs)) for f in freqs]), freqs
 
 
 def rectify(x):

@@ -213,12 +213,19 @@ class Activation:
             raise InvalidInputError(f"n must be a non-negative number of samples, got {n!r}")
         out = np.zeros((self.n_channels, int(n)), dtype=bool)
         for c in range(self.n_channels):
-            # first sample k with k / fs >= t
-            starts = np.clip(np.ceil(self.onsets[c] * fs - 1e-9).astype(np.int64), 0, n)
-            stops = np.clip(np.ceil(self.offsets[c] * fs - 1e-9).astype(np.int64), 0, n)
-            for a, b in zip(starts, stops):
+            for a, b in zip(*self.runs(c, fs, n)):
                 out[c, a:b] = True
         return out
+
+    def runs(self, c, fs, n):
+        """Bursts of channel ``c`` as sample runs ``(starts, stops)`` at rate ``fs`` in a record of ``n`` samples.
+
+        Sample ``k`` is in a run when ``onset <= k / fs < offset`` (the rows of :meth:`mask`).
+        """
+        # first sample k with k / fs >= t
+        starts = np.clip(np.ceil(self.onsets[c] * fs - 1e-9).astype(np.int64), 0, n)
+        stops = np.clip(np.ceil(self.offsets[c] * fs - 1e-9).astype(np.int64), 0, n)
+        return starts, stops
 
     def to_frame(self):
         """Tidy table of bursts, one row per burst.
