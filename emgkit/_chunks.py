@@ -71,7 +71,7 @@ class FileSource:
         return np.array(self._handle._build(use, a, b, record_start=False).data, dtype=np.float64)
 
 
-def blocks(source, chunk, margin=0, *, rows=None, start=0, stop=None):
+def blocks(source, chunk, margin=0, *, rows=None):
     """Walk ``source`` in cores of ``chunk`` samples, each read with ``margin`` samples either side.
 
     Parameters
@@ -80,21 +80,19 @@ def blocks(source, chunk, margin=0, *, rows=None, start=0, stop=None):
     chunk : int >= 1
         Core length in samples (the last core is shorter).
     margin : int >= 0
-        Extra samples read before and after each core, clipped at ``start`` and ``stop``.
+        Extra samples read before and after each core, clipped at the record's ends.
     rows : optional
         Channels to read (default all).
-    start, stop : int
-        Part of the record walked (default all of it).
 
     Yields
     ------
     Block
     """
-    stop = source.n_samples if stop is None else stop
+    n = source.n_samples
     chunk = max(1, int(chunk))
-    for a in range(start, stop, chunk):
-        b = min(stop, a + chunk)
-        lo, hi = max(start, a - margin), min(stop, b + margin)
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        lo, hi = max(0, a - margin), min(n, b + margin)
         yield Block(a, b, lo, hi, source.read(lo, hi, rows))
 
 
@@ -167,12 +165,11 @@ class Rows:
         f = np.asarray(factors, dtype=np.float64)
         return Rows(self.shape, lambda rows, a, b: self._read(rows, a, b) * f[rows][:, None], self.chunk)
 
-    def pieces(self, rows=None, start=0, stop=None):
-        """Yield ``(a, b, values)`` over ``[start, stop)`` in pieces of ``chunk`` samples."""
-        rows = list(range(self.shape[0])) if rows is None else list(rows)
-        stop = self.shape[1] if stop is None else stop
-        for a in range(start, stop, self.chunk):
-            b = min(stop, a + self.chunk)
+    def pieces(self):
+        """Yield ``(a, b, values)`` of every row over the record in pieces of ``chunk`` samples."""
+        rows = list(range(self.shape[0]))
+        for a in range(0, self.shape[1], self.chunk):
+            b = min(self.shape[1], a + self.chunk)
             yield a, b, self._read(rows, a, b)
 
 
@@ -211,12 +208,7 @@ class RunMask:
     def __getitem__(self, key):
         c, cols = key
         a, b, _ = cols.indices(self.n)
-        starts, stops = self._runs[int(c)]
-        out = np.zeros(max(0, b - a), dtype=bool)
-        first, last = np.searchsorted(stops, a, side="right"), np.searchsorted(starts, b, side="left")  # runs meeting [a, b)
-        for s, e in zip(np.maximum(starts[first:last], a) - a, np.minimum(stops[first:last], b) - a):
-            out[s:e] = True
-        return out
+        return runs_to_mask(*self._runs[int(c)], a, b)
 
     def __setitem__(self, c, value):
         """``m[c] = True`` marks every sample of row ``c`` (the only assignment a run mask takes)."""
@@ -227,3 +219,32 @@ class RunMask:
     def fraction(self) -> np.ndarray:
         """Share of True samples in every row."""
         return np.array([float(np.sum(e - s)) / self.n if self.n else 0.0 for s, e in self._runs])
+
+
+def runs_to_mask(starts, stops, a, b):
+    """Samples ``[a, b)`` of the boolean mask whose True samples are the runs ``[starts[i], stops[i])``.
+
+    Parameters
+    ----------
+    starts, stops : array_like of int
+        Sorted, non-overlapping half-open runs (one channel of a
+        :class:`RunMask`, e.g. from :func:`emgkit.quality_stream.clipped_runs_stream`).
+    a, b : int
+        Sample range to rebuild.
+
+    Returns
+    -------
+    ndarray of bool, shape (max(0, b - a),)
+
+    Examples
+    --------
+    >>> runs_to_mask([2, 7], [4, 9], 3, 8)
+    array([ True, False, False, False,  True])
+    """
+    starts, stops = np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64)
+    size = max(0, int(b) - int(a))
+    first, last = np.searchsorted(stops, a, side="right"), np.searchsorted(starts, b, side="left")  # runs meeting [a, b)
+    edges = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(edges, np.clip(starts[first:last] - a, 0, size), 1)
+    np.add.at(edges, np.clip(stops[first:last] - a, 0, size), -1)
+    return np.cumsum(edges[:-1]) > 0

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._chunks import blocks, settle_samples
+from ._chunks import blocks, runs_to_mask, settle_samples
 from .errors import InvalidInputError
 from .quality import (
     MIN_CLIP_RUN,
@@ -179,35 +179,6 @@ def clipped_runs(mask):
         edges = np.flatnonzero(np.diff(np.concatenate(([False], row, [False])).astype(np.int8)))
         out.append((edges[::2].astype(np.int64), edges[1::2].astype(np.int64)))
     return out
-
-
-def runs_to_mask(starts, stops, a, b):
-    """Samples ``[a, b)`` of the boolean mask whose True samples are the runs ``[starts[i], stops[i])``.
-
-    Parameters
-    ----------
-    starts, stops : array_like of int
-        Sorted, non-overlapping half-open runs (one channel of
-        :func:`clipped_runs_stream`).
-    a, b : int
-        Sample range to rebuild.
-
-    Returns
-    -------
-    ndarray of bool, shape (max(0, b - a),)
-
-    Examples
-    --------
-    >>> runs_to_mask([2, 7], [4, 9], 3, 8)
-    array([ True, False, False, False,  True])
-    """
-    starts, stops = np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64)
-    size = max(0, int(b) - int(a))
-    first, last = np.searchsorted(stops, a, side="right"), np.searchsorted(starts, b, side="left")  # runs meeting [a, b)
-    edges = np.zeros(size + 1, dtype=np.int64)
-    np.add.at(edges, np.clip(starts[first:last] - a, 0, size), 1)
-    np.add.at(edges, np.clip(stops[first:last] - a, 0, size), -1)
-    return np.cumsum(edges[:-1]) > 0
 
 
 # -- helpers ---------------------------------------------------------------------------------
