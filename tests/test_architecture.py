@@ -22,6 +22,7 @@ RANKS = {
     "emgkit.kernels": 0,
     "emgkit._version": 0,
     "emgkit._lazy": 0,
+    "emgkit._notes": 0,
     "emgkit.errors": 0,
     "emgkit._checks": 1,
     "emgkit._chunks": 1,
