@@ -50,7 +50,7 @@ import numpy as np
 from ._checks import check_fs, check_option
 from .errors import FileFormatError, InvalidInputError
 from .hdf5_native import open_hdf5, show
-from .io import LAYOUTS, NONFINITE_POLICIES, RecordingFile
+from ._reader import LAYOUTS, NONFINITE_POLICIES, RecordingFile
 
 __all__ = ["open_foreign", "OPTIONS"]
 

@@ -32,7 +32,8 @@ from ._checks import check_fs, check_option
 from ._version import __version__
 from .errors import FileFormatError, InvalidInputError
 from .channels import Channel
-from .io import NONFINITE_POLICIES, RecordingFile, atomic_output, is_hdf5
+from ._atomic import atomic_output
+from ._reader import NONFINITE_POLICIES, RecordingFile, is_hdf5
 from .recording import Recording
 
 __all__ = [

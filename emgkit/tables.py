@@ -93,7 +93,7 @@ def write_tables(path, tables, *, texts=None, attrs=None, overwrite=False) -> Pa
     """
     import h5py
 
-    from .io import atomic_output
+    from ._atomic import atomic_output
 
     path = Path(path)
     names = list(tables)
@@ -215,7 +215,7 @@ def write_csv(path, table, *, overwrite=False) -> Path:
 
     Written atomically (temporary file renamed on success).
     """
-    from .io import atomic_output
+    from ._atomic import atomic_output
 
     path = Path(path)
     with atomic_output(path, overwrite=overwrite) as tmp:

@@ -311,7 +311,7 @@ def test_failed_write_leaves_previous_file_and_no_temp(tmp_path, rng, monkeypatc
     def boom(*args, **kwargs):
         raise RuntimeError(f"simulated failure in {where}")
 
-    target = {"meta": (native, "_write_meta"), "fsync": (eio.os, "fsync"), "replace": (eio.os, "replace")}[where]
+    target = {"meta": (native, "_write_meta"), "fsync": (os, "fsync"), "replace": (os, "replace")}[where]
     monkeypatch.setattr(*target, boom)
     with pytest.raises(RuntimeError, match="simulated failure"):
         emgkit.write(_rec(rng, dtype=np.float32), path, overwrite=True)
@@ -505,9 +505,15 @@ def test_bad_read_arguments(tmp_path, rng, kwargs, match):
 
 
 # -- format table -----------------------------------------------------------------------------
-def test_register_format_dispatches_by_content(tmp_path, monkeypatch):
-    monkeypatch.setattr(eio, "FORMATS", list(eio.FORMATS))
+@pytest.fixture
+def formats_restored():
+    """The format registry as it was before the test (register_format changes it for the whole process)."""
+    saved = list(eio.FORMATS)
+    yield
+    eio.FORMATS[:] = saved
 
+
+def test_register_format_dispatches_by_content(tmp_path, formats_restored):
     def read_toy(path, channels=None, start=None, stop=None, fs=100.0):
         values = [float(x) for x in path.read_text().split()[1:]]
         rec = Recording(np.array([values]), fs, ["toy"])

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..channels import Channel
 from ..errors import FileFormatError, InvalidInputError
-from ..io import NONFINITE_POLICIES, RecordingFile
+from .._reader import NONFINITE_POLICIES, RecordingFile
 from .._checks import check_option
 from ._common import build_channels, check_options, common_unit, exclusion_reason, normalise_unit, require, unique_names
 from .events import make_event, side_from_text

@@ -44,7 +44,7 @@ import numpy as np
 from .._checks import check_fs, check_option
 from ..channels import Channel
 from ..errors import FileFormatError, InvalidInputError
-from ..io import NONFINITE_POLICIES, RecordingFile
+from .._reader import NONFINITE_POLICIES, RecordingFile
 from ._common import build_channels, check_options, common_unit, normalise_unit, require, volt_factor
 from .events import make_event, side_from_text
 

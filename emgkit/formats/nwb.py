@@ -29,7 +29,7 @@ import numpy as np
 from .._checks import check_option
 from ..errors import FileFormatError, InvalidInputError
 from ..hdf5_native import open_hdf5
-from ..io import NONFINITE_POLICIES, RecordingFile, is_hdf5
+from .._reader import NONFINITE_POLICIES, RecordingFile, is_hdf5
 from ._common import build_channels, check_options, uniform_rate, unique_names
 from .events import make_event, side_from_text
 

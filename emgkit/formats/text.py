@@ -49,7 +49,7 @@ import numpy as np
 
 from .._checks import check_fs, check_option
 from ..errors import FileFormatError, InvalidInputError
-from ..io import NONFINITE_POLICIES, RecordingFile
+from .._reader import NONFINITE_POLICIES, RecordingFile
 from ..recording import Recording
 from ._common import (
     build_channels,
@@ -91,20 +91,19 @@ SNIFF_LINES = 40
 
 
 # -- sniffing ---------------------------------------------------------------------------------------
-# A text file named like a binary format is a mistake (a renamed export): emgkit.io explains it instead.
-BINARY_SUFFIXES = {".h5", ".hdf5", ".hdf", ".he5", ".nwb", ".mat", ".c3d", ".edf", ".bdf", ".npy", ".npz"}
 _OTHER_MAGIC = (b"MATLAB 5.0 MAT-file", b"%PDF", b"PK\x03\x04", b"\x89HDF", b"{\\rtf", b"<?xml", b"<!DOCTYPE", b"<html")
 
 
 def sniff_text(path: Path, head: bytes) -> bool:
     """True for text (no NUL byte, >= 95 % printable) that contains digits.
 
-    Declines files named like a binary format (``.h5``, ``.nwb``, ``.mat``,
-    ``.c3d``, ``.edf``, ...) and content starting with another format's
-    signature (MATLAB v5 header, PDF, ZIP, XML/HTML), so that
-    :func:`emgkit.io.detect_format` explains them.
+    Declines content starting with another format's signature (MATLAB v5
+    header, PDF, ZIP, XML/HTML), so that :func:`emgkit.io.detect_format`
+    explains it.  Text *named* like a binary format (``.h5``, ``.c3d``, ...)
+    is declined by the format registry (:mod:`emgkit.formats`), which knows
+    every format's extensions.
     """
-    if not head or b"\x00" in head or Path(path).suffix.lower() in BINARY_SUFFIXES:
+    if not head or b"\x00" in head:
         return False
     if head.lstrip(b"\xef\xbb\xbf").startswith(_OTHER_MAGIC):
         return False
