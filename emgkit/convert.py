@@ -231,7 +231,6 @@ def convert(inputs, out_dir, *, channel_map=None, options=None, overwrite=False,
     >>> [(r.output.name, r.channels[0]) for r in results]          # doctest: +SKIP
     [('Gait.h5', ('LREC', 'rectus_femoris', 'L')), ('trial.h5', ...)]
     """
-    from . import formats  # noqa: F401 - registers the C3D/EDF/text/NWB readers
     from .io import detect_format, write
 
     if isinstance(inputs, (str, os.PathLike)):

@@ -12,7 +12,7 @@ What counts as "module A imports module B", for both rules:
   inside a function or a class, under ``if TYPE_CHECKING``;
 * a call with the literal full name of a submodule B as first argument:
   ``import_module("emgkit.B")``, the format registry's
-  ``_deferred("emgkit.B", "name")`` (a dynamic import is still an import;
+  ``_Deferred("emgkit.B", "name")`` (a dynamic import is still an import;
   ``"emgkit"`` alone, as in ``getLogger("emgkit")``, is not).
 
 ``from P import name`` imports the submodule ``P.name`` when there is one,

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import emgkit
-import emgkit.formats  # noqa: F401 - registers the readers
 from emgkit.cycles import events_from_meta
 from emgkit.errors import FileFormatError, InvalidInputError, MissingDependencyError
 from emgkit.io import detect_format

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import emgkit
-import emgkit.formats  # noqa: F401 - registers the readers
 from emgkit.errors import FileFormatError, InvalidInputError, MissingDependencyError
 from emgkit.io import detect_format
 

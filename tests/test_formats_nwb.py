@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import emgkit
-import emgkit.formats  # noqa: F401 - registers the readers
 from emgkit.errors import FileFormatError, InvalidInputError
 from emgkit.io import detect_format
 

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import emgkit
-import emgkit.formats  # noqa: F401 - registers the readers
 from emgkit.datasets import read_opensignals, read_uci_lower_limb, read_uci_physical_action
 from emgkit.errors import FileFormatError, InvalidInputError
 from emgkit.io import detect_format

@@ -3,6 +3,8 @@
 import json
 import os
 import stat
+import subprocess
+import sys
 import tracemalloc
 
 import h5py
@@ -544,3 +546,38 @@ def test_hdf5_signature_after_user_block(tmp_path):
     head = path.read_bytes()[:4096]
     assert not head.startswith(eio.HDF5_SIGNATURE) and eio.is_hdf5(path, head)
     assert eio.detect_format(path).name == "hdf5"
+
+
+def test_registry_lists_every_format_once_in_detection_order():
+    assert [f.name for f in eio.FORMATS] == ["emgkit-hdf5", "nwb", "hdf5", "c3d", "edf", "text"]
+    for fmt in eio.FORMATS:  # every reader named in the table exists (imported here, not at registration)
+        for function in (fmt.sniff, fmt.open, fmt.read):
+            if hasattr(function, "resolve"):
+                assert callable(function.resolve()), (fmt.name, function)
+    with pytest.raises(InvalidInputError, match="extensions must be lower case"):
+        eio.FileFormat("x", "x", sniff=lambda p, h: False, read=lambda p: None, extensions=("C3D",))
+
+
+TEXT = "time,L_BIC\n" + "\n".join(f"{i / 1000:.3f},0.{i}" for i in range(10))
+
+
+@pytest.mark.parametrize("name", ["x.c3d", "x.EDF", "x.nwb", "x.mat", "x.npy"])
+def test_text_named_like_another_format_is_explained_not_parsed(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(TEXT)
+    with pytest.raises(FileFormatError, match=r"looks like text \(first line: 'time,L_BIC'\)"):
+        emgkit.read(path)
+
+
+@pytest.mark.parametrize("name", ["x.csv", "x.dat", "x.emt", "x"])
+def test_text_with_any_other_name_is_text(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(TEXT)
+    assert eio.detect_format(path).name == "text"
+
+
+def test_detecting_a_non_hdf5_file_does_not_load_h5py(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(TEXT)
+    code = f"import sys, emgkit.io; emgkit.io.detect_format({str(path)!r}); print('h5py' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -18,7 +18,7 @@ name             recognised by                                         reader (m
 
 The readers build on the reader base (:mod:`emgkit._reader`) and never import
 :mod:`emgkit.io` or this registry (no import cycle); the registry
-imports the readers only when a file needs them (:func:`_deferred`), so
+imports the readers only when a file needs them (:class:`_Deferred`), so
 h5py, pandas, ezc3d and pyedflib load on first use.  What each reader reads
 and leaves out: ``docs/format.md`` (HDF5) and ``docs/formats.md``.
 
@@ -101,14 +101,19 @@ class FileFormat:
         return RecordingFile.from_recording(self.read(path, channels=None, start=None, stop=None, **options), path=path)
 
 
-def _deferred(module: str, name: str) -> Callable:
+@dataclass(frozen=True)
+class _Deferred:
     """The function ``name`` of ``module`` (a full module name), imported on its first call."""
 
-    def call(*args, **kwargs):
-        return getattr(import_module(module), name)(*args, **kwargs)
+    module: str
+    name: str
 
-    call.__name__ = call.__qualname__ = f"{module}.{name}"
-    return call
+    def __call__(self, *args, **kwargs):
+        return self.resolve()(*args, **kwargs)
+
+    def resolve(self) -> Callable:
+        """The function itself (imports its module)."""
+        return getattr(import_module(self.module), self.name)
 
 
 def _any_file(path: Path, head: bytes) -> bool:
@@ -118,7 +123,7 @@ def _any_file(path: Path, head: bytes) -> bool:
 
 # Binary files that no format reads; text named like them is not parsed either.
 _UNREAD_BINARY_EXTENSIONS = (".npy", ".npz")
-_text_content = _deferred("emgkit.formats.text", "sniff_text")
+_text_content = _Deferred("emgkit.formats.text", "sniff_text")
 
 
 def _sniff_text(path: Path, head: bytes) -> bool:
@@ -141,16 +146,16 @@ FORMATS: list[FileFormat] = [
     FileFormat(
         name="emgkit-hdf5",
         description="emgkit native HDF5 (docs/format.md; written by emgkit.write)",
-        sniff=_deferred("emgkit.hdf5_native", "sniff"),
-        open=_deferred("emgkit.hdf5_native", "open_native"),
+        sniff=_Deferred("emgkit.hdf5_native", "sniff"),
+        open=_Deferred("emgkit.hdf5_native", "open_native"),
         extensions=(".h5", ".hdf5"),
         hdf5=True,
     ),
     FileFormat(
         name="nwb",
         description="NWB 2.x (ElectricalSeries or volts TimeSeries; option series=)",
-        sniff=_deferred("emgkit.formats.nwb", "sniff_nwb"),
-        open=_deferred("emgkit.formats.nwb", "open_nwb"),
+        sniff=_Deferred("emgkit.formats.nwb", "sniff_nwb"),
+        open=_Deferred("emgkit.formats.nwb", "open_nwb"),
         extensions=(".nwb",),
         hdf5=True,
     ),
@@ -161,24 +166,24 @@ FORMATS: list[FileFormat] = [
             "options dataset=, fs=, labels=, layout=, unit=, scale=, offset=)"
         ),
         sniff=_any_file,
-        open=_deferred("emgkit.hdf5_foreign", "open_foreign"),
+        open=_Deferred("emgkit.hdf5_foreign", "open_foreign"),
         extensions=(".h5", ".hdf5", ".hdf", ".he5", ".mat"),
         hdf5=True,
     ),
     FileFormat(
         name="c3d",
         description='C3D motion-capture files, analog EMG channels (pip install "emgkit[c3d]"; options emg_only=, group=)',
-        sniff=_deferred("emgkit.formats.c3d", "sniff_c3d"),
-        open=_deferred("emgkit.formats.c3d", "open_c3d"),
-        read=_deferred("emgkit.formats.c3d", "read_c3d"),
+        sniff=_Deferred("emgkit.formats.c3d", "sniff_c3d"),
+        open=_Deferred("emgkit.formats.c3d", "open_c3d"),
+        read=_Deferred("emgkit.formats.c3d", "read_c3d"),
         extensions=(".c3d",),
     ),
     FileFormat(
         name="edf",
         description='EDF/EDF+/BDF/BDF+ (pip install "emgkit[edf]"; options mixed_rates=, resample_to=, emg_only=)',
-        sniff=_deferred("emgkit.formats.edf", "sniff_edf"),
-        open=_deferred("emgkit.formats.edf", "open_edf"),
-        read=_deferred("emgkit.formats.edf", "read_edf"),
+        sniff=_Deferred("emgkit.formats.edf", "sniff_edf"),
+        open=_Deferred("emgkit.formats.edf", "open_edf"),
+        read=_Deferred("emgkit.formats.edf", "read_edf"),
         extensions=(".edf", ".bdf"),
     ),
     FileFormat(
@@ -188,7 +193,7 @@ FORMATS: list[FileFormat] = [
             "(options fs=, delimiter=, decimal=, time_column=, labels=, unit=, preset=)"
         ),
         sniff=_sniff_text,
-        read=_deferred("emgkit.formats.text", "read_text"),
+        read=_Deferred("emgkit.formats.text", "read_text"),
         extensions=(".csv", ".tsv", ".txt"),
     ),
 ]
