@@ -20,6 +20,9 @@ from ._jit import jit
 __all__ = [
     "hysteresis",
     "hysteresis_runs",
+    "hysteresis_state",
+    "equal_runs",
+    "equal_runs_state",
     "filter_runs",
     "mask_runs",
     "r_of_m",
@@ -33,122 +36,24 @@ __all__ = [
 
 # -- hysteresis ------------------------------------------------------------------
 @jit
-def _hysteresis_row(x, high, low, hold, gain, step, out):
-    n = x.shape[0]
-    n_gain = gain.shape[0]
-    block = 0
-    edge = step
-    hi_t = high * gain[0]
-    lo_t = low * gain[0]
-    start = -1  # first sample of the current run above the low threshold, -1 outside runs
-    above = 0
-    hit = False
-    for i in range(n):
-        if i >= edge:  # next block of the piecewise-constant gain
-            block += 1
-            edge += step
-            g = gain[min(block, n_gain - 1)]
-            hi_t = high * g
-            lo_t = low * g
-        v = x[i]
-        if v > lo_t:
-            if start < 0:
-                start = i
-                above = 0
-                hit = False
-            if v > hi_t:
-                above += 1
-                if above >= hold:
-                    hit = True
-            else:
-                above = 0
-        else:
-            if start >= 0:
-                for k in range(start, i):
-                    out[k] = hit
-                start = -1
-            out[i] = False
-    if start >= 0:
-        for k in range(start, n):
-            out[k] = hit
+def _hysteresis_row(x, offset, high, low, hold, gain, step, state, starts, stops):
+    """The hysteresis state machine over one piece; returns (runs written, samples consumed).
 
-
-@jit(parallel=True)
-def _hysteresis(x, high, low, hold, gain, step, out):
-    for c in prange(x.shape[0]):
-        _hysteresis_row(x[c], high[c], low[c], hold, gain[c], step, out[c])
-
-
-def hysteresis(x, high, low=None, hold=1, gain=None, gain_step=1, out=None):
-    """Double-threshold (hysteresis) activity mask, optionally with slowly varying thresholds.
-
-    A sample is active when it belongs to a run of samples with
-    ``x > low * g`` that contains at least ``hold`` consecutive samples with
-    ``x > high * g``: ``high`` (held for ``hold`` samples) decides *whether*
-    there is a burst, ``low`` *where* it starts and ends.  ``g`` is 1, or the
-    gain interpolated from ``gain`` (a tracked rest level relative to the
-    baseline's), constant over blocks of ``gain_step`` samples.  NaN is
-    never active.
-
-    Parameters
-    ----------
-    x : ndarray, shape (n_samples,) or (n_channels, n_samples), float32/float64
-        Test signal (an envelope or a normalised statistic).
-    high : float or ndarray, shape (n_channels,)
-        Detection threshold, in the unit of ``x``.
-    low : float or ndarray, shape (n_channels,), optional
-        Localisation threshold, ``low <= high``.  Default ``high`` (a single
-        threshold).
-    hold : int >= 1, default 1
-        Consecutive samples above ``high`` needed to detect a burst.
-    gain : ndarray, shape (n_blocks,) or (n_channels, n_blocks), optional
-        Threshold multipliers: ``gain[j]`` applies to samples
-        ``j * gain_step`` to ``(j + 1) * gain_step - 1``; the last value holds
-        to the end.  Default: 1 everywhere.
-    gain_step : int >= 1
-        Samples per gain block.
-    out : ndarray of bool, same shape as ``x``, optional
-
-    Returns
-    -------
-    ndarray of bool, same shape as ``x``
+    Stops early, before the sample that would close a run, when ``starts`` is
+    full; ``state`` then holds the state before that sample, so the caller
+    resumes from there.
     """
-    x2 = _as_rows(x, "x", floating=True)
-    n_ch = x2.shape[0]
-    high = _per_channel(high, n_ch, "high")
-    low = high.copy() if low is None else _per_channel(low, n_ch, "low")
-    if np.any(low > high):
-        raise InvalidInputError(f"low thresholds must not exceed high thresholds, got low={low} > high={high}")
-    hold = _count(hold, "hold")
-    if gain is None:
-        gain2 = np.ones((n_ch, 1))
-        step = max(1, x2.shape[1])
-    else:
-        gain2 = np.ascontiguousarray(np.asarray(gain, dtype=np.float64))
-        gain2 = gain2.reshape(1, -1) if gain2.ndim == 1 else gain2
-        if gain2.ndim != 2 or gain2.shape[0] != n_ch or gain2.shape[1] < 1:
-            raise InvalidInputError(f"gain must have shape (n_blocks,) or ({n_ch}, n_blocks), got {np.shape(gain)}")
-        step = _count(gain_step, "gain_step")
-        if step < 1:
-            raise InvalidInputError(f"gain_step must be >= 1 sample, got {gain_step}")
-    out2 = _out_mask(out, x)
-    _hysteresis(x2, high, low, max(hold, 1), gain2, step, out2)
-    return out2.reshape(np.shape(x))
-
-
-@jit
-def _hysteresis_runs_row(x, offset, high, low, hold, gain, step, state, starts, stops):
     n_gain = gain.shape[0]
     block = offset // step
     edge = (block + 1) * step
     g = gain[min(block, n_gain - 1)]
     hi_t = high * g
     lo_t = low * g
-    start, above, hit = state[0], state[1], state[2] != 0
+    start, above, hit = state[0], state[1], state[2] != 0  # open run above low (-1: none), samples above high, detected
     count = 0
     for i in range(x.shape[0]):
         t = offset + i
-        if t >= edge:
+        if t >= edge:  # next block of the piecewise-constant gain
             block += 1
             edge += step
             g = gain[min(block, n_gain - 1)]
@@ -168,79 +73,177 @@ def _hysteresis_runs_row(x, offset, high, low, hold, gain, step, state, starts, 
                 above = 0
         elif start >= 0:
             if hit:
+                if count == starts.shape[0]:
+                    state[0], state[1], state[2] = start, above, 1
+                    return count, i
                 starts[count] = start
                 stops[count] = t
                 count += 1
             start = -1
-    state[0] = start
-    state[1] = above
-    state[2] = 1 if hit else 0
-    return count
+    state[0], state[1], state[2] = start, above, 1 if hit else 0
+    return count, x.shape[0]
 
 
 @jit(parallel=True)
-def _hysteresis_runs(x, offset, high, low, hold, gain, step, state, starts, stops, counts):
+def _hysteresis(x, pos, offset, high, low, hold, gain, step, state, starts, stops, counts):
     for c in prange(x.shape[0]):
-        counts[c] = _hysteresis_runs_row(x[c], offset, high[c], low[c], hold, gain[c], step, state[c], starts[c],
-                                         stops[c])
+        k, used = _hysteresis_row(x[c, pos[c]:], offset + pos[c], high[c], low[c], hold, gain[c], step, state[c],
+                                  starts[c, counts[c]:], stops[c, counts[c]:])
+        counts[c] += k
+        pos[c] += used
 
 
-def hysteresis_runs(x, offset, state, high, low=None, hold=1, gain=None, gain_step=1):
-    """:func:`hysteresis` on one piece of a longer signal, as the active runs that end in it.
+@jit(parallel=True)
+def _paint(starts, stops, counts, out):
+    for c in prange(out.shape[0]):
+        row = out[c]
+        row[:] = False
+        for r in range(counts[c]):
+            row[starts[c, r] : stops[c, r]] = True
 
-    Feeding consecutive pieces ``x[:, a:b]`` (with ``offset = a``) and the
-    same ``state`` finds the runs :func:`hysteresis` marks on the whole
-    signal, whatever the cuts.  A run still open at the end of a piece is
-    carried in ``state``; after the last piece, ``state[c, 0] >= 0`` with
-    ``state[c, 2] == 1`` is an active run of channel ``c`` from
-    ``state[c, 0]`` to the end.
 
-    Parameters
-    ----------
-    x : ndarray, shape (n_samples,) or (n_channels, n_samples), float32/float64
-        One piece of the test signal.
-    offset : int >= 0
-        Index of the piece's first sample in the whole signal (``gain`` blocks
-        count from sample 0 of the whole signal).
-    state : ndarray of int64, shape (n_channels, 3)
-        Carried between pieces: start of the open run above ``low`` (-1 for
-        none), consecutive samples above ``high``, whether it was detected.
-        Start with ``[-1, 0, 0]`` per channel; updated in place.
-    high, low, hold, gain, gain_step
-        As :func:`hysteresis`.
-
-    Returns
-    -------
-    counts : ndarray of int64, shape (n_channels,)
-    starts, stops : ndarray of int64, shape (n_channels, n_samples // 2 + 2)
-        Channel ``c``'s active runs ending in this piece are
-        ``starts[c, :counts[c]]`` to ``stops[c, :counts[c]]`` (whole-signal
-        samples, stop exclusive).
-    """
+def _hysteresis_args(x, high, low, hold, gain, gain_step):
     x2 = _as_rows(x, "x", floating=True)
     n_ch = x2.shape[0]
     high = _per_channel(high, n_ch, "high")
     low = high.copy() if low is None else _per_channel(low, n_ch, "low")
     if np.any(low > high):
         raise InvalidInputError(f"low thresholds must not exceed high thresholds, got low={low} > high={high}")
-    offset = _count(offset, "offset")
-    hold = _count(hold, "hold")
+    hold = max(_count(hold, "hold"), 1)
     step = _count(gain_step, "gain_step")
     if step < 1:
         raise InvalidInputError(f"gain_step must be >= 1 sample, got {gain_step}")
-    gain2 = np.ones((n_ch, 1)) if gain is None else np.ascontiguousarray(np.asarray(gain, dtype=np.float64))
+    if gain is None:
+        return x2, high, low, hold, np.ones((n_ch, 1)), step
+    gain2 = np.ascontiguousarray(np.asarray(gain, dtype=np.float64))
     gain2 = gain2.reshape(1, -1) if gain2.ndim == 1 else gain2
     if gain2.ndim != 2 or gain2.shape[0] != n_ch or gain2.shape[1] < 1:
         raise InvalidInputError(f"gain must have shape (n_blocks,) or ({n_ch}, n_blocks), got {np.shape(gain)}")
-    if not (isinstance(state, np.ndarray) and state.dtype == np.int64 and state.shape == (n_ch, 3)
-            and state.flags.c_contiguous):
-        raise InvalidInputError(f"state must be a C-contiguous int64 array of shape ({n_ch}, 3)")
-    size = x2.shape[1] // 2 + 2  # runs ending in the piece are separated by samples below low
-    starts = np.empty((n_ch, size), np.int64)
-    stops = np.empty((n_ch, size), np.int64)
-    counts = np.empty(n_ch, np.int64)
-    _hysteresis_runs(x2, offset, high, low, max(hold, 1), gain2, step, state, starts, stops, counts)
+    return x2, high, low, hold, gain2, step
+
+
+def _grown(kernel, n_ch, n, dtypes):
+    """Call ``kernel(pos, counts, *buffers)`` until every row is consumed, doubling the run buffers when one fills.
+
+    ``kernel`` writes row ``c``'s runs from ``buffers[k][c, counts[c]]`` on and
+    advances ``pos[c]`` (samples consumed) and ``counts[c]``.
+    """
+    size = 16
+    buffers = [np.empty((n_ch, size), dtype) for dtype in dtypes]
+    counts = np.zeros(n_ch, np.int64)
+    pos = np.zeros(n_ch, np.int64)
+    while True:
+        kernel(pos, counts, *buffers)
+        if np.all(pos == n):
+            return counts, buffers
+        buffers = [np.concatenate([b, np.empty_like(b)], axis=1) for b in buffers]
+
+
+def _runs(x2, offset, state, high, low, hold, gain2, step):
+    """Hysteresis over every row of a piece: ``(counts, starts, stops)``."""
+    def kernel(pos, counts, starts, stops):
+        _hysteresis(x2, pos, offset, high, low, hold, gain2, step, state, starts, stops, counts)
+
+    counts, (starts, stops) = _grown(kernel, x2.shape[0], x2.shape[1], (np.int64, np.int64))
     return counts, starts, stops
+
+
+def hysteresis_state(n_channels):
+    """The state of :func:`hysteresis_runs` before the first piece: no open run, shape ``(n_channels, 3)``."""
+    state = np.zeros((int(n_channels), 3), np.int64)
+    state[:, 0] = -1
+    return state
+
+
+def hysteresis_runs(x, offset, state, high, low=None, hold=1, gain=None, gain_step=1):
+    """Double-threshold (hysteresis) detection on one piece of a signal, with its state carried to the next piece.
+
+    A sample is active when it belongs to a run of samples with
+    ``x > low * g`` that contains at least ``hold`` consecutive samples with
+    ``x > high * g``: ``high`` (held for ``hold`` samples) decides *whether*
+    there is a burst, ``low`` *where* it starts and ends.  ``g`` is 1, or the
+    gain of ``gain`` (a tracked rest level relative to the baseline's),
+    constant over blocks of ``gain_step`` samples.  NaN is never active.
+
+    Like ``scipy.signal.sosfilt(..., zi=)``, the detector's state is carried
+    in ``state``: feeding consecutive pieces ``x[:, a:b]`` (with
+    ``offset = a``) finds the runs of the whole signal, wherever it is cut.
+    A run still open at the end of a piece stays in ``state``; after the
+    last piece, a row with ``state[c, 0] >= 0`` and ``state[c, 2] == 1`` has
+    an active run from ``state[c, 0]`` to the end.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,) or (n_channels, n_samples), float32/float64
+        One piece of the test signal (an envelope or a normalised statistic).
+    offset : int >= 0
+        Index of the piece's first sample in the whole signal (``gain``
+        blocks count from sample 0 of the whole signal).
+    state : ndarray of int64, shape (n_channels, 3)
+        Start of the open run above ``low`` (-1 for none), consecutive
+        samples above ``high``, whether it was detected.  Start from
+        :func:`hysteresis_state`; updated in place.
+    high : float or ndarray, shape (n_channels,)
+        Detection threshold, in the unit of ``x``.
+    low : float or ndarray, shape (n_channels,), optional
+        Localisation threshold, ``low <= high``.  Default ``high`` (a single
+        threshold).
+    hold : int >= 1, default 1
+        Consecutive samples above ``high`` needed to detect a burst.
+    gain : ndarray, shape (n_blocks,) or (n_channels, n_blocks), optional
+        Threshold multipliers: ``gain[j]`` applies to samples
+        ``j * gain_step`` to ``(j + 1) * gain_step - 1`` of the whole
+        signal; the last value holds to the end.  Default: 1 everywhere.
+    gain_step : int >= 1
+        Samples per gain block.
+
+    Returns
+    -------
+    counts : ndarray of int64, shape (n_channels,)
+    starts, stops : ndarray of int64, shape (n_channels, >= max(counts))
+        Channel ``c``'s active runs that end in this piece are
+        ``starts[c, :counts[c]]`` to ``stops[c, :counts[c]]`` (whole-signal
+        samples, stop exclusive).
+    """
+    x2, high, low, hold, gain2, step = _hysteresis_args(x, high, low, hold, gain, gain_step)
+    offset = _count(offset, "offset")
+    if not (isinstance(state, np.ndarray) and state.dtype == np.int64 and state.shape == (x2.shape[0], 3)
+            and state.flags.c_contiguous):
+        raise InvalidInputError(f"state must be a C-contiguous int64 array of shape ({x2.shape[0]}, 3); "
+                                "start from hysteresis_state(n_channels)")
+    return _runs(x2, offset, state, high, low, hold, gain2, step)
+
+
+def hysteresis(x, high, low=None, hold=1, gain=None, gain_step=1, out=None):
+    """Double-threshold (hysteresis) activity mask of a whole signal: :func:`hysteresis_runs` in one piece.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,) or (n_channels, n_samples), float32/float64
+        Test signal (an envelope or a normalised statistic).
+    high, low, hold, gain, gain_step
+        As :func:`hysteresis_runs`.
+    out : ndarray of bool, same shape as ``x``, optional
+
+    Returns
+    -------
+    ndarray of bool, same shape as ``x``
+        True on every active sample.
+    """
+    x2, high, low, hold, gain2, step = _hysteresis_args(x, high, low, hold, gain, gain_step)
+    out2 = _out_mask(out, x)
+    state = hysteresis_state(x2.shape[0])
+    counts, starts, stops = _runs(x2, 0, state, high, low, hold, gain2, step)
+    open_end = (state[:, 0] >= 0) & (state[:, 2] == 1)  # runs still active at the end of the signal
+    if open_end.any():
+        starts = np.concatenate([starts, np.zeros((x2.shape[0], 1), np.int64)], axis=1)
+        stops = np.concatenate([stops, np.zeros((x2.shape[0], 1), np.int64)], axis=1)
+        rows = np.flatnonzero(open_end)
+        starts[rows, counts[rows]] = state[rows, 0]
+        stops[rows, counts[rows]] = x2.shape[1]
+        counts = counts + open_end
+    _paint(starts, stops, counts, out2)
+    return out2.reshape(np.shape(x))
 
 
 # -- run filtering ---------------------------------------------------------------
@@ -445,30 +448,111 @@ def r_of_m(exceed, r0, m, out=None):
 
 # -- constant runs (clipping, dropouts) ---------------------------------------------------
 @jit
-def _constant_runs_row(x, min_len, out):
-    n = x.shape[0]
-    i = 0
-    while i < n:
-        j = i + 1
-        while j < n and x[j] == x[i]:
-            j += 1
-        flag = j - i >= min_len
-        for k in range(i, j):
-            out[k] = flag
-        i = j
+def _equal_runs_row(x, offset, min_len, state_start, state_value, starts, stops, values):
+    """Runs of identical samples that end in one piece; returns (runs written, samples consumed)."""
+    start = state_start[0]  # first sample of the open run (-1: none yet)
+    value = state_value[0]
+    count = 0
+    for i in range(x.shape[0]):
+        v = x[i]
+        if start >= 0 and v == value:  # NaN equals nothing: it never extends a run
+            continue
+        t = offset + i
+        if start >= 0 and t - start >= min_len:
+            if count == starts.shape[0]:
+                state_start[0] = start
+                state_value[0] = value
+                return count, i
+            starts[count] = start
+            stops[count] = t
+            values[count] = value
+            count += 1
+        start = t
+        value = v
+    state_start[0] = start
+    state_value[0] = value
+    return count, x.shape[0]
 
 
 @jit(parallel=True)
-def _constant_runs(x, min_len, out):
+def _equal_runs(x, pos, offset, min_len, state_start, state_value, starts, stops, values, counts):
     for c in prange(x.shape[0]):
-        _constant_runs_row(x[c], min_len, out[c])
+        k, used = _equal_runs_row(x[c, pos[c]:], offset + pos[c], min_len, state_start[c : c + 1],
+                                  state_value[c : c + 1], starts[c, counts[c]:], stops[c, counts[c]:],
+                                  values[c, counts[c]:])
+        counts[c] += k
+        pos[c] += used
+
+
+def equal_runs_state(n_channels):
+    """The state of :func:`equal_runs` before the first piece: ``(open_start, open_value)``, no open run."""
+    return np.full(int(n_channels), -1, np.int64), np.zeros(int(n_channels))
+
+
+def equal_runs(x, offset, state, min_len, *, final=False):
+    """Runs of at least ``min_len`` identical consecutive samples on one piece of a signal, state carried.
+
+    Feeding consecutive pieces ``x[:, a:b]`` (``offset = a``) with the same
+    ``state`` finds the runs of the whole signal wherever it is cut; the run
+    open at the end of a piece is carried in ``state`` and reported in the
+    piece where it ends (``final=True`` on the last piece closes it).  Used
+    for clipping (runs at the converter rails) and dropouts (digital
+    silence).  NaN never equals itself, so it never forms a run.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,) or (n_channels, n), float32/float64
+        One piece of the signal.
+    offset : int >= 0
+        Index of the piece's first sample in the whole signal.
+    state : (ndarray of int64, ndarray of float64), each shape (n_channels,)
+        Start and value of the open run (start -1 before the first sample);
+        from :func:`equal_runs_state`, updated in place.
+    min_len : int >= 1
+        Shortest run reported, in samples.
+    final : bool, default False
+        This is the last piece: also report the run open at its end.
+
+    Returns
+    -------
+    counts : ndarray of int64, shape (n_channels,)
+    starts, stops : ndarray of int64, shape (n_channels, >= max(counts))
+    values : ndarray of float64, shape (n_channels, >= max(counts))
+        Channel ``c``'s runs ending in this piece are ``starts[c, :counts[c]]``
+        to ``stops[c, :counts[c]]`` (whole-signal samples, stop exclusive),
+        at the sample values ``values[c, :counts[c]]``.
+    """
+    x2 = _as_rows(x, "x", floating=True)
+    n_ch, n = x2.shape
+    offset = _count(offset, "offset")
+    min_len = max(_count(min_len, "min_len"), 1)
+    open_start, open_value = state
+    if not (isinstance(open_start, np.ndarray) and open_start.dtype == np.int64 and open_start.shape == (n_ch,)
+            and isinstance(open_value, np.ndarray) and open_value.dtype == np.float64 and open_value.shape == (n_ch,)):
+        raise InvalidInputError(f"state must be (int64 array, float64 array) of shape ({n_ch},); "
+                                "start from equal_runs_state(n_channels)")
+
+    def kernel(pos, counts, starts, stops, values):
+        _equal_runs(x2, pos, offset, min_len, open_start, open_value, starts, stops, values, counts)
+
+    counts, (starts, stops, values) = _grown(kernel, n_ch, n, (np.int64, np.int64, np.float64))
+    if final:
+        end = offset + n
+        closing = (open_start >= 0) & (end - open_start >= min_len)
+        if closing.any():
+            starts, stops, values = (np.concatenate([b, np.zeros((n_ch, 1), b.dtype)], axis=1)
+                                     for b in (starts, stops, values))
+            rows = np.flatnonzero(closing)
+            starts[rows, counts[rows]] = open_start[rows]
+            stops[rows, counts[rows]] = end
+            values[rows, counts[rows]] = open_value[rows]
+            counts = counts + closing
+        open_start[:] = -1
+    return counts, starts, stops, values
 
 
 def constant_runs(x, min_len, out=None):
-    """Mask of runs of at least ``min_len`` identical consecutive samples.
-
-    Used for clipping (runs at the converter rails) and dropouts (digital
-    silence).  NaN never equals itself, so it never forms a run.
+    """Mask of runs of at least ``min_len`` identical consecutive samples: :func:`equal_runs` in one piece.
 
     Parameters
     ----------
@@ -481,9 +565,9 @@ def constant_runs(x, min_len, out=None):
     ndarray of bool, same shape as ``x``
     """
     x2 = _as_rows(x, "x", floating=True)
-    min_len = _count(min_len, "min_len")
     out2 = _out_mask(out, x)
-    _constant_runs(x2, max(min_len, 1), out2)
+    counts, starts, stops, _ = equal_runs(x2, 0, equal_runs_state(x2.shape[0]), min_len, final=True)
+    _paint(starts, stops, counts, out2)
     return out2.reshape(np.shape(x))
 
 

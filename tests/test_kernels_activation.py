@@ -10,8 +10,12 @@ from scipy import signal
 from emgkit.kernels import (
     burst_rms,
     constant_runs,
+    equal_runs,
+    equal_runs_state,
     filter_runs,
     hysteresis,
+    hysteresis_runs,
+    hysteresis_state,
     mask_runs,
     r_of_m,
     rectified_envelope,
@@ -122,6 +126,73 @@ def test_hysteresis_float32_and_errors():
         hysteresis(np.arange(4), 1.0)
     with pytest.raises(ValueError, match="gain must have shape"):
         hysteresis(np.zeros((2, 4)), 1.0, gain=np.ones((3, 2)), gain_step=2)
+
+
+def pieces_runs(x, cuts, high, low, hold=1, gains=None, step=1):
+    """Runs of :func:`hysteresis_runs` fed the pieces between ``cuts``, the open run closed at the end."""
+    state = hysteresis_state(1)
+    got = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        counts, starts, stops = hysteresis_runs(x[a:b], int(a), state, high, low, hold=hold, gain=gains, gain_step=step)
+        got += list(zip(starts[0, : counts[0]].tolist(), stops[0, : counts[0]].tolist()))
+    if state[0, 0] >= 0 and state[0, 2]:
+        got.append((int(state[0, 0]), len(x)))
+    return got
+
+
+@settings(max_examples=60, deadline=None)
+@given(signals, st.floats(0.5, 8), st.floats(0, 1), st.integers(1, 4), st.integers(1, 5), st.data())
+def test_hysteresis_state_carried_across_every_cut(x, high, frac, hold, step, data):
+    """Two pieces cut at every position, and many pieces, give the plain reference's runs."""
+    gains = data.draw(arrays(np.float64, max(1, -(-len(x) // step)), elements=st.floats(1, 2)))
+    want = runs_of(naive_hysteresis(x, high, high * frac, hold, gains, step))
+    for k in range(len(x) + 1):
+        assert pieces_runs(x, [0, k, len(x)], high, high * frac, hold, gains, step) == want
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(x)), max_size=8))) | {0, len(x)})
+    assert pieces_runs(x, cuts, high, high * frac, hold, gains, step) == want
+
+
+def test_hysteresis_runs_grow_past_the_first_buffer():
+    """Hundreds of runs in one piece (the kernel stops when its buffer fills and resumes from its state)."""
+    x = np.tile([0.0, 5.0, 5.0, 0.0, 2.0, 0.0], 300)
+    x2 = np.vstack([x, x[::-1], np.zeros_like(x)])
+    counts, starts, stops = hysteresis_runs(x2, 0, hysteresis_state(3), 4.0, 1.0)
+    for c in range(3):
+        assert list(zip(starts[c, : counts[c]], stops[c, : counts[c]])) == runs_of(naive_hysteresis(x2[c], 4.0, 1.0))
+    assert counts.tolist() == [300, 300, 0]
+    np.testing.assert_array_equal(hysteresis(x2, 4.0, 1.0), [naive_hysteresis(r, 4.0, 1.0) for r in x2])
+    with pytest.raises(ValueError, match="hysteresis_state"):
+        hysteresis_runs(x2, 0, np.zeros((3, 3)), 4.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.integers(0, 30), elements=st.sampled_from([0.0, 1.0, np.nan])), st.integers(1, 4),
+       st.data())
+def test_equal_runs_state_carried_across_every_cut(x, min_len, data):
+    want = naive_constant_runs(x, min_len)
+    for cuts in [[0, k, len(x)] for k in range(len(x) + 1)] + [
+            sorted(set(data.draw(st.lists(st.integers(0, len(x)), max_size=6))) | {0, len(x)})]:
+        state = equal_runs_state(1)
+        got = []
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            counts, starts, stops, values = equal_runs(x[a:b], int(a), state, min_len, final=b == len(x))
+            got += list(zip(starts[0, : counts[0]].tolist(), stops[0, : counts[0]].tolist()))
+            np.testing.assert_array_equal(x[starts[0, : counts[0]]], values[0, : counts[0]])  # NaN == NaN here
+        mask = np.zeros(len(x), bool)
+        for start, stop in got:
+            assert stop - start >= min_len and not mask[start:stop].any()
+            mask[start:stop] = True
+        np.testing.assert_array_equal(mask, want)
+
+
+def test_equal_runs_many_runs_and_rows():
+    x = np.vstack([np.repeat(np.arange(100.0), 3), np.arange(300.0)])
+    counts, starts, stops, values = equal_runs(x, 10, equal_runs_state(2), 3, final=True)
+    assert counts.tolist() == [100, 0]
+    np.testing.assert_array_equal(starts[0, :100], 10 + 3 * np.arange(100))
+    np.testing.assert_array_equal(values[0, :100], np.arange(100.0))
+    with pytest.raises(ValueError, match="equal_runs_state"):
+        equal_runs(x, 0, (np.zeros(2), np.zeros(2)), 3)
 
 
 # -- run filtering and runs ----------------------------------------------------------------------
