@@ -110,23 +110,50 @@ class EnvelopeConfig:
     rms_window_ms: float = _opt(100.0, "moving-RMS window, ms (50-100 dynamic, 250-500 static)", gt=0)
 
 
-@dataclass(frozen=True)
-class OnsetConfig:
-    """Onset/offset detection (passed to :func:`emgkit.detect_activation`; unset options keep the detector's defaults)."""
+def _onset_config():
+    """``OnsetConfig``: the method, a rest interval, and one field per option of the onset-method registry."""
+    from .activation._registry import METHODS, OPTIONS, REGISTRY, resolve_options
+
+    names = tuple(name for name in OPTIONS if name not in _ONSET_ELSEWHERE)
 
     def options(self) -> dict:
         """The detector options that are set, as keyword arguments of ``detect_activation``."""
-        return {k: getattr(self, k) for k in ("baseline_s", "h", "min_burst_ms", "min_gap_ms", "pfa") if getattr(self, k) is not None}
+        return {k: getattr(self, k) for k in names if getattr(self, k) is not None}
 
-    method: str = _opt("auto", "detector: 'auto', 'hodges', 'bonato' or 'tkeo' (SCIENCE.md section 3)", choices=("auto", "hodges", "bonato", "tkeo"))
-    baseline: tuple[float, float] | None = _opt(
-        None, "rest interval [start_s, stop_s] used as baseline; none: found automatically per channel", nullable=True, pair=True
-    )
-    baseline_s: float | None = _opt(None, "length of the automatic rest window, s (detector default 0.5 s)", gt=0, nullable=True)
-    h: float | None = _opt(None, "threshold multiplier h (detector default: hodges 3, tkeo/auto 8)", ge=0, nullable=True)
-    min_burst_ms: float | None = _opt(None, "drop bursts shorter than this, ms (detector default 30 ms; not for bonato)", ge=0, nullable=True)
-    min_gap_ms: float | None = _opt(None, "merge bursts closer than this, ms (detector default 50 ms; not for bonato)", ge=0, nullable=True)
-    pfa: float | None = _opt(None, "bonato only: false-alarm probability (default 0.05)", gt=0, lt=1, nullable=True)
+    def __post_init__(self):
+        try:
+            resolve_options(self.method, self.options())
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"[onset] {exc}") from None
+
+    methods = ", ".join(f"'{m.name}' ({m.source})" for m in REGISTRY.values())
+    fields = [
+        ("method", "str", _opt("auto", f"detector: {methods}", choices=METHODS)),
+        ("baseline", "tuple[float, float] | None", _opt(
+            None, "rest interval [start_s, stop_s] used as baseline; none: found automatically per channel", nullable=True,
+            pair=True)),
+    ]
+    for name in names:
+        option = OPTIONS[name]
+        defaults = ", ".join(f"{m.name} {_onset_default(m.defaults[name])}" for m in REGISTRY.values() if name in m.defaults)
+        rules = {k: getattr(option, k) for k in ("gt", "ge", "lt") if getattr(option, k) is not None}
+        doc = f"{option.doc} (unset: the detector's default, {defaults})"
+        fields.append((name, f"{'int' if option.kind == 'int' else 'float'} | None", _opt(None, doc, nullable=True, **rules)))
+    cls = dataclasses.make_dataclass(
+        "OnsetConfig", fields, frozen=True, namespace={"options": options, "__post_init__": __post_init__, "__doc__": (
+            "Onset/offset detection (passed to :func:`emgkit.detect_activation`; unset options keep the detector's "
+            "defaults).  One field per option of :data:`emgkit.activation.REGISTRY` (the band-pass comes from "
+            "``[filters]``); an option the chosen method does not take is an error.")})
+    cls.__module__ = __name__
+    return cls
+
+
+def _onset_default(value):
+    return "none" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+_ONSET_ELSEWHERE = ("band_hz",)  # onset-method options the analysis sets from other sections ([filters])
+OnsetConfig = _onset_config()
 
 
 @dataclass(frozen=True)

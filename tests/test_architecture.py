@@ -63,6 +63,7 @@ RANKS = {
     "emgkit.envelope": 6,
     "emgkit.activation": 7,
     "emgkit.activation.cli": 13,
+    "emgkit.activation._registry": 1,
     "emgkit.batch": 13,
     "emgkit.symmetry": 8,
     "emgkit.cocontraction": 8,
