@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_onsets_parser(sub)
     add_convert_parser(sub)
     add_batch_parser(sub)
+    from .study.cli import add_study_parser
+
+    add_study_parser(sub)
     return parser
 
 

@@ -1,0 +1,173 @@
+"""The measures a study follows, read from saved analyses.
+
+Each analysed session contributes one row per muscle (or pair) and measure,
+with the session's value, its standard error and the direction that counts
+as healthier:
+
+================================  =======  ====================================  ========================
+measure                           unit     value and standard error (SE)         healthier
+================================  =======  ====================================  ========================
+``si_mean, si_peak, si_rms,``     %        ``bilateral.symmetry_index``;         towards 0
+``si_iemg``                                SE = ``si_sd / sqrt(n_reps)``
+``cci_falconer`` (per side)       %        ``agonist_antagonist.cci_falconer``;  lower
+                                           SE = ``cci_falconer_sd / sqrt(n)``
+``cci_side_si`` (per pair)        %        left vs right CCI symmetry index;     towards 0
+                                           SE by the delta method
+``onset_lr_ms, offset_lr_ms,``    ms       ``timing`` right - left ``mean_ms``;  towards 0
+``duration_lr_ms``                         SE = ``sd_ms / sqrt(n)``
+``mdf_slope_pct_per_min``         %/min    ``fatigue`` MDF slope; SE = CI        higher (less decline)
+(per channel)                              half-width / t(0.975, n_used - 2)
+``mdf_slope_lr_diff``             %/min    right - left MDF slope;               towards 0
+                                           SE = sqrt(SE_R^2 + SE_L^2)
+================================  =======  ====================================  ========================
+
+Agonist/antagonist *timing* has no healthier direction (an antagonist that
+switches on later than its agonist is normal), so it is not followed.
+
+Tables are read from the CSV copies that :meth:`emgkit.Analysis.save` writes
+beside ``analysis.h5`` (0.3 ms per result instead of 50 ms for the whole
+HDF5 file); when a CSV is missing or newer than ``analysis.h5`` (an
+interrupted later save), the result is read with
+:func:`emgkit.analysis.load_analysis` instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+__all__ = ["read_measures", "extract_measures", "MEASURE_COLUMNS", "BETTER", "AMPLITUDE_METRICS", "TABLES_USED"]
+
+MEASURE_COLUMNS = ["family", "muscle", "measure", "unit", "value", "se", "n", "better"]
+AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")
+TABLES_USED = ("bilateral", "agonist_antagonist", "timing", "fatigue")
+# direction of a healthier value: "zero" (towards 0: symmetry), "lower", "higher"
+BETTER = {**{f"si_{m}": "zero" for m in AMPLITUDE_METRICS}, "cci_falconer": "lower", "cci_side_si": "zero",
+          "onset_lr_ms": "zero", "offset_lr_ms": "zero", "duration_lr_ms": "zero",
+          "mdf_slope_pct_per_min": "higher", "mdf_slope_lr_diff": "zero"}
+
+
+def _f(value) -> float:
+    """A table cell as float (CSV text or a number); NaN when empty or not a number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _t(value) -> str:
+    """A table cell as text; empty for missing values (None, NaN, empty CSV cell)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _se_of_mean(sd, n) -> float:
+    return sd / math.sqrt(n) if n >= 2 and math.isfinite(sd) else math.nan
+
+
+def _row(family, muscle, measure, unit, value, se, n):
+    return {"family": family, "muscle": muscle, "measure": measure, "unit": unit, "value": value, "se": se, "n": n,
+            "better": BETTER[measure]}
+
+
+def _slope_se(r) -> float:
+    from scipy.stats import t as student_t
+
+    n_used = _f(r["n_used"])
+    half = (_f(r["mdf_pct_ci_high"]) - _f(r["mdf_pct_ci_low"])) / 2
+    if not (n_used >= 3 and math.isfinite(half)):
+        return math.nan
+    return half / float(student_t.ppf(0.975, n_used - 2))  # the analysis' own t quantile (effective n may be smaller: SE is then conservative)
+
+
+def _si_se(left, right, se_left, se_right) -> float:
+    """SE of SI = 200 (R - L) / (R + L) by the delta method: dSI/dR = 400 L/(R+L)^2, dSI/dL = -400 R/(R+L)^2."""
+    total = left + right
+    if not total:
+        return math.nan
+    return 400.0 / total**2 * math.hypot(left * se_right, right * se_left)
+
+
+def extract_measures(tables) -> list[dict]:
+    """The followed measures of one analysis (rows with :data:`MEASURE_COLUMNS`).
+
+    Parameters
+    ----------
+    tables : dict of str -> list of dict
+        ``bilateral, agonist_antagonist, timing, fatigue`` as records (CSV
+        text or numbers; empty or NaN = missing).
+
+    Returns
+    -------
+    list of dict
+        Rows whose value is finite; ``se`` may be NaN (a single repetition).
+    """
+    out = []
+    for r in tables["bilateral"]:
+        if r["metric"] in AMPLITUDE_METRICS:
+            n = _f(r["n_reps"])
+            out.append(_row("left/right", _t(r["muscle"]), f"si_{r['metric']}", "%", _f(r["symmetry_index"]), _se_of_mean(_f(r["si_sd"]), n), n))
+    by_pair = {}
+    for r in tables["agonist_antagonist"]:
+        side, pair = _t(r["side"]), f"{_t(r['agonist_muscle']) or _t(r['agonist'])}/{_t(r['antagonist_muscle']) or _t(r['antagonist'])}"
+        n = _f(r["n_reps"])
+        cci, se = _f(r["cci_falconer"]), _se_of_mean(_f(r["cci_falconer_sd"]), n)
+        out.append(_row("co-contraction", f"{side} {pair}".strip(), "cci_falconer", "%", cci, se, n))
+        by_pair.setdefault(pair, {})[side] = (cci, se, n)
+    for pair, sides in by_pair.items():
+        if "L" in sides and "R" in sides:
+            (left, se_l, n_l), (right, se_r, n_r) = sides["L"], sides["R"]
+            si = 200.0 * (right - left) / (right + left) if right + left else math.nan
+            out.append(_row("co-contraction", pair, "cci_side_si", "%", si, _si_se(left, right, se_l, se_r), min(n_l, n_r)))
+    for r in tables["timing"]:
+        if r["comparison"] == "left_right" and r["metric"] in ("onset", "offset", "duration"):
+            n = _f(r["n"])
+            out.append(_row("timing", _t(r["muscle"]), f"{r['metric']}_lr_ms", "ms", _f(r["mean_ms"]), _se_of_mean(_f(r["sd_ms"]), n), n))
+    slopes = {}
+    for r in tables["fatigue"]:
+        side, muscle = _t(r["side"]), _t(r["muscle"])
+        label = f"{side} {muscle}".strip() if muscle else _t(r["channel"])
+        value, se, n = _f(r["mdf_slope_pct_per_min"]), _slope_se(r), _f(r["n_used"])
+        out.append(_row("fatigue", label, "mdf_slope_pct_per_min", "%/min", value, se, n))
+        if muscle and side in ("L", "R"):
+            slopes.setdefault(muscle, {})[side] = (value, se, n)
+    for muscle, sides in slopes.items():
+        if "L" in sides and "R" in sides:
+            (left, se_l, n_l), (right, se_r, n_r) = sides["L"], sides["R"]
+            out.append(_row("fatigue", muscle, "mdf_slope_lr_diff", "%/min", right - left, math.hypot(se_l, se_r), min(n_l, n_r)))
+    return [r for r in out if math.isfinite(r["value"])]
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def read_measures(folder) -> list[dict]:
+    """The followed measures of the analysis saved in ``folder`` (see module notes).
+
+    Raises
+    ------
+    FileNotFoundError
+        No ``analysis.h5`` in ``folder``.
+    FileFormatError
+        The result is damaged.
+    """
+    from ..analysis import H5_NAME, load_analysis
+
+    folder = Path(folder)
+    h5 = folder / H5_NAME
+    stamp = h5.stat().st_mtime_ns  # FileNotFoundError when there is no result
+    csvs = [folder / f"{name}.csv" for name in TABLES_USED]
+    try:
+        fresh = all(p.stat().st_mtime_ns <= stamp for p in csvs)
+    except FileNotFoundError:
+        fresh = False
+    if fresh:
+        tables = {name: _read_csv(p) for name, p in zip(TABLES_USED, csvs)}
+    else:
+        analysis = load_analysis(folder)
+        tables = {name: getattr(analysis, name).to_dict("records") for name in TABLES_USED}
+    return extract_measures(tables)
