@@ -8,11 +8,11 @@ from scipy.signal import butter
 
 from emgkit import Recording
 from emgkit._chunks import ArraySource, settle_samples
-from emgkit.activation import _stream, detect_activation, detect_activation_stream
+from emgkit._notes import Notes
+from emgkit.activation import _select, detect_activation, detect_activation_stream, detect_source
 from emgkit.datasets.simulate import simulate
 from emgkit.errors import InvalidInputError
-from emgkit.kernels import hysteresis, mask_runs
-from emgkit.kernels.activation import hysteresis_runs
+from emgkit.kernels import hysteresis, hysteresis_runs, hysteresis_state, mask_runs
 
 CHUNKS = [997, 5000, 20000, 10**7]  # cores cut inside bursts, and one core holding the whole record
 
@@ -89,23 +89,23 @@ def test_user_baseline_equals_in_memory(baseline):
 @pytest.mark.parametrize("method", ["auto", "hodges"])
 def test_long_user_baseline_is_measured_exactly_in_passes(monkeypatch, method):
     """A rest window longer than WINDOW_CAP: exact median / MAD (or mean / SD) over several passes."""
-    monkeypatch.setattr(_stream, "WINDOW_CAP", 300)
-    monkeypatch.setattr(_stream, "SELECT_BINS", 4)
+    monkeypatch.setattr(_select, "WINDOW_CAP", 300)
+    monkeypatch.setattr(_select, "SELECT_BINS", 4)
     data, fs, channels, meta = recording()
     act, ref = both(data, fs, channels, meta, chunk=997, baseline=(0.1, 1.9), method=method)
     assert_same(act, ref)
 
 
 def test_exact_selection_matches_numpy_median(monkeypatch):
-    monkeypatch.setattr(_stream, "WINDOW_CAP", 50)
+    monkeypatch.setattr(_select, "WINDOW_CAP", 50)
     rng = np.random.default_rng(3)
     values = np.r_[rng.standard_normal(501) ** 3, np.full(300, 0.25), np.nextafter(0.25, 1) * np.ones(200)]
     rng.shuffle(values)
     for part in (values, values[:-1]):
         pieces = lambda p=part: iter(np.array_split(p, 7))  # noqa: E731
-        assert _stream._median(pieces, part.size) == np.median(part)
+        assert _select.median(pieces, part.size) == np.median(part)
     for k in (0, 500, 600, 999):
-        assert _stream._kth(lambda: iter(np.array_split(values, 7)), k) == np.sort(values)[k]
+        assert _select.kth(lambda: iter(np.array_split(values, 7)), k) == np.sort(values)[k]
 
 
 def test_reads_stay_within_chunk_plus_margins():
@@ -159,16 +159,40 @@ def test_nonfinite_samples_named_as_in_memory():
         detect_activation_stream(ArraySource(data, fs), channels, chunk=997)
 
 
-def test_bonato_conditioned_and_bad_calls_are_refused():
+@pytest.mark.parametrize("chunk", [997, 20000])
+def test_bonato_equals_in_memory(chunk):
+    """Bonato streams too: whitening (a FIR) and the r0-of-m test are local, so pieces with margins are exact."""
+    data, fs, channels, meta = recording()
+    act, ref = both(data, fs, channels, meta, chunk=chunk, method="bonato")
+    assert_same(act, ref)
+    assert ref.n_bursts[:3].min() >= 3 and ref.baseline[0].note.startswith("AR(8) whitening")
+    act, ref = both(data, fs, channels, meta, chunk=chunk, method="bonato", baseline=(0.2, 1.8), whiten_order=3, m=4,
+                    r0=2)
+    assert_same(act, ref)
+
+
+def test_conditioned_envelope_streams():
+    data, fs, channels, meta = recording()
+    from scipy.signal import sosfiltfilt
+
+    emg = sosfiltfilt(butter(4, [20, 450], "band", fs=fs, output="sos"), data)
+    env = sosfiltfilt(butter(2, 10, fs=fs, output="sos"), np.abs(emg)).clip(0)
+    for method in ("hodges", "auto"):
+        act, ref = both(env, fs, channels, chunk=997, method=method, conditioned=True)
+        assert_same(act, ref)
+        assert "conditioned" in ref.method and ref.n_bursts[0] >= 3
+
+
+def test_bad_calls():
     data, fs, channels, _ = recording()
-    with pytest.raises(InvalidInputError, match="streaming path does not support method='bonato'"):
-        detect_activation_stream(ArraySource(data, fs), channels, method="bonato")
-    with pytest.raises(InvalidInputError, match="streaming path does not support conditioned"):
-        detect_activation_stream(ArraySource(data, fs), channels, conditioned=True)
     with pytest.raises(InvalidInputError, match="chunk"):
         detect_activation_stream(ArraySource(data, fs), channels, chunk=0)
     with pytest.raises(InvalidInputError, match="3 channels for a source of 4 rows"):
         detect_activation_stream(ArraySource(data, fs), channels[:3])
+    with pytest.raises(InvalidInputError, match="filtered has shape"):
+        detect_source(ArraySource(data, fs), channels, filtered=ArraySource(data[:2], fs))
+    with pytest.raises(InvalidInputError, match="one \\(starts, stops\\) per channel"):
+        detect_source(ArraySource(data, fs), channels, clipped=[])
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -180,7 +204,7 @@ def test_hysteresis_runs_on_pieces_equal_hysteresis(seed):
     gain = 1 + rng.random((3, 5000 // 70 + 1))
     want = mask_runs(hysteresis(x, high, low, hold=7, gain=gain, gain_step=70))
     cuts = np.r_[0, np.sort(rng.choice(np.arange(1, 5000), 40, replace=False)), 5000]
-    state = np.tile(np.array([-1, 0, 0], np.int64), (3, 1))
+    state = hysteresis_state(3)
     got = []
     for a, b in zip(cuts[:-1], cuts[1:]):
         counts, starts, stops = hysteresis_runs(x[:, a:b], int(a), state, high, low, hold=7, gain=gain, gain_step=70)

@@ -7,7 +7,13 @@
 * :func:`detect_activation_stream` is :func:`detect_activation` for records
   larger than memory, read chunk by chunk from a source
   (:mod:`emgkit._chunks`).
-* Both return an :class:`Activation`: bursts in s per channel, thresholds,
+* :func:`detect_source` is the one detector behind both: a chunked source
+  in, read in pieces (the whole record as one piece in memory); an analysis
+  that has band-passed the signal and found its clipped runs passes them.
+* :data:`REGISTRY` holds every method's statistic, defaults and options
+  (:data:`METHODS` their names); the configuration and the command line
+  read it.
+* All return an :class:`Activation`: bursts in s per channel, thresholds,
   baselines, reasons for channels without bursts, ``to_frame()``,
   ``mask()``.
 
@@ -24,10 +30,12 @@ _EXPORTS = {
     "detect_activation": "._detect",
     "detect": "._detect",
     "detect_activation_stream": "._stream",
+    "detect_source": "._detect",
     "Activation": "._result",
     "Baseline": "._result",
     "PerChannel": "._result",
-    "METHODS": "._methods",
+    "METHODS": "._registry",
+    "REGISTRY": "._registry",
 }
 
 __all__ = list(_EXPORTS)

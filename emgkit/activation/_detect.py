@@ -1,28 +1,179 @@
-"""Public entry points: :func:`detect_activation` (raw EMG) and :func:`detect` (an envelope you made)."""
+"""The detector: one implementation that reads a chunked source in pieces, for records in memory or on disk.
+
+:func:`detect_source` is the entry point; :func:`detect_activation` (an
+array or Recording), :func:`detect` (an envelope you made) and
+:func:`emgkit.activation.detect_activation_stream` (a file, chunk by chunk)
+call the same walk over a source (:mod:`emgkit._chunks`).  In memory the
+whole record is one piece, read and conditioned once.  The walk:
+
+1. every piece: the screen of the raw samples (:class:`._screen.Screen`),
+   and block means and maximum of the reference statistic;
+2. the rest windows (the user's, or the quietest), measured; thresholds (or
+   Bonato's whitening) per channel;
+3. every piece again: the detector's test with its state carried across
+   pieces (hysteresis, or Bonato's r0-of-m), then runs merged and filtered;
+4. the pieces holding bursts: their amplitudes.
+"""
 
 from __future__ import annotations
 
-import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
+from emgkit._chunks import ArraySource
+from emgkit._notes import warn
 from emgkit._signal import as_signal
 from emgkit.channels import Channel
-from emgkit.errors import InvalidInputError, SignalQualityWarning
+from emgkit.errors import InvalidInputError
 
 from . import _baseline as bl
-from . import _methods as mt
-from ._baseline import EDGE_S, SILENCE, judge
-from ._result import Activation, Baseline
-from ._screen import check_finite, quantisation_step, screen
+from ._baseline import EDGE_S, judge
+from ._methods import low_rate_note, window_length
+from ._registry import REGISTRY, check_values, resolve_options
+from ._result import Activation
+from ._screen import Screen, covered, quantisation_step
+from ._signals import Signals, cores
 
-__all__ = ["detect_activation", "detect"]
+__all__ = ["detect_activation", "detect", "detect_source"]
 
 AMPLITUDE_WINDOW_MS = 50.0  # moving RMS giving each burst's peak amplitude
-SURE_ACTIVITY = 2.0  # blocks this many times above the detection threshold never count as rest level
 
 
-def detect_activation(recording, *, method="auto", baseline=None, conditioned=False, fs=None, **options) -> Activation:
+@dataclass(frozen=True)
+class Plan:
+    """What one detection computes: the statistic ``kind``, its options and how the result describes it."""
+
+    kind: str  # "tkeo", "rectified", "bonato" (raw EMG) or "envelope" (a given envelope)
+    robust: bool
+    power: int  # the statistic scales with amplitude ** power
+    opts: dict
+    label: str  # Activation.method
+    statistic: str  # Activation.statistic
+    edge_s: float  # filter transient kept out of automatic baselines, s
+
+
+def detect_source(source, channels, *, unit="V", meta=None, method="auto", baseline=None, chunk=None, notes=None,
+                  filtered=None, clipped=None, **options) -> Activation:
+    """Find muscle activity bursts in every channel of a chunked source of raw EMG.
+
+    The one detector behind :func:`emgkit.detect_activation` (the whole
+    record as one piece) and
+    :func:`emgkit.activation.detect_activation_stream` (pieces of ``chunk``
+    samples).  An analysis that has already band-passed the signal and found
+    its clipped runs passes them as ``filtered`` and ``clipped``, so the
+    detector neither filters nor scans for clipping again.
+
+    Parameters
+    ----------
+    source : ArraySource or FileSource (:mod:`emgkit._chunks`)
+        Raw EMG (a DC offset is fine): ``fs`` (Hz), ``n_channels``,
+        ``n_samples`` and ``read(a, b, rows=None)`` giving samples ``a:b``
+        as float64, in ``unit``.
+    channels : sequence of Channel or str
+        One per source row (names unique).
+    unit : str, default "V"
+        Unit of the samples (and of the burst amplitudes).
+    meta : dict, optional
+        As :class:`emgkit.Recording`: ``"adc_range"`` (converter limits, for
+        clipping) and ``"adc"`` (its ``"scale"`` is the quantisation step)
+        are used.
+    method : str, default "auto"
+        A detector of :data:`emgkit.activation.REGISTRY` (``"auto"``,
+        ``"tkeo"``, ``"hodges"``, ``"bonato"``); see
+        :func:`emgkit.detect_activation`.
+    baseline : (start_s, stop_s) or dict, optional
+        Rest interval in s for every channel, or ``{channel name: (start_s,
+        stop_s)}``; default the quietest ``baseline_s`` window per channel.
+    chunk : int >= 1, optional
+        Samples per piece, rounded down to whole rest-search blocks
+        (``baseline_s / 10``; even for Bonato).  Default: the whole record in
+        one piece.  Each read spans a piece plus filter margins on both
+        sides (about 1.7 s at a 20 Hz high-pass), so memory scales with
+        ``n_channels * (chunk + 2 * margin)``.
+    notes : emgkit._notes.Notes, optional
+        Where caveats go (clipping, digital silence, a rate below 1 kHz);
+        None: they are warned (:class:`~emgkit.errors.SignalQualityWarning`
+        at the caller's line).
+    filtered : ArraySource or FileSource, optional
+        The band-passed signal, same shape and rate as ``source``: DC
+        removed and band-passed at ``band_hz`` with
+        :func:`emgkit.preprocess.bandpass` (it may also be notched, or
+        high-passed higher on some channels).  Read instead of
+        band-passing ``source``; ``band_hz`` then only describes it.
+    clipped : list of (starts, stops), optional
+        Per channel, the clipped runs as int64 sample indices (sorted,
+        disjoint, stop exclusive), from the analysis's clipping definition.
+        Used instead of the detector's own (>= 3 samples at the channel's
+        extremes or ``meta["adc_range"]``).
+    **options
+        Method options in physical units (``band_hz``, ``baseline_s``,
+        ``h``, ...; :func:`emgkit.detect_activation` lists them).
+
+    Returns
+    -------
+    Activation
+
+    Raises
+    ------
+    InvalidInputError
+        NaN/inf samples (naming the channel and first bad sample), bad
+        baselines, options, ``chunk``, a channel list, ``filtered`` or
+        ``clipped`` that does not match the source.
+
+    Notes
+    -----
+    The result does not depend on ``chunk`` beyond rounding: each piece's
+    filters start from their own state and agree with the whole-record
+    filters to about 1e-14 of the signal's scale on the piece's core
+    (:func:`emgkit._chunks.settle_samples`), so burst samples, reasons and
+    notes are those of the whole record and thresholds, baselines and
+    amplitudes agree to about 1e-12 relative.  Memory besides a piece: one
+    float per rest-search block and channel, the run lists, and the rest
+    windows (Bonato's whole; the others' up to 1,000,000 samples, longer ones
+    measured exactly in several passes).
+
+    Examples
+    --------
+    >>> from emgkit._chunks import ArraySource
+    >>> from emgkit.datasets.simulate import simulate
+    >>> rec = simulate(n_reps=3, muscles=["biceps_brachii"], sides=["L"], ramp_s=0.0, seed=1)
+    >>> act = detect_source(ArraySource(rec.data, rec.fs), rec.channels, chunk=5000)
+    >>> act.onsets["L biceps_brachii"].round(1)
+    array([ 2.,  6., 10.])
+    """
+    channels, meta = check_source(source, channels, unit, meta)
+    _check_companions(source, filtered, clipped)
+    return run(source, channels, unit, meta, raw_plan(method, options, unit), baseline, chunk, notes, filtered,
+               clipped)
+
+
+def raw_plan(method, options, unit):
+    """The :class:`Plan` of ``method`` on raw EMG, options checked against the registry."""
+    method, opts = resolve_options(method, options)
+    spec = REGISTRY[method]
+    return Plan(spec.kind, spec.robust, spec.power, opts, spec.label or spec.name,
+                spec.statistic.format(unit=unit, **opts), EDGE_S)
+
+
+def envelope_plan(opts, robust, label, unit):
+    """The :class:`Plan` of thresholding a given envelope (no filters, no edge transient)."""
+    statistic = f"given envelope ({unit})" + (f", {opts['window_ms']:g} ms moving mean" if opts.get("window_ms") else "")
+    return Plan("envelope", robust, 1, opts, label, statistic, 0.0)
+
+
+def conditioned_plan(method, options, unit):
+    """The :class:`Plan` of ``detect_activation(..., conditioned=True)``: ``method``'s thresholds on an envelope."""
+    if method == "bonato":
+        raise InvalidInputError(
+            "method='bonato' tests the band-passed signal itself, not an envelope; pass conditioned=False"
+        )
+    method, opts = resolve_options(method, options, conditioned=True)
+    return envelope_plan(opts, REGISTRY[method].robust, f"{method}, conditioned input", unit)
+
+
+def detect_activation(recording, *, method="auto", baseline=None, conditioned=False, fs=None, notes=None,
+                      **options) -> Activation:
     """Find muscle activity bursts (onsets and offsets) in every channel of raw EMG.
 
     Parameters
@@ -30,6 +181,7 @@ def detect_activation(recording, *, method="auto", baseline=None, conditioned=Fa
     recording : Recording or ndarray, shape (n_channels, n_samples) or (n_samples,)
         Raw EMG (a DC offset is fine).  Arrays need ``fs``.
     method : {"auto", "tkeo", "hodges", "bonato"}, default "auto"
+        The detectors of :data:`emgkit.activation.REGISTRY`.
         ``"hodges"``: Hodges & Bui (1996): rectified signal low-passed at
         50 Hz, 50 ms moving mean, threshold baseline mean + h SD (h = 3).
         ``"tkeo"``: Solnik et al. (2010): Teager-Kaiser energy, rectified,
@@ -56,6 +208,8 @@ def detect_activation(recording, *, method="auto", baseline=None, conditioned=Fa
         signal.
     fs : float > 0, optional
         Sampling rate in Hz, for arrays.
+    notes : emgkit._notes.Notes, optional
+        Where caveats go; None: they are warned at the caller's line.
     **options
         Method options, in physical units (unknown names are an error that
         lists the valid ones):
@@ -103,6 +257,7 @@ def detect_activation(recording, *, method="auto", baseline=None, conditioned=Fa
     :class:`~emgkit.errors.SignalQualityWarning` names channels with more
     than 0.1 % clipped samples.  A baseline whose spread is exactly 0
     (digital silence) is floored at the quantisation step, with a warning.
+    The detector is :func:`detect_source` over the record in one piece.
 
     Examples
     --------
@@ -118,44 +273,12 @@ def detect_activation(recording, *, method="auto", baseline=None, conditioned=Fa
     channels = rec.channels if rec is not None else [Channel(f"EMG {i + 1}") for i in range(data.shape[0])]
     unit = rec.unit if rec is not None else "unit"
     meta = rec.meta if rec is not None else {}
-    names = [c.name for c in channels]
-    if conditioned:
-        if method == "bonato":
-            raise InvalidInputError(
-                "method='bonato' tests the band-passed signal itself, not an envelope; pass conditioned=False"
-            )
-        method, opts = mt.resolve_options(method, options, conditioned=True)
-        kind = "mean_sd" if method == "hodges" else "robust"
-        return _detect_envelope(data, fs, channels, unit, kind, opts, baseline, f"{method}, conditioned input")
-    method, opts = mt.resolve_options(method, options, conditioned=False)
-    n = data.shape[1]
-    user = bl.parse_user_baseline(baseline, names, n / fs)
-    check_length(n, fs, opts, user)
-    flat, exclude, clipped, notes = screen(data, fs, names, meta.get("adc_range"))
-    if clipped is not None:
-        warn_clipping(clipped.mean(axis=1), names)
-    y, band = mt.band_pass(data, fs, opts["band_hz"])
-    opts["band_hz"] = band
-    quant = Quantisation(lambda c: quantisation_step(data[c], meta.get("adc")))
-    if method == "bonato":
-        from ._bonato import detect_bonato
-
-        found = detect_bonato(y, fs, opts, names, user, flat, exclude, quant)
-        rate = 2  # Bonato's statistic has one value per pair of samples
-    else:
-        test, ref = mt.statistic(method, y, fs, opts)
-        floor = SpreadFloor(method, fs, opts, quant, y.dtype)
-        found = _threshold(test, ref, fs, opts, names, user, flat, exclude, floor, robust=mt.ROBUST[method])
-        rate = 1
-    onsets, offsets = _to_samples(found, rate, n)
-    peaks, means = _burst_amplitudes(y, fs, onsets, offsets)
-    return assemble(found, onsets, offsets, peaks, means, channels, fs, n, method_label(method),
-                    mt.STATISTIC[method].format(unit=unit, **opts), opts, unit,
-                    clip_fractions(clipped, onsets, offsets), notes)
+    plan = conditioned_plan(method, options, unit) if conditioned else raw_plan(method, options, unit)
+    return run(ArraySource(data, fs), channels, unit, meta, plan, baseline, None, notes)
 
 
 def detect(envelope, fs=None, *, baseline=None, h=3.0, h_low=None, robust=False, window_ms=None, hold_ms=0.0,
-           min_burst_ms=30.0, min_gap_ms=50.0, baseline_s=0.5, track_s=None, channels=None) -> Activation:
+           min_burst_ms=30.0, min_gap_ms=50.0, baseline_s=0.5, track_s=None, channels=None, notes=None) -> Activation:
     """Threshold an envelope you computed yourself (rectified and smoothed, RMS, TKEO, ...).
 
     Parameters
@@ -193,6 +316,8 @@ def detect(envelope, fs=None, *, baseline=None, h=3.0, h_low=None, robust=False,
         above the baseline's.  Default: a constant baseline.
     channels : sequence of str, optional
         Channel names for arrays (default ``"EMG 1"``, ...).
+    notes : emgkit._notes.Notes, optional
+        Where caveats go; None: they are warned at the caller's line.
 
     Returns
     -------
@@ -225,47 +350,178 @@ def detect(envelope, fs=None, *, baseline=None, h=3.0, h_low=None, robust=False,
         if len(names) != data.shape[0]:
             raise InvalidInputError(f"{len(names)} channel names for {data.shape[0]} envelope rows")
         chans, unit = [Channel(str(n)) for n in names], "unit"
-    opts = {"h": h, "h_low": h_low, "window_ms": window_ms, "hold_ms": hold_ms, "min_burst_ms": min_burst_ms,
-            "min_gap_ms": min_gap_ms, "baseline_s": baseline_s, "track_s": track_s}
-    mt.check_numbers("detect", opts)
-    kind = "robust" if robust else "mean_sd"
+    opts = check_values({"h": h, "h_low": h_low, "window_ms": window_ms, "hold_ms": hold_ms,
+                         "min_burst_ms": min_burst_ms, "min_gap_ms": min_gap_ms, "baseline_s": baseline_s,
+                         "track_s": track_s})
     label = "threshold (median + h MAD)" if robust else "threshold (mean + h SD)"
-    return _detect_envelope(data, fs, chans, unit, kind, opts, baseline, label)
+    return run(ArraySource(data, fs), chans, unit, {}, envelope_plan(opts, robust, label, unit), baseline, None, notes)
 
 
-# -- shared machinery ---------------------------------------------------------------------
-def _detect_envelope(data, fs, channels, unit, kind, opts, baseline, label):
+# -- the walk ------------------------------------------------------------------------------------------------
+def run(source, channels, unit, meta, plan, baseline, chunk, notes, filtered=None, clipped=None) -> Activation:
+    """Detection of ``plan`` over ``source`` in pieces of ``chunk`` samples (None: one piece); see the module."""
+    from ._bonato import Bonato
+    from ._threshold import SpreadFloor, Threshold, envelope_floor
+
+    fs, n, opts = float(source.fs), int(source.n_samples), plan.opts
     names = [c.name for c in channels]
-    check_finite(data, names)
-    if np.any(data < 0):
-        c = int(np.flatnonzero((data < 0).any(axis=1))[0])
-        raise InvalidInputError(
-            f"an envelope must be non-negative; channel {names[c]!r} has values down to {data[c].min():.3g}. "
-            "Rectify and smooth the signal first, or pass the raw signal with conditioned=False"
-        )
-    n = data.shape[1]
+    envelope = plan.kind == "envelope"
     user = bl.parse_user_baseline(baseline, names, n / fs)
-    check_length(n, fs, opts, user, edge_s=0.0)
-    flat = data.min(axis=1) == data.max(axis=1)
-    test = mt.smooth_envelope(data, fs, opts)
-    quant = Quantisation(lambda c: quantisation_step(data[c]))
+    check_length(n, fs, opts, user, plan.edge_s)
+    block = bl.block_length(opts["baseline_s"], fs)
+    core = core_length(n, chunk, block, even=plan.kind == "bonato")
+    signals = Signals(source, filtered, plan.kind, fs, opts.get("band_hz"), opts.get("lowpass_hz"),
+                      window_length(opts.get("window_ms"), fs))
+    if signals.band is not None and low_rate_note(fs):
+        warn(low_rate_note(fs), notes)
 
-    def floor(c):  # a step of the envelope itself, as uniform quantisation noise
-        return quant(c) / np.sqrt(12.0)
+    screen = Screen(len(names), n, fs, meta.get("adc_range"), clipped, runs=not envelope)
+    means, peak = _scan_reference(signals, screen, core, block)
+    screened = screen.finish(names, fs)
+    if envelope:
+        _check_non_negative(screen.lo, names)
+    else:
+        warn_clipping(screened.clipped_fraction(n), names, notes)
+    _exclude_blocks(means, block, screened.exclude)
+    windows = bl.pick_windows(means, block, n, fs, user, plan.edge_s)
 
-    found = _threshold(test, data, fs, opts, names, user, flat, None, floor, robust=kind == "robust", edge_s=0.0)
-    stat_desc = f"given envelope ({unit})" + (f", {opts['window_ms']:g} ms moving mean" if opts.get("window_ms") else "")
-    onsets, offsets = _to_samples(found, 1, n)
-    peaks, means = [], []
-    for c in range(len(names)):
-        row = test[c].astype(np.float64)
-        peaks.append(np.array([row[a:b].max() for a, b in zip(onsets[c], offsets[c])]))
-        means.append(np.array([row[a:b].mean() for a, b in zip(onsets[c], offsets[c])]))
-    return assemble(found, onsets, offsets, peaks, means, channels, fs, n, label, stat_desc, opts, unit,
-                    clip_fractions(None, onsets, offsets), [[] for _ in names])
+    quant = Quantisation(lambda c: quantisation_step(source, c, core, None if envelope else meta.get("adc")))
+    if plan.kind == "bonato":
+        detector = Bonato(signals, opts, quant)
+    else:
+        floor = envelope_floor(quant) if envelope else SpreadFloor(plan.kind, plan.power, fs, opts, quant, plan.robust)
+        detector = Threshold(signals, opts, plan.robust, floor, core, names, notes)
+    results = detector.calibrate(windows, means, block, peak, screened.flat)
+    if plan.kind == "bonato":
+        signals.forget("ref")  # y^2 served the rest search only
+    for a, b in cores(n, core):
+        detector.scan(a, b, signals.piece(a, b, detector.margin))
+    for c, (starts, stops) in enumerate(detector.runs()):
+        if results[c]["reason"] is None:
+            judge(results[c], starts, stops, max(n // detector.rate, 1), user[c] is None)
+
+    onsets = [np.asarray(r["starts"], dtype=np.int64) * detector.rate for r in results]
+    offsets = [np.minimum(np.asarray(r["stops"], dtype=np.int64) * detector.rate, n) for r in results]
+    amplitudes = _envelope_amplitudes if envelope else _burst_amplitudes
+    peaks, means_amp = amplitudes(signals, onsets, offsets, core)
+    clip_fr = [covered(s, e, *screened.clipped[c]) / np.maximum(e - s, 1) for c, (s, e) in enumerate(zip(onsets, offsets))]
+    return assemble(results, onsets, offsets, peaks, means_amp, channels, fs, n, plan.label, plan.statistic, opts,
+                    unit, clip_fr, screened.notes)
+
+
+def _scan_reference(signals, screen, core, block):
+    """Pass 1: the screen of every core, and block means and maximum of the reference statistic per channel."""
+    n = signals.n
+    k = n // block
+    means, peak = None, None
+    for a, b in cores(n, core):
+        piece = signals.piece(a, b, signals.stat_margin)
+        screen.add(a, piece.raw[:, a - piece.lo : b - piece.lo])
+        ref = piece.ref[:, a - piece.lo : b - piece.lo]
+        piece.forget("raw")
+        if means is None:
+            means, peak = np.empty((ref.shape[0], k)), np.full(ref.shape[0], -np.inf)
+        peak = np.maximum(peak, ref.max(axis=1))
+        first, m = a // block, (min(b, k * block) - a) // block
+        if m > 0:
+            means[:, first : first + m] = ref[:, : m * block].reshape(-1, m, block).mean(axis=2, dtype=np.float64)
+    return means, peak
+
+
+def _exclude_blocks(means, block, exclude):
+    """Set to NaN the block means touching any run of ``exclude`` (clipping, dropouts): never rest."""
+    k = means.shape[1]
+    for c, (starts, stops) in enumerate(exclude):
+        inside = starts // block < k
+        touched = np.zeros(k + 1, np.int64)
+        np.add.at(touched, starts[inside] // block, 1)
+        np.add.at(touched, np.minimum(k, (stops[inside] - 1) // block + 1), -1)
+        means[c, np.cumsum(touched[:k]) > 0] = np.nan
+
+
+def _burst_amplitudes(signals, onsets, offsets, core):
+    """Peak 50 ms moving RMS and RMS of the band-passed signal over each burst, piece by piece."""
+    from emgkit.kernels import burst_rms
+
+    window = max(1, int(round(AMPLITUDE_WINDOW_MS * 1e-3 * signals.fs)))
+    best = [np.zeros(s.size) for s in onsets]
+    power = [np.zeros(s.size) for s in onsets]
+    for a, b, piece, hits in _pieces_with_bursts(signals, onsets, offsets, core, signals.band_margin + window):
+        chan = np.concatenate([np.full(idx.size, piece.at(c), np.int64) for c, idx in hits])
+        i0 = np.concatenate([np.maximum(onsets[c][idx], a) for c, idx in hits])
+        i1 = np.concatenate([np.minimum(offsets[c][idx], b) for c, idx in hits])
+        peak, mean = burst_rms(piece.y, chan, i0 - piece.lo, i1 - piece.lo, window)
+        at = 0
+        for c, idx in hits:
+            part = slice(at, at + idx.size)
+            best[c][idx] = np.maximum(best[c][idx], peak[part])
+            power[c][idx] += mean[part] ** 2 * (i1[part] - i0[part])
+            at += idx.size
+    return best, [np.sqrt(p / np.maximum(e - s, 1)) for p, s, e in zip(power, onsets, offsets)]
+
+
+def _envelope_amplitudes(signals, onsets, offsets, core):
+    """Highest and mean value of the thresholded envelope within each burst."""
+    best = [np.full(s.size, -np.inf) for s in onsets]
+    total = [np.zeros(s.size) for s in onsets]
+    for a, b, piece, hits in _pieces_with_bursts(signals, onsets, offsets, core, signals.stat_margin):
+        for c, idx in hits:
+            row = piece.test[piece.at(c)]
+            for i in idx:
+                seg = row[max(onsets[c][i], a) - piece.lo : min(offsets[c][i], b) - piece.lo]
+                best[c][i] = max(best[c][i], float(seg.max()))
+                total[c][i] += float(seg.sum(dtype=np.float64))
+    return best, [t / np.maximum(e - s, 1) for t, s, e in zip(total, onsets, offsets)]
+
+
+def _pieces_with_bursts(signals, onsets, offsets, core, margin):
+    """Yield ``(a, b, piece, hits)`` for the cores holding bursts; ``hits`` lists ``(channel, burst indices)``."""
+    for a, b in cores(signals.n, core):
+        hits = [(c, np.flatnonzero((s < b) & (offsets[c] > a))) for c, s in enumerate(onsets)]
+        hits = [(c, idx) for c, idx in hits if idx.size]
+        if hits:
+            yield a, b, signals.piece(a, b, margin, rows=[c for c, _ in hits]), hits
+
+
+# -- checks and helpers ---------------------------------------------------------------------------------------
+def check_source(source, channels, unit, meta):
+    """Checked ``(channels, meta)`` of a source: one Channel per row, names unique (as a Recording checks them)."""
+    from emgkit.recording import Recording
+
+    chans = [channels] if isinstance(channels, (str, Channel)) else list(channels)
+    if len(chans) != int(source.n_channels):
+        raise InvalidInputError(f"{len(chans)} channels for a source of {source.n_channels} rows; "
+                                "pass one channel per source row")
+    shell = Recording(np.zeros((len(chans), 1)), source.fs, chans, unit=unit, meta=meta)
+    return shell.channels, shell.meta
+
+
+def _check_companions(source, filtered, clipped):
+    shape = (int(source.n_channels), int(source.n_samples))
+    if filtered is not None and ((int(filtered.n_channels), int(filtered.n_samples)) != shape
+                                 or float(filtered.fs) != float(source.fs)):
+        raise InvalidInputError(
+            f"filtered has shape ({filtered.n_channels}, {filtered.n_samples}) at {filtered.fs} Hz; it must be the "
+            f"band-passed source, shape {shape} at {source.fs} Hz"
+        )
+    if clipped is not None and len(clipped) != shape[0]:
+        raise InvalidInputError(f"clipped has {len(clipped)} entries; pass one (starts, stops) per channel ({shape[0]})")
+
+
+def core_length(n, chunk, block, *, even=False):
+    """Samples per piece: the whole record for ``chunk=None``, else whole rest-search blocks (an even number if asked)."""
+    if chunk is None:
+        return max(n, 1)
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise InvalidInputError(f"chunk must be a positive number of samples, got {chunk!r}")
+    if chunk >= n:
+        return max(n, 1)
+    unit = 2 * block if even and block % 2 else block
+    return max(unit, int(chunk) // unit * unit)
 
 
 def check_length(n, fs, opts, user, edge_s=EDGE_S):
+    """InvalidInputError for a record too short for the rest search (or the band-pass)."""
     duration = n / fs
     if any(u is None for u in user):
         need = opts["baseline_s"] + 2 * edge_s
@@ -281,21 +537,21 @@ def check_length(n, fs, opts, user, edge_s=EDGE_S):
         )
 
 
-def method_label(method):
-    """The method as reported in ``Activation.method``."""
-    return method if method != "auto" else "auto (tkeo, hysteresis, tracked rest level)"
+def _check_non_negative(lowest, names):
+    if np.any(lowest < 0):
+        c = int(np.argmax(lowest < 0))
+        raise InvalidInputError(
+            f"an envelope must be non-negative; channel {names[c]!r} has values down to {lowest[c]:.3g}. "
+            "Rectify and smooth the signal first, or pass the raw signal with conditioned=False"
+        )
 
 
-def warn_clipping(fractions, names):
-    """Warn about channels with more than 0.1 % of their samples (``fractions``) in clipped runs."""
+def warn_clipping(fractions, names, notes=None):
+    """Report channels with more than 0.1 % of their samples (``fractions``) in clipped runs."""
     bad = [f"{names[c]!r} ({100 * fractions[c]:.2g} %)" for c in np.flatnonzero(fractions > 1e-3)]
     if bad:
-        warnings.warn(
-            f"clipped samples in {', '.join(bad)}: amplitudes there are biased; clipped runs are kept out of the "
-            "baseline, and each burst reports its clipped fraction",
-            SignalQualityWarning,
-            stacklevel=3,
-        )
+        warn(f"clipped samples in {', '.join(bad)}: amplitudes there are biased; clipped runs are kept out of the "
+             "baseline, and each burst reports its clipped fraction", notes)
 
 
 class Quantisation:
@@ -308,190 +564,6 @@ class Quantisation:
         if c not in self.cache:
             self.cache[c] = self.step(c)
         return self.cache[c]
-
-
-class SpreadFloor:
-    """Spread of the statistic for white noise of the quantisation step (SD q / sqrt 12), per channel.
-
-    Called only when a baseline's spread is exactly 0 (digital silence): the
-    spread of the method's statistic on unit white noise, scaled to q.
-    """
-
-    def __init__(self, method, fs, opts, quant, dtype):
-        self.method, self.fs, self.opts, self.quant, self.dtype = method, fs, opts, quant, dtype
-        self._unit = None
-
-    def __call__(self, c):
-        q = self.quant(c)
-        if q <= 0:
-            return 0.0
-        if self._unit is None:
-            n = max(64, int(round(max(self.opts["baseline_s"], 0.25) * self.fs)))
-            noise = np.random.default_rng(0).standard_normal((1, 3 * n)).astype(self.dtype)
-            y, _ = mt.band_pass(noise, self.fs, self.opts["band_hz"])
-            unit_stat = mt.statistic(self.method, y, self.fs, self.opts)[1][0, n : 2 * n]
-            self._unit = bl.location_spread(unit_stat, mt.ROBUST[self.method])[1]
-        power = 2 if self.method in ("tkeo", "auto") else 1  # TKEO is quadratic in amplitude
-        return self._unit * (q / np.sqrt(12.0)) ** power
-
-
-def _tracked_gain(blocks, block, fs, opts, windows):
-    """Per-block threshold gains ``max(1, rest level / rest level at the baseline)``, and which rows have one."""
-    level = mt.tracked_level(blocks, int(round(opts["track_s"] * fs / block)))
-    gains = np.ones_like(level)
-    ok_rows = np.zeros(level.shape[0], dtype=bool)
-    for c, win in enumerate(windows):
-        if win is None or not np.all(np.isfinite(level[c])):
-            continue
-        first, last = win[0] // block, max(win[0] // block + 1, win[1] // block)
-        ref_level = float(np.mean(level[c, first:last]))
-        if ref_level > 0:
-            gains[c] = np.maximum(level[c] / ref_level, 1.0)  # tracking only raises thresholds above the baseline's
-            ok_rows[c] = True
-    return gains, ok_rows
-
-
-def _rest_blocks(blocks, high):
-    """Block means, with blocks far above the detection threshold (surely activity) set to NaN.
-
-    A drifting noise floor rarely lifts the statistic to ``SURE_ACTIVITY``
-    times the detection threshold; sustained contractions do, and leaving them
-    out keeps a long hold from lifting the tracked rest level over itself.
-    """
-    out = blocks.copy()
-    out[blocks > SURE_ACTIVITY * high[:, None]] = np.nan
-    return out
-
-
-def _with_note(baseline, note):
-    from dataclasses import replace
-
-    return replace(baseline, note=f"{baseline.note}; {note}" if baseline.note else note)
-
-
-def _threshold(test, ref, fs, opts, names, user, flat, exclude, floor, *, robust, edge_s=EDGE_S):
-    """Baselines, thresholds and bursts (in samples of ``test``) for every channel.
-
-    ``test`` is compared with the thresholds; the baseline window is chosen
-    and measured on ``ref`` (often the same array).
-    """
-    from emgkit.kernels import filter_runs, hysteresis, mask_runs
-
-    n_ch, n = test.shape
-    windows, blocks, block = bl.baseline_windows(ref, fs, opts["baseline_s"], user, exclude, edge_s)
-    def measure(c, a, b):
-        return bl.location_spread(ref[c, a:b], robust)
-
-    results, high, low, gain = set_thresholds(windows, blocks, block, measure, np.max(ref, axis=1), fs, opts, names,
-                                              flat, floor)
-    mask = hysteresis(test, high, low, hold=hold_samples(opts, fs), gain=gain, gain_step=block)
-    filter_runs(mask, *run_limits(opts, fs), out=mask)
-    chan, starts, stops = mask_runs(mask)
-    bounds = np.searchsorted(chan, np.arange(n_ch + 1))
-    for c in range(n_ch):
-        if results[c]["reason"] is None:
-            judge(results[c], starts[bounds[c] : bounds[c + 1]], stops[bounds[c] : bounds[c + 1]], n, user[c] is None)
-    return results
-
-
-def set_thresholds(windows, blocks, block, measure, peak, fs, opts, names, flat, floor):
-    """Baselines and thresholds of every channel from its rest window.
-
-    Parameters
-    ----------
-    windows : list of (a, b, source) or None
-        Rest window per channel, in samples (:func:`._baseline.pick_windows`).
-    blocks : ndarray, shape (n_channels, n_blocks)
-        Block means of the reference statistic (NaN where excluded), ``block`` samples each.
-    measure : callable
-        ``measure(c, a, b)`` -> (level, spread) of channel ``c``'s reference statistic on samples ``a:b``.
-    peak : ndarray, shape (n_channels,)
-        Maximum of each channel's reference statistic over the record.
-    flat : ndarray of bool
-    floor : callable
-        ``floor(c)``: spread used when the baseline's is zero (digital silence).
-
-    Returns
-    -------
-    results : list of dict
-        Per channel (:func:`._baseline.empty_results`), with baseline, thresholds or reason.
-    high, low : ndarray, shape (n_channels,)
-        Detection and localisation thresholds (inf for channels not thresholded).
-    gain : ndarray, shape (n_channels, n_blocks), or None
-        Per-block threshold gains of the tracked rest level (None without ``track_s``).
-    """
-    n_ch = len(windows)
-    h = opts["h"]
-    h_low = h if opts["h_low"] is None else opts["h_low"]
-    high = np.full(n_ch, np.inf)
-    low = np.full(n_ch, np.inf)
-    results = bl.empty_results(n_ch)
-    for c in range(n_ch):
-        res = results[c]
-        res["reason"] = bl.unusable_reason(flat[c], windows[c], opts["baseline_s"])
-        if res["reason"]:
-            continue
-        a, b, source = windows[c]
-        notes = []
-        loc, spread = measure(c, a, b)
-        if spread <= SILENCE * float(peak[c]):  # zero up to filter ringing: digital silence
-            spread = floor(c)
-            if spread <= 0:
-                res["reason"] = "flat: the rest window is digital silence and the quantisation step is unknown"
-                continue
-            notes.append("zero spread (digital silence) floored at the quantisation step")
-            warnings.warn(f"channel {names[c]!r}: {notes[-1]}", SignalQualityWarning, stacklevel=5)
-        high[c] = loc + h * spread
-        low[c] = loc + h_low * spread
-        res.update(baseline=Baseline(a / fs, b / fs, source, loc, spread, "; ".join(notes)),
-                   threshold=high[c], threshold_low=low[c])
-    gain = None
-    if opts.get("track_s"):
-        gain, tracked = _tracked_gain(_rest_blocks(blocks, high), block, fs, opts, windows)
-        for c in np.flatnonzero(~tracked & np.isfinite(high)):
-            results[c]["baseline"] = _with_note(results[c]["baseline"], "rest level not trackable; constant baseline used")
-    return results, high, low, gain
-
-
-def hold_samples(opts, fs):
-    """Samples the statistic must stay above the detection threshold (>= 1)."""
-    return max(1, int(round(opts.get("hold_ms", 0.0) * 1e-3 * fs)))
-
-
-def run_limits(opts, fs):
-    """``(min_gap, min_len)`` in samples: merge bursts closer than min_gap, then drop those shorter than min_len."""
-    return int(round(opts["min_gap_ms"] * 1e-3 * fs)), int(round(opts["min_burst_ms"] * 1e-3 * fs))
-
-
-def _to_samples(found, rate, n):
-    """Burst starts and stops in signal samples (statistic samples times ``rate``)."""
-    onsets = [np.asarray(r["starts"], dtype=np.int64) * rate for r in found]
-    offsets = [np.minimum(np.asarray(r["stops"], dtype=np.int64) * rate, n) for r in found]
-    return onsets, offsets
-
-
-def _burst_amplitudes(y, fs, onsets, offsets):
-    """Peak 50 ms moving RMS and RMS over each burst of the band-passed signal, per channel."""
-    from emgkit.kernels import burst_rms
-
-    chan = np.concatenate([np.full(len(s), c, dtype=np.int64) for c, s in enumerate(onsets)])
-    starts, stops = np.concatenate(onsets), np.concatenate(offsets)
-    peak, mean = burst_rms(y, chan, starts, stops, max(1, int(round(AMPLITUDE_WINDOW_MS * 1e-3 * fs))))
-    bounds = np.cumsum([0] + [len(s) for s in onsets])
-    return ([peak[bounds[c] : bounds[c + 1]] for c in range(len(onsets))],
-            [mean[bounds[c] : bounds[c + 1]] for c in range(len(onsets))])
-
-
-def clip_fractions(clipped, onsets, offsets):
-    """Fraction of each burst's samples in clipped runs, per channel (``clipped`` a mask or None)."""
-    out = []
-    for c, (s, e) in enumerate(zip(onsets, offsets)):
-        if clipped is None or not s.size:
-            out.append(np.zeros(s.size))
-        else:
-            csum = np.concatenate(([0], np.cumsum(clipped[c], dtype=np.int64)))
-            out.append((csum[e] - csum[s]) / (e - s))
-    return out
 
 
 def assemble(found, onsets, offsets, peaks, means, channels, fs, n, method, statistic, opts, unit, clip_fr, notes):

@@ -1,29 +1,153 @@
-"""Screening of raw channels before detection: non-finite samples, flat channels, dropouts, clipping."""
+"""Screening of raw channels, piece by piece: non-finite samples, flat channels, dropouts, clipping.
+
+:class:`Screen` is fed the record's cores in order and keeps only what the
+detector needs: per-channel extremes, the count and first index of
+non-finite samples, and runs of identical samples that are clipping (>= 3
+samples at the channel's extremes or at the converter limits) or dropouts
+(constant for >= 50 ms, never a rest baseline).  The extremes are those of
+the whole record, so a run counted as clipped early may stop counting when
+a later piece widens them; candidate runs are pruned as that happens.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from emgkit.errors import InvalidInputError
 
-CLIP_MIN_RUN = 3  # SCIENCE.md section 0: >= 3 samples at the extreme or converter range
+CLIP_MIN_RUN = 3  # >= 3 samples at the extreme or converter range is clipping
 DROPOUT_MIN_S = 0.05  # constant runs this long are dropouts / digital silence, never a rest baseline
 
 
-def check_finite(data, names, nonfinite=None):
-    """Raise InvalidInputError naming the channel and first bad sample of any NaN/inf.
+@dataclass(frozen=True)
+class Screened:
+    """What the screen found, per channel.
 
-    ``nonfinite`` (per-channel counts, e.g. from :func:`screen`) skips the scan.
+    Attributes
+    ----------
+    flat : ndarray of bool, shape (n_channels,)
+        The channel is constant.
+    clipped : list of (starts, stops)
+        Clipped runs (int64 sample indices, sorted, disjoint).
+    exclude : list of (starts, stops)
+        Runs never used as rest: clipped runs and dropouts.
+    notes : list of list of str
     """
-    if nonfinite is None:
-        with np.errstate(all="ignore"):
-            sums = np.add.reduce(data, axis=1, dtype=np.float64)  # NaN/inf anywhere make the sum non-finite
-        rows = [r for r in np.flatnonzero(~np.isfinite(sums)) if not np.isfinite(data[r]).all()]
-    else:
-        rows = np.flatnonzero(np.asarray(nonfinite) > 0).tolist()
-    if rows:
-        bad = [~np.isfinite(data[r]) for r in rows[:5]]
-        raise nonfinite_error(names, rows, [int(b.sum()) for b in bad], [int(np.argmax(b)) for b in bad])
+
+    flat: np.ndarray
+    clipped: list
+    exclude: list
+    notes: list
+
+    def clipped_fraction(self, n):
+        """Share of each channel's ``n`` samples in clipped runs."""
+        return np.array([run_total(*runs) / n for runs in self.clipped])
+
+
+class Screen:
+    """The screen of a record fed core by core.
+
+    Parameters
+    ----------
+    n_channels, n_samples : int
+    fs : float
+        Sampling rate, Hz.
+    adc_range : (float, float), optional
+        Converter limits: runs there are clipping too.
+    clipped : list of (starts, stops), optional
+        Clipped runs found by the caller (one definition of clipping for a
+        whole analysis): used as given, and only dropouts are looked for.
+    runs : bool, default True
+        Look for clipping and dropouts (False: extremes and non-finite
+        samples only, for an envelope).
+    """
+
+    def __init__(self, n_channels, n_samples, fs, adc_range=None, clipped=None, *, runs=True):
+        from emgkit.kernels import equal_runs_state
+
+        self.n, self.adc_range, self.given, self.find_runs = int(n_samples), adc_range, clipped, runs
+        self.min_dropout = dropout_samples(fs)
+        self.min_run = CLIP_MIN_RUN if clipped is None else self.min_dropout
+        self.lo, self.hi = np.full(n_channels, np.inf), np.full(n_channels, -np.inf)
+        self.bad_count, self.bad_first = np.zeros(n_channels, np.int64), np.full(n_channels, -1, np.int64)
+        self.state = equal_runs_state(n_channels)
+        self.runs = [np.empty((0, 3)) for _ in range(n_channels)]  # rows (start, stop, value) that may count
+
+    def add(self, a, x):
+        """Samples ``a : a + x.shape[1]`` of every channel (the next core)."""
+        from emgkit.kernels import equal_runs, row_extremes
+
+        lo, hi, _, bad = row_extremes(x)
+        for c in np.flatnonzero(bad):
+            if self.bad_first[c] < 0:
+                self.bad_first[c] = a + int(np.argmax(~np.isfinite(x[c])))
+        self.bad_count += bad
+        widened = np.flatnonzero((lo < self.lo) | (hi > self.hi))
+        self.lo, self.hi = np.minimum(self.lo, lo), np.maximum(self.hi, hi)
+        if not self.find_runs:
+            return
+        counts, starts, stops, values = equal_runs(x, a, self.state, self.min_run, final=a + x.shape[1] == self.n)
+        for c in np.union1d(widened, np.flatnonzero(counts)):
+            k = counts[c]
+            found = np.c_[starts[c, :k], stops[c, :k], values[c, :k]]
+            runs = np.r_[self.runs[c], found]
+            self.runs[c] = runs[self._may_count(c, runs)]
+
+    def _may_count(self, c, runs):
+        length = runs[:, 1] - runs[:, 0]
+        return (length >= self.min_dropout) | self._at_rail(c, runs[:, 2])
+
+    def _at_rail(self, c, values):
+        return np.isin(values, list(rails(self.lo[c], self.hi[c], self.adc_range)))
+
+    def finish(self, names, fs) -> Screened:
+        """The screen of the whole record; InvalidInputError naming the channel and first sample of any NaN/inf."""
+        rows = np.flatnonzero(self.bad_count).tolist()
+        if rows:
+            raise nonfinite_error(names, rows, self.bad_count[rows[:5]].tolist(), self.bad_first[rows[:5]].tolist())
+        flat = self.lo == self.hi
+        clipped, exclude, notes = [], [], []
+        for c, runs in enumerate(self.runs):
+            if flat[c]:
+                runs = runs[:0]
+            at_rail = self._at_rail(c, runs[:, 2])
+            drop = as_runs(runs[~at_rail & (runs[:, 1] - runs[:, 0] >= self.min_dropout), :2])
+            if self.given is None:
+                clip = as_runs(runs[at_rail, :2])
+            else:
+                clip = as_runs(np.empty((0, 2))) if flat[c] else tuple(np.asarray(v, np.int64) for v in self.given[c])
+            clipped.append(clip)
+            pairs = np.r_[np.c_[clip[0], clip[1]], np.c_[drop[0], drop[1]]]
+            exclude.append(as_runs(pairs[np.argsort(pairs[:, 0], kind="stable")]))
+            notes.append(screen_notes(run_total(*clip), run_total(*drop), self.n, fs))
+        return Screened(flat, clipped, exclude, notes)
+
+
+def as_runs(pairs):
+    """``(starts, stops)`` int64 arrays from rows ``(start, stop)``."""
+    arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0].copy(), arr[:, 1].copy()
+
+
+def run_total(starts, stops):
+    """Samples covered by disjoint runs."""
+    return int(np.sum(np.asarray(stops) - np.asarray(starts)))
+
+
+def covered(a, b, starts, stops):
+    """Samples of the runs ``starts:stops`` (sorted, disjoint) inside each ``[a[i], b[i])``."""
+    if starts.size == 0:
+        return np.zeros(np.shape(a), np.int64)
+    cum = np.r_[0, np.cumsum(stops - starts)]
+
+    def before(t):  # run samples < t: whole runs before the last one starting before t, and part of that one
+        j = np.searchsorted(starts, t, side="left")
+        last = np.maximum(j - 1, 0)
+        return np.where(j > 0, cum[last] + np.minimum(t, stops[last]) - starts[last], 0)
+
+    return before(np.asarray(b)) - before(np.asarray(a))
 
 
 def nonfinite_error(names, rows, counts, firsts):
@@ -33,48 +157,6 @@ def nonfinite_error(names, rows, counts, firsts):
         f"non-finite samples (NaN/inf) in channel(s) {', '.join(details)}; onset detection needs a gap-free "
         "signal: build the Recording with nonfinite='interpolate' (gaps <= 10 ms) or crop the gap out"
     )
-
-
-def screen(data, fs, names, adc_range=None):
-    """Per-channel screening of a raw ``(n_channels, n_samples)`` array, in one pass.
-
-    Raises
-    ------
-    InvalidInputError
-        NaN/inf samples, naming the channel and the first bad sample.
-
-    Returns
-    -------
-    flat : ndarray of bool, shape (n_channels,)
-        The channel is constant.
-    exclude : ndarray of bool, shape of ``data``, or None
-        Samples never used as rest (dropouts and clipped runs); None when
-        there are none.
-    clipped : ndarray of bool, shape of ``data``, or None
-        Samples in clipped runs: >= 3 identical samples at the channel's
-        extreme or at the converter limits ``adc_range``.  None when none.
-    notes : list of list of str
-    """
-    from emgkit.kernels import constant_runs, row_extremes
-
-    n_ch, n = data.shape
-    lo, hi, longest, nonfinite = row_extremes(data)
-    check_finite(data, names, nonfinite)
-    flat = lo == hi
-    notes = [[] for _ in range(n_ch)]
-    suspects = np.flatnonzero((longest >= CLIP_MIN_RUN) & ~flat)
-    if suspects.size == 0:
-        return flat, None, None, notes
-    min_dropout = dropout_samples(fs)
-    clipped = np.zeros(data.shape, dtype=bool)
-    exclude = np.zeros(data.shape, dtype=bool)
-    for c in suspects:
-        x = data[c]
-        clipped[c] = constant_runs(x, CLIP_MIN_RUN) & np.isin(x, list(rails(lo[c], hi[c], adc_range)))
-        dropout = constant_runs(x, min_dropout) & ~clipped[c] if longest[c] >= min_dropout else np.zeros(n, dtype=bool)
-        exclude[c] = clipped[c] | dropout
-        notes[c] = screen_notes(int(clipped[c].sum()), int(dropout.sum()), n, fs)
-    return flat, exclude, clipped, notes
 
 
 def dropout_samples(fs):
@@ -104,11 +186,17 @@ def screen_notes(n_clipped, n_dropout, n, fs):
     return notes
 
 
-def quantisation_step(x, adc=None):
-    """Smallest amplitude step of a channel: the ADC scale if known, else the smallest gap between values."""
+def quantisation_step(source, c, core, adc=None):
+    """Smallest amplitude step of channel ``c``: the ADC scale if known, else the smallest gap between its values.
+
+    The distinct values are gathered core by core (few for quantised data,
+    where a digital-silence baseline occurs).
+    """
+    from emgkit._chunks import blocks
+
     if adc and adc.get("scale"):
         return abs(float(adc["scale"]))
-    values = np.unique(x)
-    if values.size < 2:
-        return 0.0
-    return float(np.diff(values).min())
+    values = np.empty(0)
+    for blk in blocks(source, core, rows=[c]):
+        values = np.union1d(values, blk.data[0])
+    return float(np.diff(values).min()) if values.size >= 2 else 0.0

@@ -1,13 +1,16 @@
 """``emgkit onsets FILE``: the burst table of a recording on the command line.
 
-Importing this module loads nothing but the standard library; the lead's
-``emgkit/cli.py`` calls :func:`add_onsets_parser` while building its parser,
-and the subcommand runs :func:`cli_onsets`.
+Importing this module loads nothing but the standard library (the
+onset-method registry is pure Python); ``emgkit/cli.py`` calls
+:func:`add_onsets_parser` while building its parser, and the subcommand runs
+:func:`cli_onsets`.  The methods and their options come from the registry.
 """
 
 from __future__ import annotations
 
-METHOD_CHOICES = ("auto", "tkeo", "hodges", "bonato")  # emgkit.activation.METHODS, without importing numpy
+from ._registry import METHODS, OPTIONS, REGISTRY
+
+METHOD_CHOICES = METHODS
 
 
 def add_onsets_parser(subparsers):
@@ -23,14 +26,16 @@ def add_onsets_parser(subparsers):
         epilog="Example: emgkit onsets trial.h5 --method auto --baseline 0 2 --out bursts.csv",
     )
     p.add_argument("file", metavar="FILE", help="recording (HDF5, or sample:NAME for a bundled sample)")
-    p.add_argument("--method", choices=METHOD_CHOICES, default="auto",
-                   help="detector (default auto: TKEO with hysteresis, the most accurate in docs/validation.md)")
+    methods = "; ".join(f"{m.name}: {m.summary}" for m in REGISTRY.values())
+    p.add_argument("--method", choices=METHOD_CHOICES, default="auto", help=f"detector (default auto). {methods}")
     p.add_argument("--baseline", nargs=2, type=float, metavar=("START_S", "STOP_S"),
                    help="a rest interval in s (default: the quietest 0.5 s of each channel)")
     p.add_argument("--channels", nargs="+", metavar="NAME", help="channels to analyse (default: all)")
+    keys = "; ".join(f"{name} ({', '.join(m.name for m in REGISTRY.values() if name in m.defaults)})"
+                     for name in OPTIONS)
     p.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE",
                    help="a method option in physical units, repeatable: --set h=6 --set min_gap_ms=100 "
-                        "--set band_hz=20,450 --set track_s=none")
+                        f"--set band_hz=20,450 --set track_s=none. Options (methods that take them): {keys}")
     p.add_argument("--out", metavar="TABLE.csv", help="write the burst table here as CSV (default: print it)")
     p.add_argument("--overwrite", action="store_true", help="replace TABLE.csv if it exists")
     p.set_defaults(func=cli_onsets)
@@ -62,6 +67,15 @@ def parse_option(text):
     return key, number(raw)
 
 
+def method_options(args):
+    """The ``--set`` options of ``args``, checked against ``args.method``'s entry in the registry (before any file is read)."""
+    from ._registry import resolve_options
+
+    options = dict(parse_option(t) for t in args.options)
+    resolve_options(args.method, options)
+    return options
+
+
 def cli_onsets(args) -> int:
     """Run ``emgkit onsets``; returns the exit status (errors propagate to the CLI's handler)."""
     import sys
@@ -71,12 +85,12 @@ def cli_onsets(args) -> int:
     from emgkit.errors import OutputExistsError
     from emgkit.io import read
 
+    options = method_options(args)
     path = _resolve(args.file)
     out = Path(args.out) if args.out else None
     if out is not None and out.exists() and not args.overwrite:
         raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
     rec = read(path, channels=args.channels)
-    options = dict(parse_option(t) for t in args.options)
     baseline = tuple(args.baseline) if args.baseline else None
     act = detect_activation(rec, method=args.method, baseline=baseline, **options)
     frame = act.to_frame()

@@ -1,0 +1,207 @@
+"""Threshold detectors (``auto``, ``tkeo``, ``hodges``, a given envelope): thresholds from the rest, then hysteresis.
+
+Per channel, the rest window's level and spread (mean and SD, or median and
+1.4826 MAD) give the detection threshold ``level + h spread`` and the
+localisation threshold ``level + h_low spread``; with ``track_s`` both rise
+where the tracked rest level is above the baseline's.  The statistic is
+then scanned piece by piece with the hysteresis kernel, its state carried
+from one piece to the next, and the runs are merged (gaps shorter than
+``min_gap_ms``) and filtered (shorter than ``min_burst_ms``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from emgkit._notes import warn
+
+from . import _baseline as bl
+from . import _methods as mt
+from ._baseline import SILENCE
+from ._result import Baseline
+from ._select import level_spread
+from ._signals import core_of, cores
+
+SURE_ACTIVITY = 2.0  # blocks this many times above the detection threshold never count as rest level
+
+
+class Threshold:
+    """One threshold detection over a record, fed piece by piece.
+
+    Parameters
+    ----------
+    signals : Signals
+    opts : dict
+        The method's options (h, h_low, hold_ms, track_s, min_gap_ms, min_burst_ms, baseline_s).
+    robust : bool
+        Median and MAD (True) or mean and SD (False) of the rest.
+    floor : callable
+        ``floor(c)``: the spread used when channel ``c``'s rest is digital silence.
+    core : int
+        Samples per piece of the walks.
+    names : list of str
+    notes : Notes or None
+        Where caveats go (None: warned to the caller).
+    """
+
+    rate = 1  # one statistic value per sample
+
+    def __init__(self, signals, opts, robust, floor, core, names, notes):
+        self.signals, self.opts, self.robust, self.floor = signals, opts, robust, floor
+        self.core, self.names, self.notes = core, names, notes
+        self.fs, self.n = signals.fs, signals.n
+        self.margin = signals.stat_margin
+
+    def calibrate(self, windows, means, block, peak, flat):
+        """Baselines and thresholds per channel (:func:`._baseline.empty_results`) from the rest windows.
+
+        ``means`` are the block means of the reference statistic (NaN where
+        excluded), ``block`` samples each; ``peak`` its maximum per channel.
+        """
+        from emgkit.kernels import hysteresis_state
+
+        opts, fs = self.opts, self.fs
+        n_ch = len(windows)
+        h_low = opts["h"] if opts["h_low"] is None else opts["h_low"]
+        self.high, self.low = np.full(n_ch, np.inf), np.full(n_ch, np.inf)
+        results = bl.empty_results(n_ch)
+        for c in range(n_ch):
+            res = results[c]
+            res["reason"] = bl.unusable_reason(flat[c], windows[c], opts["baseline_s"])
+            if res["reason"]:
+                continue
+            a, b, source = windows[c]
+            note = ""
+            loc, spread = self.measure(c, a, b)
+            if spread <= SILENCE * float(peak[c]):  # zero up to filter ringing: digital silence
+                spread = self.floor(c)
+                if spread <= 0:
+                    res["reason"] = "flat: the rest window is digital silence and the quantisation step is unknown"
+                    continue
+                note = "zero spread (digital silence) floored at the quantisation step"
+                warn(f"channel {self.names[c]!r}: {note}", self.notes)
+            self.high[c] = loc + opts["h"] * spread
+            self.low[c] = loc + h_low * spread
+            res.update(baseline=Baseline(a / fs, b / fs, source, loc, spread, note), threshold=self.high[c],
+                       threshold_low=self.low[c])
+        self.block, self.gain = block, None
+        if opts.get("track_s"):
+            self.gain, tracked = _tracked_gain(_rest_blocks(means, self.high), block, fs, opts, windows)
+            for c in np.flatnonzero(~tracked & np.isfinite(self.high)):
+                results[c]["baseline"] = _with_note(results[c]["baseline"], "rest level not trackable; constant baseline used")
+        self.state = hysteresis_state(n_ch)
+        self.found = [[] for _ in range(n_ch)]
+        return results
+
+    def measure(self, c, a, b):
+        """(level, spread) of channel ``c``'s reference statistic on samples ``a:b``."""
+        signals = self.signals
+
+        def pieces():
+            for a0, b0 in cores(b - a, self.core):
+                piece = signals.piece(a + a0, a + b0, self.margin, rows=[c])
+                yield piece.ref[piece.at(c), a + a0 - piece.lo : a + b0 - piece.lo]
+
+        return level_spread(pieces, b - a, self.robust)
+
+    def scan(self, a, b, piece):
+        """Hysteresis over the core ``[a, b)`` of ``piece``, its state carried from the previous core."""
+        from emgkit.kernels import hysteresis_runs
+
+        hold = max(1, int(round(self.opts.get("hold_ms", 0.0) * 1e-3 * self.fs)))
+        counts, starts, stops = hysteresis_runs(core_of(piece, piece.test, a, b), a, self.state, self.high, self.low,
+                                                hold=hold, gain=self.gain, gain_step=self.block)
+        for c in np.flatnonzero(counts):
+            self.found[c].append(np.c_[starts[c, : counts[c]], stops[c, : counts[c]]])
+
+    def runs(self):
+        """Bursts per channel ``(starts, stops)`` in samples: merged across gaps, short ones dropped."""
+        min_gap = int(round(self.opts["min_gap_ms"] * 1e-3 * self.fs))
+        min_len = int(round(self.opts["min_burst_ms"] * 1e-3 * self.fs))
+        out = []
+        for c, found in enumerate(self.found):
+            runs = np.concatenate(found + [np.empty((0, 2), np.int64)])
+            if self.state[c, 0] >= 0 and self.state[c, 2]:  # active at the end of the record
+                runs = np.r_[runs, [[self.state[c, 0], self.n]]]
+            out.append(filter_run_list(runs[:, 0], runs[:, 1], min_gap, min_len))
+        return out
+
+
+def filter_run_list(starts, stops, min_gap, min_len):
+    """:func:`emgkit.kernels.filter_runs` on a run list (sorted, disjoint).
+
+    Merges runs separated by fewer than ``min_gap`` samples, then drops runs
+    shorter than ``min_len``.
+    """
+    if starts.size and min_gap > 0:
+        apart = starts[1:] - stops[:-1] >= min_gap
+        starts, stops = starts[np.r_[True, apart]], stops[np.r_[apart, True]]
+    if min_len > 1:
+        keep = stops - starts >= min_len
+        starts, stops = starts[keep], stops[keep]
+    return starts, stops
+
+
+class SpreadFloor:
+    """Spread of the statistic for white noise of the quantisation step (SD q / sqrt 12), per channel.
+
+    Called only when a baseline's spread is exactly 0 (digital silence): the
+    spread of the method's reference statistic on unit white noise
+    (band-passed like the signal), scaled to q.
+    """
+
+    def __init__(self, kind, power, fs, opts, quant, robust):
+        self.kind, self.power, self.fs, self.opts, self.quant, self.robust = kind, power, fs, opts, quant, robust
+        self._unit = None
+
+    def __call__(self, c):
+        q = self.quant(c)
+        if q <= 0:
+            return 0.0
+        if self._unit is None:
+            n = max(64, int(round(max(self.opts["baseline_s"], 0.25) * self.fs)))
+            y = np.random.default_rng(0).standard_normal((1, 3 * n))
+            if self.opts.get("band_hz") is not None:
+                y = mt.band_pass(y, mt.band_sos(self.fs, self.opts["band_hz"]))
+            unit_stat = mt.reference(self.kind, y, mt.statistic_sos(self.fs, self.opts["lowpass_hz"]))[0, n : 2 * n]
+            self._unit = bl.location_spread(unit_stat, self.robust)[1]
+        return self._unit * (q / np.sqrt(12.0)) ** self.power
+
+
+def envelope_floor(quant):
+    """The spread floor of a given envelope: its own step, as uniform quantisation noise (``q / sqrt 12``)."""
+    return lambda c: quant(c) / np.sqrt(12.0)
+
+
+def _tracked_gain(blocks, block, fs, opts, windows):
+    """Per-block threshold gains ``max(1, rest level / rest level at the baseline)``, and which rows have one."""
+    level = mt.tracked_level(blocks, int(round(opts["track_s"] * fs / block)))
+    gains = np.ones_like(level)
+    ok_rows = np.zeros(level.shape[0], dtype=bool)
+    for c, win in enumerate(windows):
+        if win is None or not np.all(np.isfinite(level[c])):
+            continue
+        first, last = win[0] // block, max(win[0] // block + 1, win[1] // block)
+        ref_level = float(np.mean(level[c, first:last]))
+        if ref_level > 0:
+            gains[c] = np.maximum(level[c] / ref_level, 1.0)  # tracking only raises thresholds above the baseline's
+            ok_rows[c] = True
+    return gains, ok_rows
+
+
+def _rest_blocks(blocks, high):
+    """Block means, with blocks far above the detection threshold (surely activity) set to NaN.
+
+    A drifting noise floor rarely lifts the statistic to ``SURE_ACTIVITY``
+    times the detection threshold; sustained contractions do, and leaving them
+    out keeps a long hold from lifting the tracked rest level over itself.
+    """
+    out = blocks.copy()
+    out[blocks > SURE_ACTIVITY * high[:, None]] = np.nan
+    return out
+
+
+def _with_note(baseline, note):
+    return replace(baseline, note=f"{baseline.note}; {note}" if baseline.note else note)
