@@ -20,6 +20,7 @@ MEASURE_LABELS = {
     "mdf_slope_pct_per_min": "median-frequency slope", "mdf_slope_lr_diff": "MDF slope right - left",
 }
 # colour-blind safe qualitative palette (Okabe & Ito)
+MAP_WIDTH = 560  # px of one body map (two side by side)
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 
@@ -70,7 +71,7 @@ def series_figure(rows, sessions, *, title, unit, bands=()):
         mdc = float(part["mdc"].iloc[0])
         if len(base) and math.isfinite(mdc):
             b = float(base["value"].iloc[0])
-            fig.add_trace(go.Scatter(x=labels + labels[::-1], y=[b + mdc] * len(labels) + [b - mdc] * len(labels), fill="toself",
+            fig.add_trace(go.Scatter(x=labels + labels[::-1], y=[b + mdc] * len(labels) + [b - mdc] * len(labels), mode="lines", fill="toself",
                                      fillcolor=rgba(colour, 0.12), line=dict(width=0), hoverinfo="skip", showlegend=False,
                                      name=f"MDC {esc(muscle)}"))
     if bands:
@@ -111,7 +112,9 @@ def session_body_map(rows, session):
         side, agonist, antagonist = _side_pair(r.muscle)
         if side in ("L", "R"):
             links.append({"muscle_a": agonist, "muscle_b": antagonist, "side": side, "hover": f"{esc(r.muscle)}: CCI {r.value:.1f} %"})
-    return body_map(patches, links, title=f"Session {esc(session)}")
+    fig = body_map(patches, links, title=f"Session {esc(session)}")
+    fig.update_layout(width=MAP_WIDTH, autosize=False)  # drawn before its neighbour exists: a fixed width, not the container's
+    return fig
 
 
 def effect_sizes(groups, *, title="Group differences: Hedges' g with 95 % CI"):

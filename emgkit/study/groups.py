@@ -74,7 +74,7 @@ def hedges_g(n_a, mean_a, sd_a, n_b, mean_b, sd_b):
     """``(g, ci_low, ci_high)``: bias-corrected standardized difference ``(mean_b - mean_a) / SD_pooled``.
 
     >>> [round(v, 4) for v in hedges_g(10, 0.0, 1.0, 10, 1.0, 1.0)]
-    [0.9577, 0.0291, 1.8863]
+    [0.9577, 0.0323, 1.8832]
     """
     if n_a < 2 or n_b < 2:
         return math.nan, math.nan, math.nan

@@ -33,7 +33,7 @@ section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:14px 
 section h2{margin:0 0 8px;font-size:18px}table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #f3f4f6;vertical-align:top}th{background:#f9fafb}
 .improving{color:#1a9850;font-weight:600}.worsening{color:#d73027;font-weight:600}.within_noise{color:#6b7280}
-.pair{display:flex;flex-wrap:wrap;gap:12px}.pair>div{flex:1 1 480px}.muted{color:#6b7280;font-size:13px}
+.pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(570px,1fr));gap:12px}.muted{color:#6b7280;font-size:13px}
 """
 
 
@@ -45,7 +45,7 @@ def page_name(subject: str, taken=()) -> str:
     """File name of a subject's page: ``<subject>.html`` for plain ids, else a cleaned id with a hash.
 
     >>> page_name("S01"), page_name("../../etc/passwd")
-    ('S01.html', 'etc_passwd-8c2d2aa1.html')
+    ('S01.html', 'etc_passwd-3754d6cb.html')
     """
     clean = re.sub(r"[^A-Za-z0-9_-]+", "_", subject).strip("_")[:60] or "subject"
     if clean != subject or clean.lower() in RESERVED | WINDOWS_RESERVED or clean.lower() in {t.lower() for t in taken}:
