@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from ..errors import InvalidInputError
-from .reliability import MIN_RETEST_PAIRS, Z95, mdc95, test_retest_sem
+from .reliability import MIN_RETEST_PAIRS, Z95, mdc95, retest_sem
 from .table import gap
 
 __all__ = ["compute_changes", "muscle_set_gaps", "CHANGE_COLUMNS", "VERDICTS", "RELIABILITY"]
@@ -46,7 +46,7 @@ def _retest_sem(measures):
     pairs = retest.merge(ref, left_on=KEY + ["retest_of"], right_on=KEY + ["session"], suffixes=("", "_ref"))
     pairs["d"] = pairs["value"] - pairs["value_ref"]
     grouped = pairs.groupby(["condition", "muscle", "measure"])["d"]
-    return grouped.agg(sem_tr=test_retest_sem, n_pairs="count").reset_index()
+    return grouped.agg(sem_tr=retest_sem, n_pairs="count").reset_index()
 
 
 def _distance_change(better, value, base):

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Z95", "mdc95", "within_session_sem", "test_retest_sem", "MIN_RETEST_PAIRS"]
+__all__ = ["Z95", "mdc95", "within_session_sem", "retest_sem", "MIN_RETEST_PAIRS"]
 
 Z95 = 1.96  # two-sided 95 % normal quantile, as written in the MDC95 formula
 MIN_RETEST_PAIRS = 2  # an SD of differences needs at least two pairs
@@ -50,10 +50,10 @@ def within_session_sem(se) -> float:
     return float(np.sqrt(np.mean(se**2))) if se.size else math.nan
 
 
-def test_retest_sem(differences) -> float:
+def retest_sem(differences) -> float:
     """Typical error ``SD(d) / sqrt(2)`` of test-retest differences (NaN with fewer than 2 finite pairs).
 
-    >>> round(test_retest_sem([1.0, -1.0, 3.0]), 4)
+    >>> round(retest_sem([1.0, -1.0, 3.0]), 4)
     1.4142
     """
     d = np.asarray(differences, dtype=float)
