@@ -99,9 +99,10 @@ def compute_changes(measures, *, baseline=None, reliability="auto", better=None)
     base = series.sort_values(KEY + ["named", "order"], ascending=[True] * 4 + [False, True]).drop_duplicates(KEY)
     base = base[KEY + ["session", "value", "se"]].rename(columns={"session": "baseline_session", "value": "base_value", "se": "base_se"})
     series["se2"] = series["se"] ** 2
-    within = series.groupby(KEY)["se2"].agg(sem_ws="mean", n_ws="count").reset_index()
+    pooled = ["condition", "muscle", "measure"]  # one SEM per measure of the protocol, as MDCs are used clinically
+    within = series.groupby(pooled)["se2"].agg(sem_ws="mean", n_ws="count").reset_index()
     within["sem_ws"] = np.sqrt(within["sem_ws"].to_numpy(dtype=float))
-    out = series.merge(base, on=KEY).merge(within, on=KEY)
+    out = series.merge(base, on=KEY).merge(within, on=pooled)
     out = out.merge(_retest_sem(measures), on=["condition", "muscle", "measure"], how="left")
     use_tr = np.isfinite(out["sem_tr"].to_numpy(dtype=float)) if reliability != "within-session" else np.zeros(len(out), bool)
     if reliability == "test-retest":

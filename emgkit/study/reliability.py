@@ -5,9 +5,11 @@ the measure (docs/study.md gives the sources):
 
 * **within-session** (default): a session's value is a mean over
   repetitions, so its error is its standard error ``SE = SD_reps / sqrt(n)``;
-  a subject's SEM for one muscle and measure is the root mean square of the
-  SEs of its sessions, ``SEM = sqrt(mean(SE_i^2))``.  It misses
-  between-day sources (electrode placement, skin), so it is a lower bound.
+  the SEM of one condition, muscle and measure is the root mean square of the
+  SEs of all sessions of the study, ``SEM = sqrt(mean(SE_i^2))`` (pooled like
+  a reliability study's SEM: one session's SE from a handful of repetitions
+  is itself too uncertain).  It misses between-day sources (electrode
+  placement, skin), so it is a lower bound.
 * **test-retest**: when the study table marks repeated sessions
   (``retest_of``), the differences ``d`` between a session and its retest,
   pooled over subjects, give the typical error ``SEM = SD(d) / sqrt(2)``

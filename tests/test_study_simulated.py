@@ -1,0 +1,81 @@
+"""emgkit.study on simulated sessions with known truth (issue 16's checks), kept small: 1 kHz, 2-4 channels, ~20 s each."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import emgkit
+from emgkit.datasets import simulate
+from emgkit.study import study
+
+SESSION = dict(fs=1000, n_reps=8, burst_s=1.5, rest_s=1.0, lead_in_s=1.0)
+SPECTRA = {"biceps_brachii": 100.0, "triceps_brachii": 90.0}  # one muscle keeps its spectrum from session to session
+NOISE_SEEDS = 20
+
+
+def lr_ratio(si_pct):
+    """Right / left amplitude ratio whose symmetry index 200 (R - L) / (R + L) is ``si_pct``."""
+    return (1 + si_pct / 200) / (1 - si_pct / 200)
+
+
+def _save(folder, rec, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        emgkit.analyze(rec, **options).save(folder, overwrite=True)
+    return str(folder)
+
+
+def test_falling_asymmetry_is_recovered_and_called_improving(tmp_path):
+    truth = np.linspace(30.0, 5.0, 8)
+    rows = [dict(subject="S01", session=str(k + 1),
+                 file=_save(tmp_path / f"s{k + 1}", simulate(muscles=("biceps_brachii",), lr_ratio={"biceps_brachii": lr_ratio(si)},
+                                                             mdf_hz={"biceps_brachii": 100.0}, seed=100 + k, **SESSION)))
+            for k, si in enumerate(truth)]
+    result = study(rows)
+    si = result.changes[result.changes["measure"] == "si_mean"]
+    assert si["session"].tolist() == [str(k) for k in range(1, 9)]
+    assert np.abs(si["value"].to_numpy() - truth).max() <= 3.0, si[["session", "value"]]
+    assert si["verdict"].iloc[-1] == "improving"
+    assert si["change"].iloc[-1] == pytest.approx(si["value"].iloc[-1] - si["value"].iloc[0])
+    assert si["change_ci_low"].iloc[-1] < si["change"].iloc[-1] < si["change_ci_high"].iloc[-1] < 0
+
+
+def test_sessions_differing_only_by_noise_are_within_noise(tmp_path):
+    rows = []
+    for seed in range(NOISE_SEEDS):
+        for k in range(2):
+            rec = simulate(muscles=("biceps_brachii", "triceps_brachii"), lr_ratio={"biceps_brachii": lr_ratio(15.0)}, mdf_hz=SPECTRA,
+                           cocontraction={"triceps_brachii": 0.2}, seed=1000 * seed + k, **SESSION)
+            rows.append(dict(subject=f"N{seed}", session=str(k + 1), file=_save(tmp_path / f"{seed}_{k}", rec)))
+    changes = study(rows).changes
+    follow = changes[changes["note"] == ""]
+    si = follow[follow["measure"] == "si_mean"]
+    assert len(si) == 2 * NOISE_SEEDS  # biceps and triceps of every subject
+    assert (si["verdict"] == "within_noise").mean() >= 0.95
+    assert (follow["verdict"] == "within_noise").mean() >= 0.95
+
+
+def test_known_cocontraction_difference_between_groups(tmp_path):
+    """Antagonist at c of its own MVC during every agonist burst: Falconer CCI = 2c / (1 + c) (same envelope shape)."""
+    cci = lambda c: 200 * c / (1 + c)  # noqa: E731
+    rows, truth = [], {}
+    for group, level in (("control", 0.2), ("patient", 0.4)):
+        truth[group] = []
+        for i, offset in enumerate((-0.03, -0.01, 0.01, 0.03)):
+            c = level + offset
+            truth[group].append(cci(c))
+            for k in range(2):
+                rec = simulate(muscles=("biceps_brachii", "triceps_brachii"), sides=(None,), cocontraction={"triceps_brachii": c},
+                               mdf_hz=SPECTRA, seed=5000 + 100 * i + 10 * k + (group == "patient"), **SESSION)
+                mvc = {name: ch["amplitude_v"] for name, ch in rec.meta["truth"]["channels"].items()}
+                rows.append(dict(subject=f"{group}{i}", session=str(k + 1), group=group,
+                                 file=_save(tmp_path / f"{group}{i}_{k}", rec, mvc=mvc)))
+    result = study(rows, reference_group="control")
+    (row,) = result.groups[result.groups["measure"] == "cci_falconer"].itertuples(index=False)
+    known = np.mean(truth["patient"]) - np.mean(truth["control"])
+    assert (row.group_a, row.group_b, row.n_a, row.n_b) == ("control", "patient", 4, 4)  # subjects, not recordings
+    assert row.difference_ci_low <= known <= row.difference_ci_high, (row.difference, row.difference_ci_low, row.difference_ci_high, known)
+    assert row.hedges_g > 0 and row.hedges_g_ci_low > 0
+    assert math.isclose(row.mean_a, np.mean(truth["control"]), abs_tol=5.0)
