@@ -65,6 +65,7 @@ RANKS = {
     "emgkit.activation.cli": 13,
     "emgkit.activation._registry": 1,
     "emgkit.batch": 13,
+    "emgkit.study": 14,  # studies: built on batch results (batch, report_html, figures, analysis)
     "emgkit.symmetry": 8,
     "emgkit.cocontraction": 8,
     "emgkit.fatigue": 8,
