@@ -36,22 +36,21 @@ __all__ = [
 
 # -- hysteresis ------------------------------------------------------------------
 @jit
-def _hysteresis_row(x, offset, high, low, hold, gain, step, state, starts, stops):
-    """The hysteresis state machine over one piece; returns (runs written, samples consumed).
+def _hysteresis_row(x, i0, offset, high, low, hold, gain, step, state, starts, stops, count):
+    """The hysteresis state machine over ``x[i0:]`` (``x[0]`` is sample ``offset``); returns (runs, position).
 
-    Stops early, before the sample that would close a run, when ``starts`` is
-    full; ``state`` then holds the state before that sample, so the caller
-    resumes from there.
+    Runs are written from ``starts[count]`` on.  Stops early, before the
+    sample that would close a run, when ``starts`` is full; ``state`` then
+    holds the state before that sample, so the caller resumes from there.
     """
     n_gain = gain.shape[0]
-    block = offset // step
+    block = (offset + i0) // step
     edge = (block + 1) * step
     g = gain[min(block, n_gain - 1)]
     hi_t = high * g
     lo_t = low * g
     start, above, hit = state[0], state[1], state[2] != 0  # open run above low (-1: none), samples above high, detected
-    count = 0
-    for i in range(x.shape[0]):
+    for i in range(i0, x.shape[0]):
         t = offset + i
         if t >= edge:  # next block of the piecewise-constant gain
             block += 1
@@ -87,10 +86,8 @@ def _hysteresis_row(x, offset, high, low, hold, gain, step, state, starts, stops
 @jit(parallel=True)
 def _hysteresis(x, pos, offset, high, low, hold, gain, step, state, starts, stops, counts):
     for c in prange(x.shape[0]):
-        k, used = _hysteresis_row(x[c, pos[c]:], offset + pos[c], high[c], low[c], hold, gain[c], step, state[c],
-                                  starts[c, counts[c]:], stops[c, counts[c]:])
-        counts[c] += k
-        pos[c] += used
+        counts[c], pos[c] = _hysteresis_row(x[c], pos[c], offset, high[c], low[c], hold, gain[c], step, state[c],
+                                            starts[c], stops[c], counts[c])
 
 
 @jit(parallel=True)
@@ -448,12 +445,11 @@ def r_of_m(exceed, r0, m, out=None):
 
 # -- constant runs (clipping, dropouts) ---------------------------------------------------
 @jit
-def _equal_runs_row(x, offset, min_len, state_start, state_value, starts, stops, values):
-    """Runs of identical samples that end in one piece; returns (runs written, samples consumed)."""
+def _equal_runs_row(x, i0, offset, min_len, state_start, state_value, starts, stops, values, count):
+    """Runs of identical samples ending in ``x[i0:]`` (``x[0]`` is sample ``offset``); returns (runs, position)."""
     start = state_start[0]  # first sample of the open run (-1: none yet)
     value = state_value[0]
-    count = 0
-    for i in range(x.shape[0]):
+    for i in range(i0, x.shape[0]):
         v = x[i]
         if start >= 0 and v == value:  # NaN equals nothing: it never extends a run
             continue
@@ -477,11 +473,8 @@ def _equal_runs_row(x, offset, min_len, state_start, state_value, starts, stops,
 @jit(parallel=True)
 def _equal_runs(x, pos, offset, min_len, state_start, state_value, starts, stops, values, counts):
     for c in prange(x.shape[0]):
-        k, used = _equal_runs_row(x[c, pos[c]:], offset + pos[c], min_len, state_start[c : c + 1],
-                                  state_value[c : c + 1], starts[c, counts[c]:], stops[c, counts[c]:],
-                                  values[c, counts[c]:])
-        counts[c] += k
-        pos[c] += used
+        counts[c], pos[c] = _equal_runs_row(x[c], pos[c], offset, min_len, state_start[c : c + 1],
+                                            state_value[c : c + 1], starts[c], stops[c], values[c], counts[c])
 
 
 def equal_runs_state(n_channels):
@@ -713,7 +706,7 @@ def tkeo_envelope(y, sos, out=None):
     """``|TKEO(y)|`` low-passed forward and backward (zero phase), clipped at 0, in one fused pass.
 
     ``psi[n] = y[n]^2 - y[n-1] y[n+1]`` (end samples copied from their
-    neighbours, SCIENCE.md section 1), rectified, then filtered by ``sos``
+    neighbours; Li, Zhou & Aruin 2007), rectified, then filtered by ``sos``
     forward and backward.  Each pass starts in the filter's steady state for
     its first input value (``scipy.signal.sosfilt_zi``) instead of padding the
     record, so the first and last few filter time constants differ slightly

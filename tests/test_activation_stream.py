@@ -127,6 +127,8 @@ def test_reads_stay_within_chunk_plus_margins():
     assert_same(act, ref)
     act, ref = both(data, fs, channels, meta, chunk=chunk, source=source, method="hodges", baseline=(0.1, 1.9))
     assert_same(act, ref)
+    act, ref = both(data, fs, channels, meta, chunk=chunk, source=source, method="bonato")
+    assert_same(act, ref)
 
 
 def test_digital_silence_is_floored_as_in_memory():

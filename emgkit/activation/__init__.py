@@ -1,8 +1,8 @@
 """Muscle activation timing: onsets and offsets of EMG bursts, per channel.
 
 * :func:`detect_activation` takes raw EMG (a Recording or an array with
-  ``fs``), conditions it and runs one of the detectors of SCIENCE.md
-  section 3: ``"auto"`` (default), ``"tkeo"``, ``"hodges"``, ``"bonato"``.
+  ``fs``), conditions it and runs one of the detectors of :data:`REGISTRY`:
+  ``"auto"`` (default), ``"tkeo"``, ``"hodges"``, ``"bonato"``.
 * :func:`detect` thresholds an envelope you computed yourself.
 * :func:`detect_activation_stream` is :func:`detect_activation` for records
   larger than memory, read chunk by chunk from a source

@@ -1,6 +1,6 @@
 """Rest baselines: the user's interval or the quietest window, and their statistics.
 
-SCIENCE.md section 3: the baseline is the user's rest interval, else the
+The baseline is the user's rest interval, else the
 quietest 0.5 s of the detection statistic (reported which).  A zero spread
 (digital silence) is floored at the quantisation step with a note; no usable
 window at all is reported as "no rest".

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emgkit._chunks import ArraySource
 from emgkit._notes import warn
 from emgkit._signal import as_signal
 from emgkit.channels import Channel
@@ -33,7 +32,7 @@ from ._methods import low_rate_note, window_length
 from ._registry import REGISTRY, check_values, resolve_options
 from ._result import Activation
 from ._screen import Screen, covered, quantisation_step
-from ._signals import Signals, cores
+from ._signals import SCREEN_BLOCK, ArrayView, Signals, as_source, cores
 
 __all__ = ["detect_activation", "detect", "detect_source"]
 
@@ -95,8 +94,9 @@ def detect_source(source, channels, *, unit="V", meta=None, method="auto", basel
         Where caveats go (clipping, digital silence, a rate below 1 kHz);
         None: they are warned (:class:`~emgkit.errors.SignalQualityWarning`
         at the caller's line).
-    filtered : ArraySource or FileSource, optional
-        The band-passed signal, same shape and rate as ``source``: DC
+    filtered : ArraySource, FileSource or ndarray, optional
+        The band-passed signal, same shape and rate as ``source`` (an
+        array is read without copying): DC
         removed and band-passed at ``band_hz`` with
         :func:`emgkit.preprocess.bandpass` (it may also be notched, or
         high-passed higher on some channels).  Read instead of
@@ -135,13 +135,13 @@ def detect_source(source, channels, *, unit="V", meta=None, method="auto", basel
 
     Examples
     --------
-    >>> from emgkit._chunks import ArraySource
-    >>> from emgkit.datasets.simulate import simulate
+    >>>     >>> from emgkit.datasets.simulate import simulate
     >>> rec = simulate(n_reps=3, muscles=["biceps_brachii"], sides=["L"], ramp_s=0.0, seed=1)
     >>> act = detect_source(ArraySource(rec.data, rec.fs), rec.channels, chunk=5000)
     >>> act.onsets["L biceps_brachii"].round(1)
     array([ 2.,  6., 10.])
     """
+    filtered = None if filtered is None else as_source(filtered, source.fs)
     channels, meta = check_source(source, channels, unit, meta)
     _check_companions(source, filtered, clipped)
     return run(source, channels, unit, meta, raw_plan(method, options, unit), baseline, chunk, notes, filtered,
@@ -274,7 +274,7 @@ def detect_activation(recording, *, method="auto", baseline=None, conditioned=Fa
     unit = rec.unit if rec is not None else "unit"
     meta = rec.meta if rec is not None else {}
     plan = conditioned_plan(method, options, unit) if conditioned else raw_plan(method, options, unit)
-    return run(ArraySource(data, fs), channels, unit, meta, plan, baseline, None, notes)
+    return run(ArrayView(data, fs), channels, unit, meta, plan, baseline, None, notes)
 
 
 def detect(envelope, fs=None, *, baseline=None, h=3.0, h_low=None, robust=False, window_ms=None, hold_ms=0.0,
@@ -354,7 +354,7 @@ def detect(envelope, fs=None, *, baseline=None, h=3.0, h_low=None, robust=False,
                          "min_burst_ms": min_burst_ms, "min_gap_ms": min_gap_ms, "baseline_s": baseline_s,
                          "track_s": track_s})
     label = "threshold (median + h MAD)" if robust else "threshold (mean + h SD)"
-    return run(ArraySource(data, fs), chans, unit, {}, envelope_plan(opts, robust, label, unit), baseline, None, notes)
+    return run(ArrayView(data, fs), chans, unit, {}, envelope_plan(opts, robust, label, unit), baseline, None, notes)
 
 
 # -- the walk ------------------------------------------------------------------------------------------------
@@ -416,9 +416,13 @@ def _scan_reference(signals, screen, core, block):
     means, peak = None, None
     for a, b in cores(n, core):
         piece = signals.piece(a, b, signals.stat_margin)
-        screen.add(a, piece.raw[:, a - piece.lo : b - piece.lo])
+        if signals.filtered is None:  # the raw piece is read for its band-pass anyway
+            screen.add(a, piece.raw[:, a - piece.lo : b - piece.lo])
+            piece.forget("raw")
+        else:  # only screened: small reads
+            for s, e in cores(b - a, SCREEN_BLOCK):
+                screen.add(a + s, signals.source.read(a + s, a + e))
         ref = piece.ref[:, a - piece.lo : b - piece.lo]
-        piece.forget("raw")
         if means is None:
             means, peak = np.empty((ref.shape[0], k)), np.full(ref.shape[0], -np.inf)
         peak = np.maximum(peak, ref.max(axis=1))

@@ -9,8 +9,7 @@ itself.  Adding a method is adding one :class:`OnsetMethod` to
 :class:`Option` to :data:`OPTIONS` and its default to the methods that take it.
 
 The module imports only the standard library (the command line and the
-configuration load it without NumPy).  The methods follow SCIENCE.md
-section 3:
+configuration load it without NumPy).  The methods:
 
 * ``hodges`` (Hodges & Bui 1996): ``|y|`` low-passed at 50 Hz, then a 50 ms
   centred moving mean; threshold baseline mean + h SD (h = 3).
@@ -130,8 +129,8 @@ OPTIONS = MappingProxyType({o.name: o for o in (
     Option("whiten_order", "AR order of the whitening filter fitted on the rest (0 = none)", kind="int", ge=0),
 )})
 
-_COMMON = {"band_hz": (20.0, 450.0), "baseline_s": 0.5}  # SCIENCE.md section 1; rest window of section 3
-_RUNS = {"min_burst_ms": 30.0, "min_gap_ms": 50.0}  # SCIENCE.md section 3 post-processing
+_COMMON = {"band_hz": (20.0, 450.0), "baseline_s": 0.5}  # De Luca et al. 2010, SENIAM; the quietest 0.5 s of rest
+_RUNS = {"min_burst_ms": 30.0, "min_gap_ms": 50.0}  # merge bursts < 50 ms apart, drop bursts < 30 ms
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ class Baseline:
         The rest window, in s from the start of the record.
     source : {"user", "auto"}
         ``"user"``: the interval passed as ``baseline``; ``"auto"``: the
-        quietest window of the detection statistic (SCIENCE.md section 3).
+        quietest window of the detection statistic.
     level, spread : float
         Location and scale of the detection statistic in that window (mean
         and SD, or median and 1.4826 MAD), in the statistic's unit.

@@ -14,9 +14,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from emgkit._chunks import settle_samples
+from emgkit._chunks import ArraySource, settle_samples
 
 from . import _methods as mt
+
+SCREEN_BLOCK = 1 << 16  # samples per read of a raw source that is only screened (its band-pass is given)
+
+
+class ArrayView(ArraySource):
+    """An in-memory ``(n_channels, n_samples)`` array as a source whose reads are views, not copies.
+
+    For the detector's own reads, which never write into what they read: a
+    float64 array is read without copying (other dtypes are converted).
+    """
+
+    def read(self, a, b, rows=None) -> np.ndarray:
+        """Samples ``a:b`` of ``rows`` (default all), float64, a view when the array is float64."""
+        x = self._data[:, a:b] if rows is None else self._data[rows, a:b]
+        return np.asarray(x, dtype=np.float64)
+
+
+def as_source(x, fs):
+    """``x`` itself when it is a source, else an :class:`ArrayView` of the array ``x`` sampled at ``fs``."""
+    return x if hasattr(x, "read") and hasattr(x, "n_samples") else ArrayView(x, fs)
 
 
 class Signals:
