@@ -70,6 +70,7 @@ def simulate(
     onset_lag_s=0.0,
     cocontraction=0.15,
     level_cv=0.0,
+    tonic=0.0,
     timing_jitter_s=0.0,
     mdf_hz=None,
     fatigue=None,
@@ -149,6 +150,11 @@ def simulate(
     level_cv : float in [0, 0.35], default 0
         Coefficient of variation of each burst's level (independent per channel
         and burst; the realised levels are in the truth).
+    tonic : float in [0, 1] or mapping (muscle or channel), default 0
+        Tonic (steady) activation held over the whole record, as a fraction of
+        the channel's full amplitude: the activation envelope is
+        ``max(burst envelope, tonic)``, so there is no rest and a channel
+        without bursts still carries EMG at this level.  Fallback 0.
     timing_jitter_s : float >= 0, default 0
         SD in s of independent Gaussian perturbations of each burst's onset and
         offset (per channel, clipped at 3 SD; realised times are in the truth).
@@ -225,6 +231,7 @@ def simulate(
       falling.  Half level is reached at ``onset_s + ramp_s / 2``.
       ``levels`` holds each burst's plateau level (1 for agonists times the
       ``level_cv`` factor, ``cocontraction`` for antagonists).
+      ``tonic`` (present only when > 0): the level held between bursts.
     * ``amplitude_v``: expected RMS of the EMG component at level 1 and t = 0;
       at time t the plateau RMS is ``amplitude_v * level * (1 + a t / 60)``.
     * ``mdf_hz``, ``mnf_hz``: median and mean frequency of the EMG component's
@@ -247,7 +254,7 @@ def simulate(
     >>> rec.meta["truth"]["channels"]["L biceps_brachii"]["bursts"][0]
     [2.0, 4.0]
     """
-    params = {k: v for k, v in locals().items()}
+    params = {k: v for k, v in locals().items() if not (k == "tonic" and v == 0)}  # truth of older records stays identical
     fs = check_fs(fs)
     dtype = _check_dtype(dtype)
     seed = _check_seed(seed)
@@ -264,6 +271,7 @@ def simulate(
     coco = per.muscle("cocontraction", cocontraction, 0.0, lo=0.0, hi=1.0)
     lag = per.channel("onset_lag_s", onset_lag_s, 0.0, channels)
     ramp = per.channel("ramp_s", ramp_s, 0.1, channels, lo=0.0)
+    tonic_level = per.channel("tonic", tonic, 0.0, channels, lo=0.0, hi=1.0)
     mdf_target = per.channel("mdf_hz", mdf_hz, None, channels, lo=30.0, hi=300.0)
     snr = per.channel("snr_db", snr_db, 20.0, channels, allow_none=True)
     noise_abs = per.channel("noise_uv", noise_uv, None, channels, lo=0.0)
@@ -329,8 +337,10 @@ def simulate(
         a_amp = fat[i]["amplitude_pct_per_min"] / 100.0
 
         env = _envelope(plans[i]["bursts"], plans[i]["levels"], ramp[i], fs, n)
+        if tonic_level[i] > 0:
+            np.maximum(env, tonic_level[i], out=env)
         x = data[i]
-        if plans[i]["bursts"]:
+        if plans[i]["bursts"] or tonic_level[i] > 0:
             emg = shape.emg(rng["emg"], n, scale, r_mdf, duration)
             if a_amp:
                 env *= 1.0 + a_amp * t / 60.0
@@ -365,7 +375,9 @@ def simulate(
             x += ecg_wave * ecg_v
 
         mdf0, mnf0 = shape.mdf_mnf(scale, 1.0, cutoff)
+        tonic_truth = {"tonic": tonic_level[i]} if tonic_level[i] > 0 else {}
         return {
+            **tonic_truth,
             "muscle": m,
             "side": ch.side,
             "role": plans[i]["role"],
