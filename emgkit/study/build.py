@@ -19,7 +19,7 @@ from .table import GAP_COLUMNS, gap
 __all__ = ["Study", "study", "OUTPUT_NAMES"]
 
 OUTPUT_NAMES = {"changes": "changes.csv", "groups": "groups.csv", "subjects": "subjects.csv", "gaps": "gaps.csv"}
-ROW_COLUMNS = ["subject", "condition", "session", "order", "group", "retest_of"]
+ROW_COLUMNS = ["line", "subject", "condition", "session", "order", "group", "retest_of"]
 
 
 class Study:
@@ -118,25 +118,25 @@ class Study:
         return written
 
 
-def _duplicate_data_gaps(rows):
-    """Rows whose result is the same analysis, or whose input bytes are identical, as an earlier row: keep the first."""
-    from ..batch.manifest import read_manifest
+def _duplicate_data_gaps(rows, measures):
+    """Sessions whose measures are all identical to an earlier row's (the same data under two names): keep the first.
 
-    gaps, seen, drop = [], {}, []
-    for i, r in rows.iterrows():
-        manifest = read_manifest(r["result"]) or {}
-        keys = [("result", r["result"])] + ([("sha256", manifest["input_sha256"])] if manifest.get("input_sha256") else [])
-        first = next((seen[k] for k in keys if k in seen), None)
-        if first is not None:
-            o = rows.loc[first]
-            gaps.append(gap(r["subject"], r["session"], r["condition"], "duplicate data",
-                            f"line {r['line']} ({r['file']}) holds the same data as line {o['line']} (subject {o['subject']!r} "
-                            f"session {o['session']!r}); counted once, from line {o['line']}"))
-            drop.append(i)
-        else:
-            for k in keys:
-                seen[k] = i
-    return rows.drop(index=drop).reset_index(drop=True), gaps
+    Every value is a float from a different recording unless the data are the
+    same, so equal sets of values mean a copied file (or the same file twice).
+    """
+    gaps, first, drop = [], {}, []
+    lines = rows.set_index("line")
+    for line, part in measures.groupby("line", sort=True):
+        key = tuple(sorted(zip(part["muscle"], part["measure"], part["value"])))
+        if key not in first:
+            first[key] = line
+            continue
+        r, o = lines.loc[line], lines.loc[first[key]]
+        gaps.append(gap(r["subject"], r["session"], r["condition"], "duplicate data",
+                        f"line {line} ({r['file']}) holds the same data as line {first[key]} (subject {o['subject']!r} "
+                        f"session {o['session']!r}): every measure is identical; counted once, from line {first[key]}"))
+        drop.append(line)
+    return rows[~rows["line"].isin(drop)].reset_index(drop=True), measures[~measures["line"].isin(drop)].reset_index(drop=True), gaps
 
 
 def _collect_measures(rows, gaps):
@@ -231,9 +231,9 @@ def study(table, *, out=None, config=None, participants=None, baseline=None, rel
                                            force=force, stream=stream, progress=progress)
         gaps += found
     rows = rows[rows["result"] != ""].reset_index(drop=True)
-    rows, found = _duplicate_data_gaps(rows)
-    gaps += found
     measures = _collect_measures(rows, gaps)
+    rows, measures, found = _duplicate_data_gaps(rows, measures)
+    gaps += found
     changes, found = compute_changes(measures, baseline=baseline, reliability=reliability, better=better)
     gaps += found + muscle_set_gaps(measures)
     subjects = subject_values(measures, sessions=group_sessions)
