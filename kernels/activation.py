@@ -445,41 +445,63 @@ def r_of_m(exceed, r0, m, out=None):
 
 # -- constant runs (clipping, dropouts) ---------------------------------------------------
 @jit
-def _equal_runs_row(x, i0, offset, min_len, state_start, state_value, starts, stops, values, count):
-    """Runs of identical samples ending in ``x[i0:]`` (``x[0]`` is sample ``offset``); returns (runs, position)."""
+def _equal_runs_row(x, i0, offset, min_len, state_start, state_value, stats, starts, stops, values, count):
+    """Runs of identical samples ending in ``x[i0:]`` (``x[0]`` is sample ``offset``), and the row's extremes.
+
+    Returns (runs written, position reached); stops early, before the
+    sample that would close a run, when ``starts`` is full (nothing of that
+    sample is counted yet, so the caller resumes there).
+    """
     start = state_start[0]  # first sample of the open run (-1: none yet)
     value = state_value[0]
+    lo, hi, bad, first = stats[0], stats[1], stats[2], stats[3]
+    reached = x.shape[0]
     for i in range(i0, x.shape[0]):
         v = x[i]
         if start >= 0 and v == value:  # NaN equals nothing: it never extends a run
+            if v - v != 0.0:  # a repeated inf
+                bad += 1.0
             continue
         t = offset + i
         if start >= 0 and t - start >= min_len:
             if count == starts.shape[0]:
-                state_start[0] = start
-                state_value[0] = value
-                return count, i
+                reached = i
+                break
             starts[count] = start
             stops[count] = t
             values[count] = value
             count += 1
         start = t
         value = v
+        if v - v != 0.0:  # NaN or inf
+            bad += 1.0
+            if first < 0:
+                first = t
+        else:
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
     state_start[0] = start
     state_value[0] = value
-    return count, x.shape[0]
+    stats[0], stats[1], stats[2], stats[3] = lo, hi, bad, first
+    return count, reached
 
 
 @jit(parallel=True)
-def _equal_runs(x, pos, offset, min_len, state_start, state_value, starts, stops, values, counts):
+def _equal_runs(x, pos, offset, min_len, state_start, state_value, stats, starts, stops, values, counts):
     for c in prange(x.shape[0]):
         counts[c], pos[c] = _equal_runs_row(x[c], pos[c], offset, min_len, state_start[c : c + 1],
-                                            state_value[c : c + 1], starts[c], stops[c], values[c], counts[c])
+                                            state_value[c : c + 1], stats[c], starts[c], stops[c], values[c],
+                                            counts[c])
 
 
 def equal_runs_state(n_channels):
-    """The state of :func:`equal_runs` before the first piece: ``(open_start, open_value)``, no open run."""
-    return np.full(int(n_channels), -1, np.int64), np.zeros(int(n_channels))
+    """The state of :func:`equal_runs` before the first sample: no open run, no extremes, no non-finite sample."""
+    n = int(n_channels)
+    stats = np.empty((n, 4))
+    stats[:] = [np.inf, -np.inf, 0.0, -1.0]
+    return np.full(n, -1, np.int64), np.zeros(n), stats
 
 
 def equal_runs(x, offset, state, min_len, *, final=False):
@@ -490,7 +512,9 @@ def equal_runs(x, offset, state, min_len, *, final=False):
     open at the end of a piece is carried in ``state`` and reported in the
     piece where it ends (``final=True`` on the last piece closes it).  Used
     for clipping (runs at the converter rails) and dropouts (digital
-    silence).  NaN never equals itself, so it never forms a run.
+    silence).  NaN never equals itself, so it never forms a run.  The same
+    pass keeps each row's extremes and non-finite samples in ``state``, so
+    screening a record reads it once.
 
     Parameters
     ----------
@@ -498,9 +522,13 @@ def equal_runs(x, offset, state, min_len, *, final=False):
         One piece of the signal.
     offset : int >= 0
         Index of the piece's first sample in the whole signal.
-    state : (ndarray of int64, ndarray of float64), each shape (n_channels,)
-        Start and value of the open run (start -1 before the first sample);
-        from :func:`equal_runs_state`, updated in place.
+    state : (open_start, open_value, stats)
+        From :func:`equal_runs_state`, updated in place.  ``open_start``
+        (int64, shape (n_channels,)) and ``open_value`` (float64): start
+        (-1 before the first sample) and value of the open run.  ``stats``
+        (float64, shape (n_channels, 4)): minimum and maximum of the finite
+        samples so far (inf and -inf before any), number of NaN/inf samples,
+        index of the first (-1 for none).
     min_len : int >= 1
         Shortest run reported, in samples.
     final : bool, default False
@@ -519,14 +547,17 @@ def equal_runs(x, offset, state, min_len, *, final=False):
     n_ch, n = x2.shape
     offset = _count(offset, "offset")
     min_len = max(_count(min_len, "min_len"), 1)
-    open_start, open_value = state
-    if not (isinstance(open_start, np.ndarray) and open_start.dtype == np.int64 and open_start.shape == (n_ch,)
-            and isinstance(open_value, np.ndarray) and open_value.dtype == np.float64 and open_value.shape == (n_ch,)):
-        raise InvalidInputError(f"state must be (int64 array, float64 array) of shape ({n_ch},); "
-                                "start from equal_runs_state(n_channels)")
+    ok = isinstance(state, tuple) and len(state) == 3 and all(isinstance(v, np.ndarray) for v in state)
+    if ok:
+        open_start, open_value, stats = state
+        ok = (open_start.dtype == np.int64 and open_start.shape == (n_ch,) and open_value.dtype == np.float64
+              and open_value.shape == (n_ch,) and stats.dtype == np.float64 and stats.shape == (n_ch, 4)
+              and stats.flags.c_contiguous)
+    if not ok:
+        raise InvalidInputError(f"state must be the {n_ch}-channel state of equal_runs_state(n_channels)")
 
     def kernel(pos, counts, starts, stops, values):
-        _equal_runs(x2, pos, offset, min_len, open_start, open_value, starts, stops, values, counts)
+        _equal_runs(x2, pos, offset, min_len, open_start, open_value, stats, starts, stops, values, counts)
 
     counts, (starts, stops, values) = _grown(kernel, n_ch, n, (np.int64, np.int64, np.float64))
     if final:

@@ -185,6 +185,22 @@ def test_equal_runs_state_carried_across_every_cut(x, min_len, data):
         np.testing.assert_array_equal(mask, want)
 
 
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.integers(0, 30), elements=st.sampled_from([0.0, 1.0, -2.0, np.nan, np.inf])),
+       st.lists(st.integers(0, 30), max_size=5))
+def test_equal_runs_keeps_extremes_and_nonfinite_counts(x, cuts):
+    """The screening statistics carried in the state: extremes of finite samples, count and first NaN/inf."""
+    cuts = sorted({min(c, len(x)) for c in cuts} | {0, len(x)})
+    state = equal_runs_state(1)
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        equal_runs(x[a:b], a, state, 3, final=b == len(x))
+    finite = x[np.isfinite(x)]
+    bad = np.flatnonzero(~np.isfinite(x))
+    expect = [finite.min() if finite.size else np.inf, finite.max() if finite.size else -np.inf, bad.size,
+              bad[0] if bad.size else -1]
+    np.testing.assert_array_equal(state[2][0], expect)
+
+
 def test_equal_runs_many_runs_and_rows():
     x = np.vstack([np.repeat(np.arange(100.0), 3), np.arange(300.0)])
     counts, starts, stops, values = equal_runs(x, 10, equal_runs_state(2), 3, final=True)

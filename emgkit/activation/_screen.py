@@ -69,26 +69,30 @@ class Screen:
 
         self.n, self.adc_range, self.given, self.find_runs = int(n_samples), adc_range, clipped, runs
         self.min_dropout = dropout_samples(fs)
-        self.min_run = CLIP_MIN_RUN if clipped is None else self.min_dropout
-        self.lo, self.hi = np.full(n_channels, np.inf), np.full(n_channels, -np.inf)
-        self.bad_count, self.bad_first = np.zeros(n_channels, np.int64), np.full(n_channels, -1, np.int64)
-        self.state = equal_runs_state(n_channels)
+        # clipping needs runs of 3; a given clipping leaves dropouts; an envelope needs neither
+        self.min_run = CLIP_MIN_RUN if clipped is None else self.min_dropout if runs else int(n_samples) + 1
+        self.state = equal_runs_state(n_channels)  # its stats hold the extremes and NaN/inf counts
         self.runs = [np.empty((0, 3)) for _ in range(n_channels)]  # rows (start, stop, value) that may count
+
+    @property
+    def lo(self):
+        """Minimum of each channel's finite samples so far."""
+        return self.state[2][:, 0]
+
+    @property
+    def hi(self):
+        """Maximum of each channel's finite samples so far."""
+        return self.state[2][:, 1]
 
     def add(self, a, x):
         """Samples ``a : a + x.shape[1]`` of every channel (the next core)."""
-        from emgkit.kernels import equal_runs, row_extremes
+        from emgkit.kernels import equal_runs
 
-        lo, hi, _, bad = row_extremes(x)
-        for c in np.flatnonzero(bad):
-            if self.bad_first[c] < 0:
-                self.bad_first[c] = a + int(np.argmax(~np.isfinite(x[c])))
-        self.bad_count += bad
-        widened = np.flatnonzero((lo < self.lo) | (hi > self.hi))
-        self.lo, self.hi = np.minimum(self.lo, lo), np.maximum(self.hi, hi)
+        lo, hi = self.lo.copy(), self.hi.copy()
+        counts, starts, stops, values = equal_runs(x, a, self.state, self.min_run, final=a + x.shape[1] == self.n)
         if not self.find_runs:
             return
-        counts, starts, stops, values = equal_runs(x, a, self.state, self.min_run, final=a + x.shape[1] == self.n)
+        widened = np.flatnonzero((self.lo < lo) | (self.hi > hi))
         for c in np.union1d(widened, np.flatnonzero(counts)):
             k = counts[c]
             found = np.c_[starts[c, :k], stops[c, :k], values[c, :k]]
@@ -104,9 +108,10 @@ class Screen:
 
     def finish(self, names, fs) -> Screened:
         """The screen of the whole record; InvalidInputError naming the channel and first sample of any NaN/inf."""
-        rows = np.flatnonzero(self.bad_count).tolist()
+        bad_count, bad_first = self.state[2][:, 2].astype(np.int64), self.state[2][:, 3].astype(np.int64)
+        rows = np.flatnonzero(bad_count).tolist()
         if rows:
-            raise nonfinite_error(names, rows, self.bad_count[rows[:5]].tolist(), self.bad_first[rows[:5]].tolist())
+            raise nonfinite_error(names, rows, bad_count[rows[:5]].tolist(), bad_first[rows[:5]].tolist())
         flat = self.lo == self.hi
         clipped, exclude, notes = [], [], []
         for c, runs in enumerate(self.runs):
