@@ -43,6 +43,7 @@ RANKS = {
     "emgkit._checks": 1,
     "emgkit._atomic": 1,
     "emgkit._chunks": 1,
+    "emgkit.clipping": 1,
     "emgkit.channels": 1,
     "emgkit.config": 1,
     "emgkit.citations": 1,
