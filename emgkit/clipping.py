@@ -7,8 +7,8 @@ consecutive samples that all lie within a tolerance of the same *rail*:
   ``meta["adc_ranges"]``; :func:`adc_limits`), always count as rails;
 * the channel's own observed maximum and minimum count as rails when they are
   *hit repeatedly*: the band within the tolerance of the extreme holds at
-  least ``PILE_RATIO`` times as many samples as the equally wide band just
-  inside it.  A saturated amplifier piles samples up at its rail; a natural
+  least ``PILE_MIN`` samples and ``PILE_RATIO`` times as many as the
+  equally wide band just inside it.  A saturated amplifier piles samples up at its rail; a natural
   EMG peak thins out towards its top (a smooth peak gives a ratio of at most
   ``1 / (sqrt(2) - 1) = 2.41``, a sine wave exactly that).  Observed extremes
   are tested whether or not the converter limits are known, because an
@@ -41,15 +41,16 @@ import numpy as np
 from .errors import InvalidInputError
 
 __all__ = [
-    "MIN_RUN", "REL_TOL", "LSB_TOL", "MAX_TOL", "PILE_RATIO", "ChannelStats", "StatsScan", "ClipScan", "adc_limits",
+    "MIN_RUN", "REL_TOL", "LSB_TOL", "MAX_TOL", "PILE_RATIO", "PILE_MIN", "ChannelStats", "StatsScan", "ClipScan", "adc_limits",
     "channel_stats", "clipped_runs", "clipped_mask", "runs_of", "scan",
 ]
 
 MIN_RUN = 3  # samples: shortest run at a rail that counts as clipping (a real signal rarely dwells 3 samples at its extreme)
 REL_TOL = 0.005  # tolerance around a rail, as a share of the channel's span (max - min): absorbs LSB jitter of >= 10-bit data
-LSB_TOL = 2.5  # ... and at least 2.5 quantisation steps: +-2 LSB of jitter on coarse data, bands of whole levels {0,1,2} vs {3,4,5}
+LSB_TOL = 4.5  # ... and at least 4.5 quantisation steps: 4 LSB of jitter; bands of whole levels {0..4} vs {5..9}
 MAX_TOL = 0.1  # ... but never more than a tenth of the span: a rail band never reaches into the body of the signal
 PILE_RATIO = 4.0  # an observed extreme is a rail when its band holds >= 4x the samples of the band inside it (smooth peak: <= 2.41)
+PILE_MIN = 10  # samples: ... and holds at least 10 (the top of one natural peak at 1-2 kHz holds fewer)
 DEFAULT_CHUNK = 1 << 16  # samples per piece when a scanner walks a source
 
 
@@ -204,7 +205,7 @@ class ClipScan:
     def rails(self) -> np.ndarray:
         """Which observed extremes are rails, shape ``(n_channels, 2)`` (top, bottom): hit repeatedly."""
         band, inner = self._counts[:, :2], self._counts[:, 2:]
-        return (band >= self.min_run) & (band >= PILE_RATIO * inner) & ~np.isnan(self._thr[:, :2])
+        return (band >= max(PILE_MIN, self.min_run)) & (band >= PILE_RATIO * inner) & ~np.isnan(self._thr[:, :2])
 
     def result(self):
         """Per channel, ``(starts, stops)`` int64 arrays of the clipped samples ``[start, stop)``: sorted, merged."""
