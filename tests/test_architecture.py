@@ -63,6 +63,7 @@ RANKS = {
     "emgkit.preprocess": 5,
     "emgkit.envelope": 6,
     "emgkit.activation": 7,
+    "emgkit.noise_floor": 7,
     "emgkit.activation.cli": 13,
     "emgkit.activation._registry": 1,
     "emgkit.batch": 13,
