@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import math
+from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["read_measures", "extract_measures", "MEASURE_COLUMNS", "BETTER", "AMPLITUDE_METRICS", "TABLES_USED"]
@@ -72,14 +73,19 @@ def _row(family, muscle, measure, unit, value, se, n):
             "better": BETTER[measure]}
 
 
-def _slope_se(r) -> float:
+@lru_cache(maxsize=None)
+def _t975(dof: float) -> float:
     from scipy.stats import t as student_t
 
+    return float(student_t.ppf(0.975, dof))
+
+
+def _slope_se(r) -> float:
     n_used = _f(r["n_used"])
     half = (_f(r["mdf_pct_ci_high"]) - _f(r["mdf_pct_ci_low"])) / 2
     if not (n_used >= 3 and math.isfinite(half)):
         return math.nan
-    return half / float(student_t.ppf(0.975, n_used - 2))  # the analysis' own t quantile (effective n may be smaller: SE is then conservative)
+    return half / _t975(n_used - 2)  # the analysis' own t quantile (effective n may be smaller: SE is then conservative)
 
 
 def _si_se(left, right, se_left, se_right) -> float:

@@ -122,17 +122,19 @@ def _parse_date(text: str):
 
 def _order(frame):
     """Rank sessions within (subject, condition): by date when every row of the series has one, else by label."""
-    frame["order"] = 0
-    by_date = True
-    for (_, _), idx in frame.groupby(["subject", "condition"], sort=False).groups.items():
-        part = frame.loc[idx]
-        dates = [_parse_date(d) for d in part["date"]]
+    order, by_date = [0] * len(frame), True
+    records = frame[["subject", "condition", "session", "date", "line"]].to_dict("records")
+    series = {}
+    for pos, r in enumerate(records):
+        series.setdefault((r["subject"], r["condition"]), []).append(pos)
+    for positions in series.values():
+        dates = [_parse_date(records[p]["date"]) for p in positions]
         use_dates = all(d is not None for d in dates)
         by_date &= use_dates
-        keys = [(d if use_dates else _date.min, _natural_key(s), line) for d, s, line in zip(dates, part["session"], part["line"])]
-        ranks = sorted(range(len(keys)), key=keys.__getitem__)
-        for rank, pos in enumerate(ranks):
-            frame.loc[idx[pos], "order"] = rank
+        keys = {p: (d if use_dates else _date.min, _natural_key(records[p]["session"]), records[p]["line"]) for p, d in zip(positions, dates)}
+        for rank, p in enumerate(sorted(positions, key=keys.__getitem__)):
+            order[p] = rank
+    frame["order"] = order
     return "date" if by_date and len(frame) else "session label"
 
 
@@ -157,9 +159,8 @@ def read_study_table(table, *, participants=None) -> StudyTable:
         The table is missing, lacks a required column, or has no usable row.
     """
     frame, base, name = _read_frame(table)
-    gaps, keep, seen = [], [], {}
-    frame["kind"], frame["result"] = "", ""
-    for i, r in frame.iterrows():
+    gaps, keep, seen, located = [], [], {}, []
+    for i, r in enumerate(frame.to_dict("records")):
         where = f"{name} line {r['line']}"
         if not r["subject"] or not r["session"] or not r["file"]:
             empty = [c for c in REQUIRED if not r[c]]
@@ -179,9 +180,11 @@ def read_study_table(table, *, participants=None) -> StudyTable:
                             f"{where}: {r['file']!r} is neither a recording nor a result folder holding {RESULT_FILE} "
                             f"(relative paths start at {base}); session left out"))
             continue
-        frame.loc[i, ["kind", "file", "result"]] = found
         keep.append(i)
-    rows = frame.loc[keep].reset_index(drop=True)
+        located.append(found)
+    frame = frame.iloc[keep].copy()
+    frame["kind"], frame["file"], frame["result"] = ([f[j] for f in located] for j in range(3)) if located else ([], [], [])
+    rows = frame.reset_index(drop=True)
     if rows.empty:
         raise InvalidInputError(f"{name}: no usable row ({len(gaps)} left out: " + "; ".join(g["detail"] for g in gaps[:3])
                                 + (" ..." if len(gaps) > 3 else "") + ")")
