@@ -3,24 +3,47 @@
 This module computes nothing: the analysis layer supplies the tables, the
 figure modules turn them into plotly figures, and this module lays them out,
 escapes every text that came from a file, and writes the page atomically.
-plotly.js is embedded (one self-contained file) or linked from a file written
-once beside a batch of reports; it is never loaded from the internet.
+
+plotly.js comes from an official partial bundle shipped in ``emgkit/data``
+(plotly.js 4.1.1, MIT licence, ``plotly.js-LICENSE.txt``): ``basic``
+(scatter, bar, pie; 1.2 MB) is embedded in a single report, which draws only
+scatter and bar traces; ``cartesian`` (adds box, heatmap, ...; 1.5 MB) is the
+file a batch writes once and links from every report and its summary page,
+whose distributions are box plots.  The full plotly.js (4.8 MB) took a second
+to parse on every opening.  Nothing is ever loaded from the internet.
+
+Figures are drawn lazily (:data:`LOADER_JS`): each figure's JSON sits inert
+in the page, a figure is drawn as soon as it comes near the viewport, and the
+others are drawn one at a time while the page is idle (all at once before
+printing), so the first screen does not wait for figures below it.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 import os
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from ._version import __version__
 from .citations import CITATIONS
 from .errors import InvalidInputError
 
-__all__ = ["report", "write_plotlyjs", "PLOTLYJS_NAME"]
+__all__ = ["report", "write_plotlyjs", "plotlyjs_bundle", "figure_html", "page_scripts", "PLOTLYJS_NAME", "PLOTLYJS_VERSION",
+           "BUNDLE_TRACES"]
 
 PLOTLYJS_NAME = "plotly.min.js"
+PLOTLYJS_VERSION = "4.1.1"
+# trace types of each shipped bundle (its README); the browser tests check that every figure's traces are in its bundle
+BUNDLE_TRACES = {
+    "basic": ("bar", "pie", "scatter"),
+    "cartesian": ("bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image", "pie",
+                  "scatter", "scatterternary", "violin"),
+}
+FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2}}
 AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")  # SI bars: amplitudes only (an SI of slopes near 0 is unstable)
 SEVERITY = {"flag": ("flag", "#d73027", "Flag"), "notice": ("notice", "#f59e0b", "Notice"),
             "ok": ("ok", "#1a9850", "OK"), "info": ("info", "#6b7280", "Note")}
@@ -48,15 +71,25 @@ dt{font-weight:600}
 """
 
 
-def write_plotlyjs(folder) -> Path:
-    """Write plotly.js once into ``folder`` (for a batch of reports); returns its path."""
-    from plotly.offline import get_plotlyjs
+@lru_cache(maxsize=2)
+def plotlyjs_bundle(kind: str = "basic") -> str:
+    """The text of a shipped plotly.js partial bundle: ``"basic"`` or ``"cartesian"`` (see :data:`BUNDLE_TRACES`)."""
+    if kind not in BUNDLE_TRACES:
+        raise InvalidInputError(f"plotly.js bundle {kind!r} is not shipped; choose one of {sorted(BUNDLE_TRACES)}")
+    return resources.files("emgkit").joinpath(f"data/plotly-{kind}.min.js").read_text(encoding="utf-8")
 
-    from .io import atomic_output
+
+def write_plotlyjs(folder) -> Path:
+    """Write plotly.js once into ``folder`` for a batch of reports and its summary page; returns its path.
+
+    The file is the ``cartesian`` bundle: the reports need only scatter and
+    bar traces, the batch summary page also draws box plots.
+    """
+    from ._atomic import atomic_output
 
     path = Path(folder) / PLOTLYJS_NAME
     with atomic_output(path, overwrite=True) as tmp:
-        Path(tmp).write_text(get_plotlyjs(), encoding="utf-8")
+        Path(tmp).write_text(plotlyjs_bundle("cartesian"), encoding="utf-8")
     return path
 
 
@@ -72,13 +105,81 @@ def _num(value, fmt="{:.1f}") -> str:
     return "–" if not math.isfinite(v) else fmt.format(v)
 
 
-def _figure_html(fig, div_id) -> str:
+def _script_json(text: str) -> str:
+    """JSON made safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` left to end the element."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def figure_html(fig, div_id: str) -> str:
+    """A plotly figure as a placeholder of its final height plus its JSON, drawn by :data:`LOADER_JS`.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        With ``layout.height`` set (every emgkit figure sets it; 450 px otherwise).
+    div_id : str
+        Id of the figure's ``div`` (letters, digits, ``-``); the JSON is ``div_id + "-spec"``.
+
+    Returns
+    -------
+    str
+        HTML: ``div.figure > div.plotly-graph-div`` and an inert ``application/json`` script.
+    """
     import plotly.io as pio
 
-    return '<div class="figure">' + pio.to_html(
-        fig, full_html=False, include_plotlyjs=False, div_id=div_id,
-        config={"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2}},
-    ) + "</div>"
+    height = fig.layout.height or 450
+    return (f'<div class="figure"><div id="{_e(div_id)}" class="plotly-graph-div" data-spec="{_e(div_id)}-spec" '
+            f'style="height:{int(height)}px"></div><script type="application/json" id="{_e(div_id)}-spec">'
+            f"{_script_json(pio.to_json(fig, validate=False))}</script></div>")
+
+
+LOADER_JS = """
+(function () {
+  "use strict";
+  var CONFIG = %(config)s;
+  var waiting = Array.prototype.slice.call(document.querySelectorAll("div.plotly-graph-div[data-spec]"));
+  var observer = null, idleStarted = false;
+  var later = window.requestIdleCallback ? function (f) { window.requestIdleCallback(f, {timeout: 1000}); }
+                                         : function (f) { setTimeout(f, 20); };
+  function failed(div, err) {
+    div.textContent = "This figure could not be drawn: " + err;
+    console.error("emgkit: figure " + div.id + " could not be drawn: " + err);
+  }
+  function draw(div) {
+    var k = waiting.indexOf(div);
+    if (k < 0) { return; }
+    waiting.splice(k, 1);
+    if (observer) { observer.unobserve(div); }
+    try {
+      var fig = JSON.parse(document.getElementById(div.getAttribute("data-spec")).textContent);
+      Plotly.newPlot(div, fig.data, fig.layout, CONFIG).catch(function (err) { failed(div, err); });
+    } catch (err) {
+      failed(div, err);
+    }
+  }
+  function drawWhenIdle() {
+    if (waiting.length) { draw(waiting[0]); later(drawWhenIdle); }
+  }
+  function startIdle() {
+    if (!idleStarted) { idleStarted = true; later(drawWhenIdle); }
+  }
+  window.addEventListener("beforeprint", function () { while (waiting.length) { draw(waiting[0]); } });
+  if (window.IntersectionObserver) {
+    observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) { if (e.isIntersecting) { draw(e.target); } });
+      startIdle();
+    }, {rootMargin: "200px 0px"});
+    waiting.forEach(function (div) { observer.observe(div); });
+  } else {
+    startIdle();
+  }
+})();
+""" % {"config": json.dumps(FIGURE_CONFIG)}
+
+
+def page_scripts(plotlyjs_tag: str) -> str:
+    """The end of a page's ``body``: plotly.js (``<script>`` element), then the figure loader."""
+    return f"{plotlyjs_tag}<script>{LOADER_JS}</script>"
 
 
 def _headline(summary) -> str:
@@ -160,9 +261,10 @@ def report(analysis, path, *, traces=None, title=None, plotlyjs="embed", overwri
     title : str, optional
         Page title; default from the recording's subject/task metadata.
     plotlyjs : "embed" or path
-        ``"embed"``: plotly.js inside the page (works anywhere, ~4.6 MB).
-        A path to a ``plotly.min.js`` written by :func:`write_plotlyjs`: the
-        page links it relatively (batches share one copy).
+        ``"embed"``: plotly.js (the ``basic`` bundle, 1.2 MB) inside the page,
+        which then works anywhere on its own.  A path to a ``plotly.min.js``
+        written by :func:`write_plotlyjs`: the page links it relatively
+        (batches share one copy).
     overwrite : bool, default True
 
     Returns
@@ -170,23 +272,21 @@ def report(analysis, path, *, traces=None, title=None, plotlyjs="embed", overwri
     Path
         The written file.
     """
-    from plotly.offline import get_plotlyjs
-
+    from ._atomic import atomic_output
     from .figures.bodymap import body_map
     from .figures.cocontraction import cci_bars, cocontraction_overlays
     from .figures.fatigue import median_frequency
     from .figures.raw import raw_browser
     from .figures.symmetry import mirrored_envelopes, symmetry_bars
     from .figures.timing import burst_chart, latency_differences
-    from .io import atomic_output
 
     path = Path(path)
     if plotlyjs == "embed":
-        script = f"<script>{get_plotlyjs()}</script>"
+        script = f"<script>{plotlyjs_bundle('basic')}</script>"
     else:
         js = Path(plotlyjs)
         if not js.is_file():
-            raise InvalidInputError(f"plotlyjs={plotlyjs!r} is not a file; write it first with emgkit.report.write_plotlyjs(folder)")
+            raise InvalidInputError(f"plotlyjs={plotlyjs!r} is not a file; write it first with emgkit.report_html.write_plotlyjs(folder)")
         rel = os.path.relpath(js.resolve(), path.resolve().parent).replace(os.sep, "/")
         script = f'<script src="{_e(rel)}"></script>'
 
@@ -224,7 +324,7 @@ def report(analysis, path, *, traces=None, title=None, plotlyjs="embed", overwri
 
     body = []
     for k, (sid, heading, lead, parts) in enumerate(sections):
-        html_parts = [p if isinstance(p, str) else _figure_html(p, f"fig-{sid}-{j}") for j, p in enumerate(parts)]
+        html_parts = [p if isinstance(p, str) else figure_html(p, f"fig-{sid}-{j}") for j, p in enumerate(parts)]
         body.append(f"<section id='{sid}'><h2>{_e(heading)}</h2><p class='lead'>{_e(lead)}</p>{''.join(html_parts)}</section>")
     nav = "".join(f"<a href='#{sid}'>{_e(h)}</a>" for sid, h, _, _ in sections)
     subtitle = (f"{_e(analysis.info.get('n_channels'))} channels · {_num(analysis.info.get('duration_s'), '{:.1f}')} s at "
@@ -232,8 +332,9 @@ def report(analysis, path, *, traces=None, title=None, plotlyjs="embed", overwri
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{_e(page_title)}</title><style>{CSS}</style>{script}</head><body>"
-        f"<header><h1>{_e(page_title)}</h1><p>{subtitle}</p></header><nav>{nav}</nav><main>{''.join(body)}</main></body></html>"
+        f"<title>{_e(page_title)}</title><style>{CSS}</style></head><body>"
+        f"<header><h1>{_e(page_title)}</h1><p>{subtitle}</p></header><nav>{nav}</nav><main>{''.join(body)}</main>"
+        f"{page_scripts(script)}</body></html>"
     )
     with atomic_output(path, overwrite=overwrite) as tmp:
         Path(tmp).write_text(page, encoding="utf-8")

@@ -4,7 +4,8 @@ One offline page: a table of recordings x key metrics that sorts on a click
 (a few lines of inline JavaScript, no external resources), the SI and CCI
 distributions across recordings (:mod:`emgkit.figures.batch`), the failures
 with their reasons, and relative links to each recording's ``report.html``.
-plotly.js is linked from the batch's shared ``plotly.min.js``.  Every text
+plotly.js is linked from the batch's shared ``plotly.min.js`` and the figures
+are drawn by the reports' lazy loader (:func:`emgkit.report_html.figure_html`).  Every text
 that came from a file name or a file is HTML-escaped; link targets are also
 URL-quoted.
 """
@@ -118,13 +119,6 @@ def _failures_table(failures) -> str:
             f"</tr></thead><tbody>{rows}</tbody></table>")
 
 
-def _figure(fig, div_id) -> str:
-    import plotly.io as pio
-
-    return "<div class='figure'>" + pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
-                                                config={"displaylogo": False, "responsive": True}) + "</div>"
-
-
 def summary_page(path, recordings, metrics, failures, *, plotlyjs, config=None) -> Path:
     """Write the batch summary page.
 
@@ -143,21 +137,22 @@ def summary_page(path, recordings, metrics, failures, *, plotlyjs, config=None) 
     -------
     Path
     """
+    from .._atomic import atomic_output
     from ..config import load_config
     from ..figures.batch import cci_distribution, si_distribution
-    from ..io import atomic_output
-    from ..report_html import CSS
+    from ..report_html import CSS, figure_html, page_scripts
 
     path = Path(path)
     flags = load_config(config).flags
     rel = os.path.relpath(Path(plotlyjs).resolve(), path.resolve().parent).replace(os.sep, "/")
+    script = f'<script src="{_e(rel)}"></script>'
     n_failed = int((recordings["status"] == "failed").sum())
     n = len(recordings)
     sections = [
         ("recordings", "Recordings", "Click a column to sort; click a recording to open its report.", _recordings_table(recordings)),
         ("symmetry", "Left/right symmetry", "Each point is one recording; shaded: beyond the notice and flag thresholds.",
-         _figure(si_distribution(metrics, notice=flags.si_notice_pct, flag=flags.si_flag_pct), "fig-si")),
-        ("cocontraction", "Co-contraction", "Each point is one recording and side.", _figure(cci_distribution(metrics), "fig-cci")),
+         figure_html(si_distribution(metrics, notice=flags.si_notice_pct, flag=flags.si_flag_pct), "fig-si")),
+        ("cocontraction", "Co-contraction", "Each point is one recording and side.", figure_html(cci_distribution(metrics), "fig-cci")),
         ("failures", f"Failures ({n_failed})", "Recordings that could not be analysed, with the step that failed (also in failures.csv).",
          _failures_table(failures)),
     ]
@@ -166,9 +161,10 @@ def summary_page(path, recordings, metrics, failures, *, plotlyjs, config=None) 
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'><title>EMG batch summary</title>"
-        f"<style>{CSS}{EXTRA_CSS}</style><script src=\"{_e(rel)}\"></script></head><body>"
+        f"<style>{CSS}{EXTRA_CSS}</style></head><body>"
         f"<header><h1>EMG batch summary</h1><p>{n} recording{'s' if n != 1 else ''}, {n - n_failed} analysed, {n_failed} failed · "
-        f"emgkit {_e(__version__)}</p></header><nav>{nav}</nav><main>{body}</main><script>{SORT_JS}</script></body></html>"
+        f"emgkit {_e(__version__)}</p></header><nav>{nav}</nav><main>{body}</main><script>{SORT_JS}</script>"
+        f"{page_scripts(script)}</body></html>"
     )
     with atomic_output(path, overwrite=True) as tmp:
         Path(tmp).write_text(page, encoding="utf-8")

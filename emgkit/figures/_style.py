@@ -50,3 +50,18 @@ def empty_figure(title: str, message: str):
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
+
+
+def fixed_margins(fig):
+    """Turn off plotly's automatic margins on every axis of ``fig``; returns ``fig``.
+
+    For figures whose axes carry only numbers and short titles, drawn inside
+    the margins of :func:`base_layout`.  With ``automargin`` (the template's
+    default) plotly lays a figure out again for every axis that might need
+    more room, which doubled the drawing time of the 8-panel figures of a
+    16-channel report.  Axes that show text read from files (channel or
+    muscle names as categories) keep it, so long names are not cut off.
+    """
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+    return fig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import LEFT_COLOUR, RIGHT_COLOUR, base_layout, empty_figure, esc, rgba
+from ._style import LEFT_COLOUR, RIGHT_COLOUR, base_layout, empty_figure, esc, fixed_margins, rgba
 
 __all__ = ["cocontraction_overlays", "cci_bars"]
 
@@ -55,7 +55,7 @@ def cocontraction_overlays(ensembles, agonist_antagonist, *, title="Agonist vs a
         fig.update_xaxes(title_text="% cycle" if r == rows - 1 else None, range=[0, 100], row=r + 1, col=c + 1)
         fig.update_yaxes(title_text=unit if c == 0 else None, rangemode="tozero", row=r + 1, col=c + 1)
     fig.update_layout(**base_layout(title, height=300 * rows + 100, legend=dict(orientation="h", y=-0.12 if rows == 1 else -0.06)))
-    return fig
+    return fixed_margins(fig)
 
 
 def cci_bars(agonist_antagonist, *, title="Co-contraction index (Falconer & Winter) by pair and side"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import FLAG_COLOURS, LEFT_COLOUR, RIGHT_COLOUR, base_layout, empty_figure, esc, rgba
+from ._style import FLAG_COLOURS, LEFT_COLOUR, RIGHT_COLOUR, base_layout, empty_figure, esc, fixed_margins, rgba
 
 __all__ = ["mirrored_envelopes", "symmetry_bars"]
 
@@ -55,7 +55,7 @@ def mirrored_envelopes(ensembles, *, title="Left vs right: envelope over the cyc
         fig.update_yaxes(title_text=f"L ↓   R ↑ ({esc(d['unit'].iloc[0])})" if c == 0 else None, row=r + 1, col=c + 1)
         fig.update_xaxes(title_text="% cycle" if r == rows - 1 else None, range=[0, 100], row=r + 1, col=c + 1)
     fig.update_layout(**base_layout(title, height=300 * rows + 80, showlegend=False))
-    return fig
+    return fixed_margins(fig)
 
 
 def symmetry_bars(bilateral, *, notice=10.0, flag=15.0, title="Symmetry index by muscle and metric"):
