@@ -47,7 +47,7 @@ _EXPORTS = {
 
 # subpackages and modules reachable as attributes (``emgkit.datasets.load``)
 _SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels", "errors", "preprocess", "envelope",
-               "figures", "config", "pairs", "symmetry", "cocontraction", "fatigue", "cycles", "analysis", "analysis_stream", "formats", "convert", "batch",
+               "figures", "config", "pairs", "symmetry", "cocontraction", "fatigue", "cycles", "analysis", "analysis_stream", "formats", "convert", "batch", "study",
                "decimate"}
 
 __all__ = ["__version__", *_EXPORTS]
