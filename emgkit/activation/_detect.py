@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emgkit._notes import warn
+from emgkit.clipping import adc_limits
 from emgkit._signal import as_signal
 from emgkit.channels import Channel
 from emgkit.errors import InvalidInputError
@@ -74,9 +75,9 @@ def detect_source(source, channels, *, unit="V", meta=None, method="auto", basel
     unit : str, default "V"
         Unit of the samples (and of the burst amplitudes).
     meta : dict, optional
-        As :class:`emgkit.Recording`: ``"adc_range"`` (converter limits, for
-        clipping) and ``"adc"`` (its ``"scale"`` is the quantisation step)
-        are used.
+        As :class:`emgkit.Recording`: ``"adc_range"`` / ``"adc_ranges"``
+        (converter limits, for clipping) and ``"adc"`` (its ``"scale"`` is
+        the quantisation step) are used.
     method : str, default "auto"
         A detector of :data:`emgkit.activation.REGISTRY` (``"auto"``,
         ``"tkeo"``, ``"hodges"``, ``"bonato"``); see
@@ -103,9 +104,10 @@ def detect_source(source, channels, *, unit="V", meta=None, method="auto", basel
         band-passing ``source``; ``band_hz`` then only describes it.
     clipped : list of (starts, stops), optional
         Per channel, the clipped runs as int64 sample indices (sorted,
-        disjoint, stop exclusive), from the analysis's clipping definition.
-        Used instead of the detector's own (>= 3 samples at the channel's
-        extremes or ``meta["adc_range"]``).
+        disjoint, stop exclusive) of :func:`emgkit.clipping.clipped_runs`
+        (or :func:`emgkit.clipping.scan`) on the raw signal, when the caller
+        has them: the detector then does not read the record again to find
+        them.
     **options
         Method options in physical units (``band_hz``, ``baseline_s``,
         ``h``, ...; :func:`emgkit.detect_activation` lists them).
@@ -251,9 +253,10 @@ def detect_activation(recording, *, method="auto", baseline=None, conditioned=Fa
     ``"flat: ..."``; a channel whose bursts cover more than 90 % of the
     record (automatic baseline), or with no clean window for a baseline,
     ``"no rest: ..."``; one with nothing above threshold ``"no activity:
-    ..."``.  Clipped runs (>= 3 identical samples at the channel extremes or
-    ``meta["adc_range"]``) and dropouts (constant for >= 50 ms) never enter
-    the automatic baseline; each burst reports its clipped fraction, and a
+    ..."``.  Clipped runs (:mod:`emgkit.clipping`: >= 3 samples at a
+    converter limit, ``meta["adc_range"]``, or at an extreme the signal
+    piles up at) and dropouts (constant for >= 50 ms) never enter the
+    automatic baseline; each burst reports its clipped fraction, and a
     :class:`~emgkit.errors.SignalQualityWarning` names channels with more
     than 0.1 % clipped samples.  A baseline whose spread is exactly 0
     (digital silence) is floored at the quantisation step, with a warning.
@@ -375,9 +378,9 @@ def run(source, channels, unit, meta, plan, baseline, chunk, notes, filtered=Non
     if signals.band is not None and low_rate_note(fs):
         warn(low_rate_note(fs), notes)
 
-    screen = Screen(len(names), n, fs, meta.get("adc_range"), clipped, runs=not envelope)
+    screen = Screen(len(names), n, fs, None if envelope else adc_limits(meta, names), clipped, runs=not envelope)
     means, peak = _scan_reference(signals, screen, core, block)
-    screened = screen.finish(names, fs)
+    screened = screen.finish(names, fs, source, core)
     if envelope:
         _check_non_negative(screen.lo, names)
     else:

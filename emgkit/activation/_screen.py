@@ -2,11 +2,10 @@
 
 :class:`Screen` is fed the record's cores in order and keeps only what the
 detector needs: per-channel extremes, the count and first index of
-non-finite samples, and runs of identical samples that are clipping (>= 3
-samples at the channel's extremes or at the converter limits) or dropouts
-(constant for >= 50 ms, never a rest baseline).  The extremes are those of
-the whole record, so a run counted as clipped early may stop counting when
-a later piece widens them; candidate runs are pruned as that happens.
+non-finite samples, runs of identical samples long enough to be dropouts
+(constant for >= 50 ms: never a rest baseline) and the statistics of the
+one clipping definition (:mod:`emgkit.clipping`), whose clipped runs come
+from a second read of the raw record unless the caller already has them.
 """
 
 from __future__ import annotations
@@ -15,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emgkit import clipping
 from emgkit.errors import InvalidInputError
 
-CLIP_MIN_RUN = 3  # >= 3 samples at the extreme or converter range is clipping
 DROPOUT_MIN_S = 0.05  # constant runs this long are dropouts / digital silence, never a rest baseline
+BLOCK = clipping.DEFAULT_CHUNK  # samples per push into the clipping statistics
 
 
 @dataclass(frozen=True)
@@ -54,25 +54,24 @@ class Screen:
     n_channels, n_samples : int
     fs : float
         Sampling rate, Hz.
-    adc_range : (float, float), optional
-        Converter limits: runs there are clipping too.
+    adc_limits : ndarray, shape (n_channels, 2), optional
+        Converter limits per channel (NaN: unknown; :func:`emgkit.clipping.adc_limits`).
     clipped : list of (starts, stops), optional
-        Clipped runs found by the caller (one definition of clipping for a
-        whole analysis): used as given, and only dropouts are looked for.
+        Clipped runs the caller already found with :mod:`emgkit.clipping`:
+        used as given (no clipping statistics are kept).
     runs : bool, default True
         Look for clipping and dropouts (False: extremes and non-finite
         samples only, for an envelope).
     """
 
-    def __init__(self, n_channels, n_samples, fs, adc_range=None, clipped=None, *, runs=True):
+    def __init__(self, n_channels, n_samples, fs, adc_limits=None, clipped=None, *, runs=True):
         from emgkit.kernels import equal_runs_state
 
-        self.n, self.adc_range, self.given, self.find_runs = int(n_samples), adc_range, clipped, runs
-        self.min_dropout = dropout_samples(fs)
-        # clipping needs runs of 3; a given clipping leaves dropouts; an envelope needs neither
-        self.min_run = CLIP_MIN_RUN if clipped is None else self.min_dropout if runs else int(n_samples) + 1
+        self.n, self.adc, self.given, self.find_runs = int(n_samples), adc_limits, clipped, runs
+        self.min_dropout = dropout_samples(fs) if runs else int(n_samples) + 1
         self.state = equal_runs_state(n_channels)  # its stats hold the extremes and NaN/inf counts
-        self.runs = [np.empty((0, 3)) for _ in range(n_channels)]  # rows (start, stop, value) that may count
+        self.clip_stats = clipping.StatsScan(n_channels) if runs and clipped is None else None
+        self.runs = [[] for _ in range(n_channels)]  # constant runs >= min_dropout, arrays (k, 2)
 
     @property
     def lo(self):
@@ -88,43 +87,37 @@ class Screen:
         """Samples ``a : a + x.shape[1]`` of every channel (the next core)."""
         from emgkit.kernels import equal_runs
 
-        lo, hi = self.lo.copy(), self.hi.copy()
-        counts, starts, stops, values = equal_runs(x, a, self.state, self.min_run, final=a + x.shape[1] == self.n)
-        if not self.find_runs:
-            return
-        widened = np.flatnonzero((self.lo < lo) | (self.hi > hi))
-        for c in np.union1d(widened, np.flatnonzero(counts)):
-            k = counts[c]
-            found = np.c_[starts[c, :k], stops[c, :k], values[c, :k]]
-            runs = np.r_[self.runs[c], found]
-            self.runs[c] = runs[self._may_count(c, runs)]
+        counts, starts, stops, _ = equal_runs(x, a, self.state, self.min_dropout, final=a + x.shape[1] == self.n)
+        for c in np.flatnonzero(counts):
+            self.runs[c].append(np.c_[starts[c, : counts[c]], stops[c, : counts[c]]])
+        if self.clip_stats is not None:
+            for b in range(0, x.shape[1], BLOCK):
+                self.clip_stats.push(x[:, b : b + BLOCK])
 
-    def _may_count(self, c, runs):
-        length = runs[:, 1] - runs[:, 0]
-        return (length >= self.min_dropout) | self._at_rail(c, runs[:, 2])
+    def finish(self, names, fs, source, core) -> Screened:
+        """The screen of the whole record (clipping read again from ``source``, ``core`` samples at most, unless given).
 
-    def _at_rail(self, c, values):
-        return np.isin(values, list(rails(self.lo[c], self.hi[c], self.adc_range)))
-
-    def finish(self, names, fs) -> Screened:
-        """The screen of the whole record; InvalidInputError naming the channel and first sample of any NaN/inf."""
+        Raises InvalidInputError naming the channel and first sample of any NaN/inf.
+        """
         bad_count, bad_first = self.state[2][:, 2].astype(np.int64), self.state[2][:, 3].astype(np.int64)
         rows = np.flatnonzero(bad_count).tolist()
         if rows:
             raise nonfinite_error(names, rows, bad_count[rows[:5]].tolist(), bad_first[rows[:5]].tolist())
         flat = self.lo == self.hi
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        if self.given is not None:
+            given = [tuple(np.asarray(v, np.int64) for v in runs) for runs in self.given]
+        elif self.clip_stats is not None:
+            given = clipping.scan(source, self.adc, stats=self.clip_stats.result(), chunk=min(BLOCK, core))[1]
+        else:
+            given = [empty] * len(names)
         clipped, exclude, notes = [], [], []
-        for c, runs in enumerate(self.runs):
-            if flat[c]:
-                runs = runs[:0]
-            at_rail = self._at_rail(c, runs[:, 2])
-            drop = as_runs(runs[~at_rail & (runs[:, 1] - runs[:, 0] >= self.min_dropout), :2])
-            if self.given is None:
-                clip = as_runs(runs[at_rail, :2])
-            else:
-                clip = as_runs(np.empty((0, 2))) if flat[c] else tuple(np.asarray(v, np.int64) for v in self.given[c])
-            clipped.append(clip)
+        for c, found in enumerate(self.runs):
+            clip = empty if flat[c] else given[c]
+            constant = as_runs(np.concatenate(found)) if found and not flat[c] else empty
+            drop = as_runs(np.c_[constant][covered(*constant, *clip) < constant[1] - constant[0]])
             pairs = np.r_[np.c_[clip[0], clip[1]], np.c_[drop[0], drop[1]]]
+            clipped.append(clip)
             exclude.append(as_runs(pairs[np.argsort(pairs[:, 0], kind="stable")]))
             notes.append(screen_notes(run_total(*clip), run_total(*drop), self.n, fs))
         return Screened(flat, clipped, exclude, notes)
@@ -166,15 +159,7 @@ def nonfinite_error(names, rows, counts, firsts):
 
 def dropout_samples(fs):
     """Shortest constant run counted as a dropout, in samples."""
-    return max(CLIP_MIN_RUN + 1, int(round(DROPOUT_MIN_S * fs)))
-
-
-def rails(lo, hi, adc_range=None):
-    """Values at which a run of >= ``CLIP_MIN_RUN`` identical samples is clipping: the extremes and converter limits."""
-    out = {lo, hi}
-    if adc_range is not None:
-        out |= {float(adc_range[0]), float(adc_range[1])}
-    return out
+    return max(clipping.MIN_RUN + 1, int(round(DROPOUT_MIN_S * fs)))
 
 
 def screen_notes(n_clipped, n_dropout, n, fs):
@@ -182,7 +167,8 @@ def screen_notes(n_clipped, n_dropout, n, fs):
     notes = []
     frac = n_clipped / n
     if frac > 0:
-        notes.append(f"clipped: {100 * frac:.2g} % of samples in runs of >= {CLIP_MIN_RUN} at the channel extremes")
+        notes.append(f"clipped: {100 * frac:.2g} % of samples in runs of >= {clipping.MIN_RUN} at a rail "
+                     "(a converter limit, or an extreme the signal piles up at)")
     if n_dropout:
         notes.append(
             f"dropouts: {n_dropout / fs:.3g} s of constant signal (runs >= {dropout_samples(fs) / fs * 1e3:.0f} ms) "
