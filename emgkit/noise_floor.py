@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 WINDOW_S = 0.5  # length of the windows the floor is measured on, s
-HOP_S = 0.25  # step between window starts, s (WINDOW_S / 2)
+HOP_S = WINDOW_S / 2  # step between window starts, s; a window is two steps
 EDGE_S = 0.25  # kept away from the record's ends (filter transients), s
 QUIET_FACTOR = 1.25  # windows with RMS within this factor of the quietest one make the floor
 N_SPECTRA = 32  # quietest windows whose spectra are averaged for the test
@@ -66,6 +66,7 @@ LINE_HALF_WIDTH_HZ = 4.0  # bins this close to a mains harmonic are left out of 
 NOISE_LIKE = 0.4  # rho at or above which quiet windows are noise (rho: upper-band share / white noise's)
 FLAT = 1.3  # kappa at or below which the upper band looks like noise (kappa: tilt of the upper band, white noise = 1)
 SILENT = 1e-12  # a window with power below this fraction of the channel's loudest is digital silence
+SILENT_MARGIN = 2  # windows on each side of digital silence left out (partly silent or ringing)
 SUBTRACT_RATIO = 2.0  # values below this multiple of the floor lose at most 1 - sqrt(1 - 1/ratio**2)
 LOUD_PERCENTILE = 95.0  # percentile of the window RMS reported as the channel's loud level
 PIECE_S = 30.0  # samples are read this many seconds at a time
@@ -312,8 +313,8 @@ def estimate_noise(x, fs=None, *, rest=None, rest_interval=None, low_hz=20.0, hi
     >>> from emgkit.datasets import simulate
     >>> rec = simulate(n_reps=3, fs=2000, noise_uv=5.0, seed=1)
     >>> nf = estimate_noise(rec)
-    >>> bool(nf.trusted.all()), [round(v * 1e6, 1) for v in nf.noise_rms]  # µV, about 5 x 0.94 in band
-    (True, [4.6, 4.7, 4.7, 4.6])
+    >>> bool(nf.trusted.all()), [round(float(v) * 1e6, 1) for v in nf.noise_rms]  # µV: 5 x 0.895 in 20-450 Hz
+    (True, [4.5, 4.5, 4.5, 4.5])
     """
     cond = _Conditioning(float(low_hz), float(high_hz), int(order), notch_hz, envelope, float(cutoff_hz),
                          int(envelope_order), float(rms_window_ms))
@@ -500,16 +501,28 @@ def _decide(n_ch, stretch, task, test, what, unit) -> NoiseFloor:
 
 
 def _quiet(stretch, c):
-    """``(mean power, mean envelope, n windows, samples for the test)`` of channel c's quiet windows; None if silent."""
-    p = stretch.power[c]
+    """``(mean power, mean envelope, n windows, samples for the test)`` of channel c's quiet windows; None if silent.
+
+    Windows of digital silence (power below SILENT times the loudest) and the
+    two on either side of them (partly silent, or ringing from the filters)
+    are left out.  Quiet windows are those within QUIET_FACTOR**2 of the
+    lowest remaining power whose mean envelope is also within QUIET_FACTOR of
+    the lowest among them (a window whose envelope is raised by a neighbouring
+    burst is left out).
+    """
+    p, e = stretch.power[c], stretch.env_mean[c]
     loud = p.max()
-    live = p > SILENT * loud
-    if not loud > 0 or not live.any():
+    if not loud > 0:
         return None
-    limit = QUIET_FACTOR**2 * p[live].min()
-    quiet = live & (p <= limit)
+    silent = p <= SILENT * loud
+    near = np.convolve(silent, np.ones(2 * SILENT_MARGIN + 1), mode="same") > 0
+    live = ~near if (~near).any() else ~silent
+    level = p[live].min()
+    limit = QUIET_FACTOR**2 * level
+    band = live & (p <= limit)
+    quiet = band & (e <= QUIET_FACTOR * e[band].min())
     kept = stretch.keys[c] <= limit
-    return p[quiet].mean(), stretch.env_mean[c][quiet].mean(), int(quiet.sum()), stretch.samples[c][kept]
+    return p[quiet].mean(), e[quiet].mean(), int(quiet.sum()), stretch.samples[c][kept]
 
 
 class _Formatter:
