@@ -24,7 +24,7 @@ def check(found, expected):
     """``expected``: name -> kind or NOT_EMG; every channel must be listed."""
     assert set(found) == set(expected), f"channels differ: {sorted(set(found) ^ set(expected))}"
     wrong = {n: (found[n], want) for n, want in expected.items()
-             if (found[n] == "emg") if want == NOT_EMG else found[n] != want}
+             if ((found[n] == "emg") if want == NOT_EMG else (found[n] != want))}
     assert not wrong, f"channel: (found, expected): {wrong}"
 
 
