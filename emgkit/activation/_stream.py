@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ._detect import check_source, conditioned_plan, detect_source, run
+from ._detect import check_source, conditioned_plan, detect_source
+from ._walk import run
 
 __all__ = ["detect_activation_stream"]
 
