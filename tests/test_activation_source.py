@@ -101,3 +101,22 @@ def test_direct_calls_warn_at_the_callers_line():
     with pytest.warns(SignalQualityWarning, match="clipped samples in 'L biceps_brachii'") as got:
         detect_activation(Recording(data, fs, names, meta=meta))
     assert {w.filename for w in got} == {__file__}
+
+
+def test_threads_keep_their_own_notes():
+    """Notes are passed, not collected from the process-wide warning machinery: concurrent calls do not mix them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    data, fs, names, meta = recording()
+    clean = Recording(data[2:], fs, names[2:])
+    clipped = Recording(data[:2], fs, names[:2], meta=meta)
+
+    def run(rec):
+        notes = Notes()
+        detect_activation(rec, notes=notes)
+        return list(notes)
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(run, [clean, clipped] * 4))
+    assert all(r == [] for r in results[0::2])
+    assert all(len(r) == 1 and r[0].startswith("clipped samples in 'L biceps_brachii'") for r in results[1::2])
