@@ -17,17 +17,14 @@ formulas, validation):
   quietest windows (up to 32, Hann, bins within 4 Hz of a mains harmonic left
   out): ``phi`` = share of power above 250 Hz, ``phi_white`` = the same share
   for white noise through the same band-pass, ``rho = phi / phi_white``
-  (white noise 1, electrode noise of real recordings 0.4-1, surface EMG with
-  a median frequency of 60-115 Hz 0.01-0.22), and ``kappa``, the power in the
-  lower half of the band above 250 Hz over that in its upper half, relative
-  to white noise (noise about 1, EMG 1.5-4.5).
+  (white noise 1, electrode noise of the shared recordings 0.4-1, the
+  quietest windows of active muscles there 0-0.4).
 * **Trust.**  A floor is trusted when ``rho >= 0.4`` (and, for a rest
   recording or interval, when it is not above the task's quietest windows).
   Otherwise it is reported with the reason and must not be subtracted; for a
   task whose quietest windows are muscle activity the reported RMS is the
   upper-band estimate ``sqrt(rho) x`` their RMS: the white noise the band
-  above 250 Hz has room for (about the broadband noise when ``kappa <= 1.3``,
-  an upper bound otherwise).
+  above 250 Hz has room for.
 
 :func:`subtract_floor` is the subtraction rule: quadrature, capped so that a
 value never loses more than ``1 - sqrt(1 - 1/ratio**2)`` of itself (13.4 % at
@@ -51,7 +48,6 @@ __all__ = [
     "subtract_floor",
     "within_noise",
     "NOISE_LIKE",
-    "FLAT",
     "SUBTRACT_RATIO",
 ]
 
@@ -64,7 +60,6 @@ SPLIT_HZ = 250.0  # the test's upper band starts here; surface EMG power is most
 MIN_UPPER_HZ = 100.0  # the upper band [SPLIT_HZ, high_hz] must be at least this wide
 LINE_HALF_WIDTH_HZ = 4.0  # bins this close to a mains harmonic are left out of the test
 NOISE_LIKE = 0.4  # rho at or above which quiet windows are noise (rho: upper-band share / white noise's)
-FLAT = 1.3  # kappa at or below which the upper band looks like noise (kappa: tilt of the upper band, white noise = 1)
 SILENT = 1e-12  # a window with power below this fraction of the channel's loudest is digital silence
 SILENT_MARGIN = 2  # windows on each side of digital silence left out (partly silent or ringing)
 SUBTRACT_RATIO = 2.0  # values below this multiple of the floor lose at most 1 - sqrt(1 - 1/ratio**2)
@@ -104,11 +99,6 @@ class NoiseFloor:
         divided by that of white noise through the same band-pass (1: white
         noise; below ``NOISE_LIKE`` = 0.4: muscle-like).  NaN when the band
         ends below 350 Hz or there is no window.
-    upper_tilt : ndarray, shape (n_channels,)
-        ``kappa`` of the floor's windows: power in 250 Hz to the middle of the
-        band above 250 Hz over the power from there to the upper corner,
-        divided by the same ratio for white noise (noise about 1, EMG above
-        ``FLAT`` = 1.3).  NaN like ``noise_likeness``.
     quiet_rms : ndarray, shape (n_channels,)
         RMS of the band-passed task in its quietest windows (what a
         quietest-window floor without the spectral test would be).
@@ -126,7 +116,6 @@ class NoiseFloor:
     method: tuple
     reason: tuple
     noise_likeness: np.ndarray
-    upper_tilt: np.ndarray
     quiet_rms: np.ndarray
     loud_rms: np.ndarray
     rest_s: np.ndarray
@@ -411,28 +400,18 @@ class _SpectralTest:
             harmonics = np.arange(1, int(fs / 2 / line) + 2) * line
             keep &= np.min(np.abs(self.freqs[:, None] - harmonics[None, :]), axis=1) > LINE_HALF_WIDTH_HZ
         self.keep, self.upper = keep, keep & (self.freqs >= SPLIT_HZ)
-        mid = 0.5 * (SPLIT_HZ + high)
-        self.halves = (self.upper & (self.freqs < mid), self.upper & (self.freqs >= mid) & (self.freqs <= high))
         self.window = np.hanning(w)
         self.white = np.empty(len(lows))
-        self.white_halves = np.empty((len(lows), 2))
         for low in np.unique(lows):
             sos = butter(order, [low, high], btype="band", fs=fs, output="sos")
             gain = np.abs(sosfreqz(sos, worN=self.freqs, fs=fs)[1]) ** 4  # power response of the zero-phase pair
             self.white[lows == low] = gain[self.upper].sum() / gain[keep].sum()
-            self.white_halves[lows == low] = [gain[h].sum() for h in self.halves]
 
     def share(self, spectra):
         """``phi`` of spectra (n, n_bins) averaged over n: power above SPLIT_HZ / power (mains bins left out)."""
         s = spectra.mean(axis=0)
         total = s[self.keep].sum()
         return s[self.upper].sum() / total if total > 0 else np.nan
-
-    def tilt(self, spectra, c):
-        """``kappa``: power in the lower half of the upper band over that in its upper half, white noise = 1."""
-        s = spectra.mean(axis=0)
-        lo, hi = (s[h].sum() / w for h, w in zip(self.halves, self.white_halves[c]))
-        return lo / hi if hi > 0 else np.nan
 
     def spectra(self, samples):
         return np.abs(np.fft.rfft(samples * self.window, axis=-1)) ** 2
@@ -443,7 +422,7 @@ class _SpectralTest:
 
 def _decide(n_ch, stretch, task, test, what, unit) -> NoiseFloor:
     """Floor, trust and reason of every channel from the floor's stretch and the task's windows."""
-    cols = {k: np.full(n_ch, np.nan) for k in ("floor", "noise_rms", "rho", "kappa", "quiet", "loud", "rest_s")}
+    cols = {k: np.full(n_ch, np.nan) for k in ("floor", "noise_rms", "rho", "quiet", "loud", "rest_s")}
     trusted = np.zeros(n_ch, dtype=bool)
     method, reason = ["none"] * n_ch, [""] * n_ch
     fmt = _Formatter(unit)
@@ -469,23 +448,16 @@ def _decide(n_ch, stretch, task, test, what, unit) -> NoiseFloor:
             reason[c] = (f"the band ends at {test.high:g} Hz, leaving less than {MIN_UPPER_HZ:g} Hz above {SPLIT_HZ:g} Hz: "
                          "noise cannot be told from tonic muscle activity by its spectrum; give a rest recording or a rest interval")
             continue
-        spectra = test.spectra(samples)
-        rho = cols["rho"][c] = test.share(spectra) / test.white[c]
-        kappa = cols["kappa"][c] = test.tilt(spectra, c)
+        rho = cols["rho"][c] = test.share(test.spectra(samples)) / test.white[c]
         if rho < NOISE_LIKE:
             where = "the quietest 0.5 s of the task is" if what == "task" else f"the {what} is"
             estimate = rms * np.sqrt(rho)
             reason[c] = (f"{where} muscle activity, not noise: {100 * rho * test.white[c]:.1f} % of its power lies above "
                          f"{SPLIT_HZ:g} Hz (white noise: {100 * test.white[c]:.0f} %; noise has at least {100 * NOISE_LIKE:.0f} % "
-                         f"of that), so subtracting its level ({fmt(rms)} RMS) would remove activity. ")
-            if kappa <= FLAT:
-                reason[c] += (f"The band above {SPLIT_HZ:g} Hz is flat like noise (tilt {kappa:.2f}), so the broadband noise "
-                              f"is about {fmt(estimate)} RMS, unless clipping or artefacts fill that band; ")
-            else:
-                reason[c] += (f"Electrode noise is at most about {fmt(estimate)} RMS (the band above {SPLIT_HZ:g} Hz, "
-                              f"which falls with frequency like EMG: tilt {kappa:.2f}); ")
-            reason[c] += ("give a rest recording or a rest interval to subtract it" if what == "task"
-                          else "record a rest with the muscle relaxed")
+                         f"of that), so subtracting its level ({fmt(rms)} RMS) would remove activity; the band above "
+                         f"{SPLIT_HZ:g} Hz leaves room for about {fmt(estimate)} RMS of white noise. "
+                         + ("Give a rest recording or a rest interval to subtract the noise" if what == "task"
+                            else "Record a rest with the muscle relaxed"))
             if what == "task":
                 method[c] = "task: upper-band estimate"
                 cols["floor"][c], cols["noise_rms"][c] = env_level * np.sqrt(rho), estimate
@@ -497,7 +469,7 @@ def _decide(n_ch, stretch, task, test, what, unit) -> NoiseFloor:
             continue
         trusted[c] = True
     return NoiseFloor(cols["floor"], cols["noise_rms"], trusted, tuple(method), tuple(reason), cols["rho"],
-                      cols["kappa"], cols["quiet"], cols["loud"], cols["rest_s"])
+                      cols["quiet"], cols["loud"], cols["rest_s"])
 
 
 def _quiet(stretch, c):
