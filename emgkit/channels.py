@@ -17,9 +17,12 @@ from pathlib import Path
 
 from .errors import FileFormatError, InvalidInputError
 
-__all__ = ["Channel", "parse_channel_name", "add_synonyms", "load_catalogue", "muscle_region", "known_muscles"]
+__all__ = ["Channel", "KINDS", "parse_channel_name", "add_synonyms", "load_catalogue", "muscle_region", "known_muscles",
+           "lookup_muscle", "closest_muscle", "split_side"]
 
 _SIDES = ("L", "R")
+# What a channel records: EMG, or a signal that must never enter EMG statistics (docs/channels.md).
+KINDS = ("emg", "trigger", "angle", "force", "accelerometer", "processed", "unknown")
 
 
 class _Catalogue:
@@ -110,6 +113,49 @@ def known_muscles() -> list[str]:
     return sorted(set(_CATALOGUE.synonyms.values()))
 
 
+def lookup_muscle(text: str) -> str | None:
+    """The canonical muscle that ``text`` names exactly (a canonical name or a synonym), else None.
+
+    Examples
+    --------
+    >>> lookup_muscle("Quads"), lookup_muscle("quadricepz")
+    ('quadriceps', None)
+    """
+    return _CATALOGUE.synonyms.get(_phrase(text))
+
+
+def split_side(text: str) -> tuple[str | None, str]:
+    """``(side, rest)`` when the first or last word of ``text`` is a side word, else ``(None, text)``.
+
+    Examples
+    --------
+    >>> split_side("L quadriceps"), split_side("biceps right"), split_side("quadriceps")
+    (('L', 'quadriceps'), ('R', 'biceps'), (None, 'quadriceps'))
+    """
+    words = _words(text)
+    if len(words) > 1:
+        for i in (0, -1):
+            side = _CATALOGUE.side_words.get(words[i])
+            if side is not None:
+                rest = words[1:] if i == 0 else words[:-1]
+                return side, " ".join(rest)
+    return None, str(text)
+
+
+def closest_muscle(text: str) -> str | None:
+    """The canonical muscle whose name or synonym is most similar to ``text`` (difflib ratio >= 0.6), else None.
+
+    Examples
+    --------
+    >>> closest_muscle("quadricepz")
+    'quadriceps'
+    """
+    import difflib
+
+    hit = difflib.get_close_matches(_phrase(text), list(_CATALOGUE.synonyms), n=1, cutoff=0.6)
+    return _CATALOGUE.synonyms[hit[0]] if hit else None
+
+
 def muscle_region(muscle: str | None) -> str | None:
     """Body region of a canonical muscle (``"upper_arm"``, ``"thigh_back"``, ...), or None."""
     return _CATALOGUE.regions.get(muscle) if muscle else None
@@ -174,7 +220,7 @@ def _normalise_side(side):
 
 @dataclass(frozen=True)
 class Channel:
-    """One EMG channel.
+    """One channel: EMG, or a signal recorded beside it (trigger, angle, force, ...).
 
     Parameters
     ----------
@@ -185,11 +231,16 @@ class Channel:
         mapped to its canonical name.  Parsed from ``name`` when omitted.
     side : {"L", "R", None}, optional
         Body side.  Parsed from ``name`` when omitted.
+    kind : {"emg", "trigger", "angle", "force", "accelerometer", "processed", "unknown", None}, optional
+        What the channel records, when declared (a channel map, a file that
+        stores it).  None: not declared; :func:`emgkit.channel_kinds.classify`
+        tells it from the name, unit and content.
     """
 
     name: str
     muscle: str | None = field(default=None)
     side: str | None = field(default=None)
+    kind: str | None = field(default=None)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -201,6 +252,12 @@ class Channel:
         else:
             muscle = _CATALOGUE.synonyms.get(_phrase(muscle)) or _snake(muscle) or None
         side = parsed_side if self.side is None else _normalise_side(self.side)
+        if self.kind is not None and self.kind not in KINDS:
+            import difflib
+
+            close = difflib.get_close_matches(str(self.kind), KINDS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InvalidInputError(f"channel {self.name!r}: kind must be one of {', '.join(KINDS)}, got {self.kind!r}{hint}")
         object.__setattr__(self, "muscle", muscle)
         object.__setattr__(self, "side", side)
 

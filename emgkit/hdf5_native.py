@@ -8,6 +8,7 @@ Layout::
     /emg/channels/name   (n_channels,) variable-length UTF-8 strings
     /emg/channels/muscle (n_channels,) canonical muscle name or ""
     /emg/channels/side   (n_channels,) "L", "R" or ""
+    /emg/channels/kind   (n_channels,) declared kind ("emg", "trigger", ...) or ""; optional (older files lack it)
     /meta                scalar UTF-8 string: JSON object (Recording.meta without "events")
     /events              scalar UTF-8 string: JSON of meta["events"] (only when present)
 
@@ -223,8 +224,10 @@ def _read_channels(f, path, n):
     names = _strings(f, "emg/channels/name", path, n)
     muscles = _strings(f, "emg/channels/muscle", path, n) if "emg/channels/muscle" in f else [""] * n
     sides = _strings(f, "emg/channels/side", path, n) if "emg/channels/side" in f else [""] * n
+    kinds = _strings(f, "emg/channels/kind", path, n) if "emg/channels/kind" in f else [""] * n
     try:
-        return [Channel(name, muscle=m or None, side=s or None) for name, m, s in zip(names, muscles, sides)]
+        return [Channel(name, muscle=m or None, side=s or None, kind=k or None)
+                for name, m, s, k in zip(names, muscles, sides, kinds)]
     except InvalidInputError as exc:
         raise FileFormatError(f"{path}: bad channel table: {exc}") from None
 
@@ -350,6 +353,7 @@ def _write_channels(group: h5py.Group, channels) -> None:
     table.create_dataset("name", data=[c.name for c in channels], dtype=STRING)
     table.create_dataset("muscle", data=[c.muscle or "" for c in channels], dtype=STRING)
     table.create_dataset("side", data=[c.side or "" for c in channels], dtype=STRING)
+    table.create_dataset("kind", data=[c.kind or "" for c in channels], dtype=STRING)
 
 
 def _write_meta(f: h5py.File, meta_json: str, events_json: str | None) -> None:

@@ -69,7 +69,12 @@ def read(path, channels=None, start=None, stop=None, **options) -> Recording:
         (``"channels_first"`` or ``"samples_first"``), ``unit``, ``scale``,
         ``offset``; the other formats' options are listed in
         ``docs/formats.md``.  All formats: ``nonfinite`` (``"error"``,
-        ``"interpolate"`` or ``"zero"``, as in :class:`emgkit.Recording`).
+        ``"interpolate"`` or ``"zero"``, as in :class:`emgkit.Recording`), and
+        ``channel_map`` (a channels.toml path, a dict ``{name: spec}`` or a
+        :class:`emgkit.channel_map.ChannelMap`): applied with
+        :func:`emgkit.channel_map.relabel` before ``channels``, ``start`` and
+        ``stop`` select (so ``channels`` are names after the map); the map's
+        ``[options]`` that this format takes are reader options.
 
     Returns
     -------
@@ -91,6 +96,10 @@ def read(path, channels=None, start=None, stop=None, **options) -> Recording:
     --------
     >>> rec = emgkit.read("trial.h5", channels=["L Biceps", "R Biceps"], start=2.0, stop=5.0)  # doctest: +SKIP
     """
+    if options.get("channel_map") is not None:
+        with open(path, **options) as handle:
+            return handle.read(channels=channels, start=start, stop=stop)
+    options.pop("channel_map", None)
     fmt = detect_format(path)
     return fmt.read_file(Path(path).expanduser(), channels=channels, start=start, stop=stop, **options)
 
@@ -103,7 +112,8 @@ def open(path, **options) -> "RecordingFile":  # noqa: A001 - public name emgkit
     path : str or path-like
         The file (any format :func:`read` accepts).
     **options
-        As for :func:`read`.
+        As for :func:`read` (``channel_map`` included: the handle then shows
+        the relabelled channels and reads only the kept ones).
 
     Returns
     -------
@@ -120,7 +130,18 @@ def open(path, **options) -> "RecordingFile":  # noqa: A001 - public name emgkit
     ...         ...
     """
     fmt = detect_format(path)
-    return fmt.open_file(Path(path).expanduser(), **options)
+    channel_map = options.pop("channel_map", None)
+    if channel_map is None:
+        return fmt.open_file(Path(path).expanduser(), **options)
+    from .channel_map import as_channel_map, reader_options, relabel
+
+    channel_map = as_channel_map(channel_map)
+    handle = fmt.open_file(Path(path).expanduser(), **{**reader_options(fmt.name, channel_map.options)[0], **options})
+    try:
+        return relabel(handle, channel_map)
+    except BaseException:
+        handle.close()
+        raise
 
 
 def write(rec: Recording, path, overwrite: bool = False) -> Path:

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import emgkit
-from emgkit.convert import add_convert_parser, apply_channel_map, convert, format_report, load_channel_map
+from emgkit.channel_map import load_channel_map, relabel
+from emgkit.convert import add_convert_parser, convert, format_report
 from emgkit.errors import FileFormatError, InvalidInputError
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -71,7 +72,8 @@ def test_channel_map_renames_drops_sets_sides_and_options(tmp_path, rng):
     assert r.channels == [("L DELT ANT", "deltoid_anterior", "L"), ("ch2", "pectoralis_major", "R")]
     assert r.dropped == ["ch3"] and r.map_unmatched == ["nowhere"]
     back = emgkit.read(r.output)
-    assert back.fs == 600.0 and back.meta["channel_map"] == {"file": "map.toml", "applied": ["ch1", "ch2", "ch3"]}
+    assert back.fs == 600.0
+    assert back.meta["channel_map"] == {"source": "map.toml", "applied": ["ch1", "ch2", "ch3"], "dropped": ["ch3"]}
     np.testing.assert_allclose(back.data, np.round(x[:2], 4), atol=1e-12)
     assert "map entries that matched no channel: nowhere" in format_report([r])
 
@@ -132,10 +134,10 @@ def test_repeated_names_need_tree_and_failures_do_not_stop_others(tmp_path, rng)
         convert([tmp_path / "a"], tmp_path / "out3")
 
 
-def test_apply_channel_map_refuses_to_drop_everything(rng):
+def test_channel_map_refuses_to_drop_everything(rng):
     rec = emgkit.Recording(rng.normal(size=(1, 10)), 100, ["L TA"])
     with pytest.raises(InvalidInputError, match="drops every channel"):
-        apply_channel_map(rec, {"channels": {"L TA": {"drop": True}}})
+        relabel(rec, {"L TA": {"drop": True}})
 
 
 def test_cli_convert_prints_report_and_exit_codes(tmp_path, rng, capsys):
