@@ -2,8 +2,6 @@
 
 import math
 import warnings
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.signal import butter, sosfreqz
@@ -15,7 +13,6 @@ from emgkit.datasets import simulate
 from emgkit.errors import InvalidInputError
 from emgkit.noise_floor import estimate_noise, floor_from_conditioned, subtract_floor, within_noise
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GAUSS_MAV = math.sqrt(2 / math.pi)  # mean |x| / RMS of Gaussian noise: the linear envelope's level at rest
 
 
@@ -232,20 +229,17 @@ def test_simulated_tonic_activity_has_no_rest():
 
 # -- real recordings (expected outcomes in docs/noise_floor.md, written before running) ------------------
 
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="the shared real recordings (../shared/data) are not here")
-
-
-def _pa(subject, action):
+def _pa(shared, subject, action):
     from emgkit.datasets.readers import read_uci_physical_action
 
     kind = "Normal" if action in {"Bowing", "Clapping", "Handshaking", "Hugging", "Jumping", "Running", "Seating",
                                   "Standing", "Walking", "Waving"} else "Aggressive"
-    return read_uci_physical_action(SHARED / "uci_physical_action" / subject / kind / "txt" / f"{action}.txt")
+    return read_uci_physical_action(shared / "uci_physical_action" / subject / kind / "txt" / f"{action}.txt")
 
 
-@needs_shared
-def test_physical_action_clapping_biceps_tonic_activity_is_not_the_floor():
-    rec = _pa("sub01", "Clapping")
+@pytest.mark.shared_data
+def test_physical_action_clapping_biceps_tonic_activity_is_not_the_floor(shared_data):
+    rec = _pa(shared_data, "sub01", "Clapping")
     nf = estimate_noise(rec)
     for name in ("R-Bic", "L-Bic"):
         c = rec.channel_names.index(name)
@@ -255,38 +249,38 @@ def test_physical_action_clapping_biceps_tonic_activity_is_not_the_floor():
     assert nf.trusted[c] and 12 <= nf.noise_rms[c] <= 15
 
 
-@needs_shared
-def test_physical_action_standing_is_at_the_floor_and_gives_clapping_its_floor():
-    standing = _pa("sub01", "Standing")
+@pytest.mark.shared_data
+def test_physical_action_standing_is_at_the_floor_and_gives_clapping_its_floor(shared_data):
+    standing = _pa(shared_data, "sub01", "Standing")
     nf = estimate_noise(standing)
     assert nf.trusted.all() and np.all((12 <= nf.noise_rms) & (nf.noise_rms <= 16))
     assert np.sum(nf.loud_rms <= 2 * nf.noise_rms) >= 6
-    with_rest = estimate_noise(_pa("sub01", "Clapping"), rest=standing)
+    with_rest = estimate_noise(_pa(shared_data, "sub01", "Clapping"), rest=standing)
     assert with_rest.trusted.all() and np.all((12 <= with_rest.noise_rms) & (with_rest.noise_rms <= 16))
 
 
-@needs_shared
-def test_physical_action_no_trusted_floor_is_tonic_activity():
+@pytest.mark.shared_data
+def test_physical_action_no_trusted_floor_is_tonic_activity(shared_data):
     for subject in ("sub01", "sub02"):
-        for path in sorted((SHARED / "uci_physical_action" / subject).glob("*/txt/*.txt")):
-            nf = estimate_noise(_pa(subject, path.stem))
+        for path in sorted((shared_data / "uci_physical_action" / subject).glob("*/txt/*.txt")):
+            nf = estimate_noise(_pa(shared_data, subject, path.stem))
             assert np.all(nf.noise_rms[nf.trusted] < 40), (subject, path.stem)
 
 
-@needs_shared
-def test_biosppy_signals_have_their_rest_level_as_floor():
+@pytest.mark.shared_data
+def test_biosppy_signals_have_their_rest_level_as_floor(shared_data):
     from emgkit.datasets.readers import read_opensignals
 
-    nf = estimate_noise(read_opensignals(SHARED / "biosppy_single" / "emg_1.txt"))
+    nf = estimate_noise(read_opensignals(shared_data / "biosppy_single" / "emg_1.txt"))
     assert nf.trusted[0] and 4.5 <= nf.noise_rms[0] <= 6.5  # band-passed; the raw rest RMS (10 counts) has 450-500 Hz noise
     assert nf.loud_rms[0] > 5 * nf.noise_rms[0]
-    nf = estimate_noise(read_opensignals(SHARED / "biosppy_single" / "emg.txt"))
+    nf = estimate_noise(read_opensignals(shared_data / "biosppy_single" / "emg.txt"))
     assert nf.trusted[0] and 1.3 <= nf.noise_rms[0] <= 2.5
 
 
-@needs_shared
-def test_pyomeca_unused_sensors_are_silent():
-    rec = emgkit.read(SHARED / "pyomeca_shoulder" / "markers_analogs.c3d")
+@pytest.mark.shared_data
+def test_pyomeca_unused_sensors_are_silent(shared_data):
+    rec = emgkit.read(shared_data / "pyomeca_shoulder" / "markers_analogs.c3d")
     nf = estimate_noise(rec)
     zero = np.all(np.asarray(rec.data) == 0, axis=1)
     assert zero.sum() == 19
@@ -294,13 +288,14 @@ def test_pyomeca_unused_sensors_are_silent():
     assert all("silent" in r for r, z in zip(nf.reason, zero) if z)
 
 
-@needs_shared
-def test_lower_limb_and_gait_outcomes_are_those_recorded():
+@pytest.mark.shared_data
+@pytest.mark.filterwarnings("ignore::emgkit.errors.SignalQualityWarning")  # type-2a.c3d is sampled at 960 Hz
+def test_lower_limb_and_gait_outcomes_are_those_recorded(shared_data):
     """docs/noise_floor.md: most quiet windows there hold low-frequency activity, so few floors are trusted."""
     from emgkit.datasets.readers import read_uci_lower_limb
 
     trusted = {}
-    for path in sorted((SHARED / "uci_lower_limb").glob("*.txt")):
+    for path in sorted((shared_data / "uci_lower_limb").glob("*.txt")):
         rec = read_uci_lower_limb(path)
         nf = estimate_noise(rec)
         lsb = 0.00075 / math.sqrt(12)  # quantisation noise of the 14-bit recorder, mV
@@ -308,7 +303,7 @@ def test_lower_limb_and_gait_outcomes_are_those_recorded():
         trusted.update({f"{path.stem} {n}": nf.noise_rms[c] for c, n in enumerate(rec.channel_names) if nf.trusted[c]})
     assert sorted(trusted) == ["3Apie Recto Femoral", "3Asen Recto Femoral", "3Npie BF", "3Npie ST"]
     counts = {}
-    for path in sorted((SHARED / "c3d_bilateral_gait").glob("*.c3d")):
+    for path in sorted((shared_data / "c3d_bilateral_gait").glob("*.c3d")):
         nf = estimate_noise(emgkit.read(path))
         counts[path.name] = int(nf.trusted.sum())
         assert np.all(nf.noise_rms[nf.trusted] <= nf.loud_rms[nf.trusted])
