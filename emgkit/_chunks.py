@@ -216,6 +216,17 @@ class RunMask:
             raise InvalidInputError("a run mask row can only be set wholly True")
         self._runs[int(c)] = (np.array([0], dtype=np.int64), np.array([self.n], dtype=np.int64))
 
+    def count(self, c, starts, stops) -> np.ndarray:
+        """True samples of row ``c`` within each range ``[starts[k], stops[k])`` (ranges may overlap)."""
+        s, e = self._runs[int(c)]
+        cum = np.concatenate([[0], np.cumsum(e - s)])
+
+        def covered(t):  # True samples before t: whole runs starting at or before t, less the part of the last at or after t
+            j = np.searchsorted(s, t, side="right")
+            return cum[j] - np.where(j > 0, np.maximum(e[np.maximum(j - 1, 0)] - t, 0), 0) if s.size else np.zeros_like(t)
+
+        return covered(np.asarray(stops, dtype=np.int64)) - covered(np.asarray(starts, dtype=np.int64))
+
     def fraction(self) -> np.ndarray:
         """Share of True samples in every row."""
         return np.array([float(np.sum(e - s)) / self.n if self.n else 0.0 for s, e in self._runs])

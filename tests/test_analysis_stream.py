@@ -1,4 +1,4 @@
-"""Streaming analysis (emgkit.analysis_stream) against the in-memory analysis, and its plumbing (emgkit._chunks)."""
+"""Streaming analysis (emgkit.analyze_file) against the in-memory analysis, and its plumbing (emgkit._chunks)."""
 
 import os
 import subprocess
@@ -60,6 +60,7 @@ def arm_file(tmp_path_factory):
         ({"cycles": {"source": "none"}}, 2.9),  # the whole record is one interval, read piece by piece
         ({"fatigue": {"mode": "repetitions"}, "normalization": {"method": "peak"}}, 3.7),
         ({"onset": {"method": "hodges"}}, 2.5),
+        ({"onset": {"method": "bonato"}}, 2.5),
     ],
 )
 def test_stream_equals_in_memory(arm_file, config, chunk_s):
@@ -123,15 +124,13 @@ def test_stream_traces_match_the_report_browser_shape(arm_file):
     assert traces["names"] == rec.channel_names
 
 
-def test_stream_refuses_bonato_and_bad_chunks(arm_file):
-    with pytest.raises(InvalidInputError, match="Bonato"):
-        quiet(analyze_file, arm_file, config={"onset": {"method": "bonato"}})
+def test_stream_refuses_bad_chunks(arm_file):
     with pytest.raises(InvalidInputError, match="chunk_s"):
         analyze_file(arm_file, chunk_s=0)
 
 
 def test_wants_streaming_modes(arm_file, tmp_path, monkeypatch):
-    import emgkit.analysis_stream as stream
+    import emgkit.analysis.pipeline as stream
 
     assert wants_streaming(arm_file, "on") and not wants_streaming(arm_file, "off")
     assert not wants_streaming(arm_file)  # small file

@@ -1,0 +1,20 @@
+"""Imbalance analysis of one recording: left vs right, agonist vs antagonist, timing, fatigue.
+
+:func:`analyze` runs the stages of :mod:`emgkit.analysis.pipeline` on a raw
+:class:`~emgkit.Recording`; :func:`analyze_file` runs the same stages on a
+recording file read in chunks (records larger than memory).  The result,
+:class:`Analysis`, holds pandas tables and saves them to one HDF5 file plus
+CSV copies (:meth:`Analysis.save`, :func:`load_analysis`).
+
+Modules: ``view`` (a recording as channels + chunked source), ``store``
+(conditioned signals in memory or a scratch file), one module per stage
+(``select``, ``condition``, ``detect``, ``segment``, ``normalise``,
+``measure``, ``spectra``), ``tables`` (one module per table), ``pipeline``
+(the order), ``result`` (the Analysis object and its files).
+"""
+
+from .pipeline import DEFAULT_CHUNK_S, STREAM_ABOVE_SAMPLES, STREAM_MODES, analyze, analyze_file, wants_streaming
+from .result import CONFIG_NAME, H5_NAME, INFO_NAME, TABLES, Analysis, load_analysis
+
+__all__ = ["Analysis", "analyze", "analyze_file", "load_analysis", "wants_streaming", "TABLES", "H5_NAME", "CONFIG_NAME",
+           "INFO_NAME", "DEFAULT_CHUNK_S", "STREAM_ABOVE_SAMPLES", "STREAM_MODES"]

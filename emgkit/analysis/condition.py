@@ -1,0 +1,142 @@
+"""Stage 2: condition each channel once (DC removal, band-pass, notch, trunk high-pass, envelope).
+
+The same code conditions the task recording, MVC trials and rest trials, in
+memory (one block: the whole record) or streamed (cores of ``chunk`` samples
+read with settling margins, :func:`emgkit._chunks.blocks`): every kept sample
+sees the neighbourhood it would see in a whole-record zero-phase filter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._chunks import blocks, settle_samples
+from ..channels import muscle_region
+from ..errors import InvalidInputError
+
+__all__ = ["Band", "choose_band", "condition", "settling_margin", "TRUNK_REGIONS"]
+
+TRUNK_REGIONS = ("trunk_front", "trunk_back")
+
+
+@dataclass(frozen=True)
+class Band:
+    """Band-pass corners in Hz and the channels high-passed higher against ECG.
+
+    Attributes
+    ----------
+    low_hz, high_hz : float
+        Corners for limb channels (the upper corner may have been lowered below fs/2).
+    trunk : tuple of bool
+        Per channel: trunk muscle high-passed at ``trunk_low_hz`` instead of ``low_hz``.
+    trunk_low_hz : float or None
+    """
+
+    low_hz: float
+    high_hz: float
+    trunk: tuple
+    trunk_low_hz: float | None
+
+    @property
+    def corners(self) -> tuple:
+        return (self.low_hz, self.high_hz)
+
+
+def choose_band(cfg, fs, channels, notes) -> Band:
+    """Band-pass corners for ``channels`` at rate ``fs`` (Hz); the default upper corner is lowered below fs/2 with a note."""
+    f = cfg.filters
+    high = f.high_hz
+    if high >= fs / 2:
+        if high == type(f)().high_hz:
+            high = math.floor(0.45 * fs)
+            notes.add(f"fs = {fs:g} Hz: band-pass upper corner lowered from {f.high_hz:g} to {high:g} Hz (below fs/2)")
+        else:
+            raise InvalidInputError(f"filters.high_hz={high:g} Hz must be below fs/2 = {fs / 2:g} Hz; use e.g. {0.45 * fs:g}")
+    trunk = tuple(bool(f.trunk_low_hz) and muscle_region(c.muscle) in TRUNK_REGIONS for c in channels)
+    if any(trunk):
+        names = [c.name for c, t in zip(channels, trunk) if t]
+        notes.add(f"trunk channels {names} high-passed at {f.trunk_low_hz:g} Hz against ECG (Drake & Callaghan 2006)")
+    return Band(float(f.low_hz), float(high), trunk, f.trunk_low_hz)
+
+
+def condition(view, cfg, band, store, chunk) -> np.ndarray:
+    """Condition every channel of ``view`` into ``store``, ``chunk`` samples at a time.
+
+    Parameters
+    ----------
+    view : RecordingView
+    cfg : Config
+    band : Band
+        From :func:`choose_band` for these channels.
+    store : MemoryStore or ScratchStore
+        Receives the band-passed signal and its envelope.
+    chunk : int
+        Core length in samples; ``>= n_samples`` conditions the record in one block.
+
+    Returns
+    -------
+    ndarray, shape (n_channels,)
+        Each channel's mean (its DC offset, removed before filtering), in the recording's unit.
+    """
+    n = view.n_samples
+    source = view.source
+    if chunk >= n:
+        x = source.read(0, n)
+        mean = x.sum(axis=1) / n
+        x -= mean[:, None]
+        store.write(0, n, *condition_block(x, cfg, band, view.fs))
+        return mean
+    total = np.zeros(view.n_channels)
+    for blk in blocks(source, chunk):
+        total += blk.data.sum(axis=1)
+    mean = total / n
+    for blk in blocks(source, chunk, settling_margin(cfg, band, view.fs)):
+        y, env = condition_block(blk.data - mean[:, None], cfg, band, view.fs)
+        store.write(blk.a, blk.b, y[:, blk.core], env[:, blk.core])
+    return mean
+
+
+def condition_block(x, cfg, band, fs):
+    """Band-passed (and notched) EMG and its envelope from DC-free raw EMG ``x`` (n_channels, n), float64."""
+    from ..envelope import linear_envelope, rms_envelope
+    from ..preprocess import bandpass, notch
+
+    f, e = cfg.filters, cfg.envelope
+    trunk = np.asarray(band.trunk, dtype=bool)
+    if not trunk.any():
+        y = bandpass(x, fs, low=band.low_hz, high=band.high_hz, order=f.order)
+    else:
+        y = np.empty_like(x)
+        if (~trunk).any():
+            y[~trunk] = bandpass(x[~trunk], fs, low=band.low_hz, high=band.high_hz, order=f.order)
+        y[trunk] = bandpass(x[trunk], fs, low=band.trunk_low_hz, high=band.high_hz, order=f.order)
+    if f.notch_hz:
+        y = notch(y, fs, freq=f.notch_hz)
+    if e.method == "linear":
+        env = linear_envelope(y, fs, cutoff=e.cutoff_hz, order=e.order)
+    else:
+        env = rms_envelope(y, fs, window_ms=e.rms_window_ms)
+    return y, np.asarray(env, dtype=np.float64)
+
+
+def settling_margin(cfg, band, fs) -> int:
+    """Samples read beyond each core so that band-pass, notch and envelope have settled on it."""
+    from scipy.signal import butter
+
+    from ..envelope import winter_correction
+    from ..preprocess import notch_sos
+
+    f, e = cfg.filters, cfg.envelope
+    lows = [band.low_hz] + ([band.trunk_low_hz] if any(band.trunk) else [])
+    total = max(settle_samples(butter(f.order, [low, band.high_hz], btype="band", fs=fs, output="sos")) for low in lows)
+    if f.notch_hz:
+        sos, _ = notch_sos(fs, f.notch_hz)
+        total += sum(settle_samples(section[None]) for section in sos)  # the notches run one after another
+    if e.method == "linear":
+        total += settle_samples(butter(e.order, e.cutoff_hz / winter_correction(e.order), fs=fs, output="sos"))
+    else:
+        total += int(round(e.rms_window_ms * 1e-3 * fs)) + 1
+    return total + 8

@@ -1,0 +1,101 @@
+"""Stage 3: when each muscle is active, which samples are clipped, and how good each channel is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._chunks import RunMask
+
+__all__ = ["Detection", "detect", "CLIP_NOTE_FRACTION", "CLIP_TOLERANCE"]
+
+CLIP_TOLERANCE = 0.01  # a repetition with more than 1 % clipped samples on a channel is left out of that channel's indices
+CLIP_NOTE_FRACTION = 0.001  # channels with more clipped samples than this get a note
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Bursts, activity and clipping of the analysed channels.
+
+    Attributes
+    ----------
+    activation : Activation
+        Bursts per channel (:func:`emgkit.detect_activation`).
+    active : RunMask
+        Samples inside bursts; every sample of a channel the detector found
+        active throughout.
+    clipped : RunMask
+        Samples in clipped runs.
+    quality : DataFrame
+        :func:`emgkit.quality.assess` of the raw channels.
+    flat, silent : ndarray of bool, shape (n_channels,)
+        Flat (disconnected or unused) channels; channels without bursts that
+        are not active throughout.
+    """
+
+    activation: object
+    active: RunMask
+    clipped: RunMask
+    quality: object
+    flat: np.ndarray
+    silent: np.ndarray
+
+
+def detect(selection, cfg, band, chunk, notes) -> Detection:
+    """Detect bursts, clipped runs and channel quality of the selected channels.
+
+    Parameters
+    ----------
+    selection : Selection
+    cfg : Config
+    band : Band
+    chunk : int
+        Samples per read of the raw recording.
+    notes : Notes
+
+    Returns
+    -------
+    Detection
+    """
+    from ..activation import detect_activation_stream
+    from ..quality_stream import assess_stream, clipped_runs_stream
+
+    view = selection.view
+    source = view.source
+    n, fs = view.n_samples, view.fs
+    on = cfg.onset
+    if on.method == "bonato":
+        act = _bonato(view, on, band)
+    else:
+        act = detect_activation_stream(source, view.channels, unit=view.unit, meta=view.meta, method=on.method,
+                                       baseline=on.baseline, chunk=chunk, band_hz=band.corners, **on.options())
+    for c, name in enumerate(selection.names):
+        for text in act.notes[c]:
+            notes.add(f"channel {name!r}: {text}")
+    quality = assess_stream(source, view.channels, unit=view.unit, meta=view.meta, chunk=chunk)
+    clipped = RunMask(clipped_runs_stream(source, view.meta.get("adc_range"), chunk=chunk), n)
+    active = RunMask([act.runs(c, fs, n) for c in range(len(selection.names))], n)
+    flat = quality["flat"].to_numpy(bool)
+    reasons = [act.reason[c] or "" for c in range(len(selection.names))]
+    silent = np.array([not len(act.onsets[c]) and not r.startswith("no rest") for c, r in enumerate(reasons)])
+    for c, r in enumerate(reasons):
+        if r.startswith("no rest"):  # active throughout: amplitudes and spectra still mean something
+            active[c] = True
+            notes.add(f"{selection.names[c]}: the detector found no rest ({r}); the channel is treated as active throughout")
+    fraction = clipped.fraction()
+    for c in np.flatnonzero(fraction > CLIP_NOTE_FRACTION):
+        notes.add(
+            f"{selection.names[c]}: {100 * fraction[c]:.1f} % of samples clipped; repetitions with more than "
+            f"{100 * CLIP_TOLERANCE:g} % clipped samples are left out of its indices, clipped windows out of its spectra"
+        )
+    return Detection(act, active, clipped, quality, flat, silent)
+
+
+def _bonato(view, on, band):
+    """The Bonato detector on the whole record (it is not read in pieces yet)."""
+    from ..activation import detect_activation
+    from ..recording import Recording
+
+    rec = Recording(view.read(0, view.n_samples), view.fs, view.channels, unit=view.unit, meta=view.meta)
+    return detect_activation(rec, method="bonato", baseline=on.baseline, band_hz=band.corners, **on.options())

@@ -1,0 +1,193 @@
+"""Stage 6: per-repetition values of every channel and pair (amplitudes, bursts, co-contraction, timing).
+
+Every value is a reduction over an interval of samples, read piece by piece
+from the store (:func:`emgkit.analysis.store.pieces`), so the same code serves
+records in memory and records streamed through a scratch file.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .store import pieces
+
+__all__ = ["Measures", "measure", "AMPLITUDE_METRICS", "FRAGMENTED", "SNR_GAP_DB"]
+
+AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg", "active_pct", "clipped_pct")
+CC_METRICS = ("cci_falconer", "cci_rudolph", "common_area", "ratio", "antagonist_share", "overlap_pct")
+FRAGMENTED = 1.5  # more bursts per repetition than this: activity broken up by the detector (low SNR), timing flags become notices
+SNR_GAP_DB = 6.0  # bursts whose SNR differs more than this between two channels: their timing difference may be detection bias
+
+
+@dataclass(frozen=True)
+class Measures:
+    """Per-repetition values.
+
+    Attributes
+    ----------
+    values : dict of str -> ndarray, shape (n_channels, n_intervals)
+        :data:`AMPLITUDE_METRICS` per channel and interval (NaN for an empty interval).
+    units : dict of str -> str
+    clip_fraction : ndarray, shape (n_channels, n_intervals)
+        Share of clipped samples per channel and interval.
+    activity : ndarray, shape (n_channels, n_intervals, 2)
+        First onset and last offset (s) of the bursts whose midpoint falls in the interval; NaN without bursts.
+    burst_count : ndarray of int, shape (n_channels, n_intervals)
+    cocontraction : dict
+        ``(side, agonist, antagonist)`` -> dict of ``CC_METRICS`` -> ndarray (n_intervals,) and ``"usable"``.
+    snr_db : ndarray, shape (n_channels,)
+        20 log10(mean burst amplitude / baseline noise); NaN without bursts.
+    """
+
+    values: dict
+    units: dict
+    clip_fraction: np.ndarray
+    activity: np.ndarray
+    burst_count: np.ndarray
+    cocontraction: dict
+    snr_db: np.ndarray
+
+    def usable(self, *chans) -> np.ndarray:
+        """Intervals usable for indices involving these channels: clipped on none beyond the tolerance."""
+        from .detect import CLIP_TOLERANCE
+
+        ok = np.ones(self.clip_fraction.shape[1], dtype=bool)
+        for c in chans:
+            ok &= ~(self.clip_fraction[c] > CLIP_TOLERANCE)
+        return ok
+
+
+def measure(selection, detection, segments, norm, store, fs) -> Measures:
+    """Reduce every channel and agonist/antagonist pair over every interval.
+
+    Parameters
+    ----------
+    selection, detection, segments, norm
+        Earlier stages.
+    store : MemoryStore or ScratchStore
+        The band-passed signal is read from it (RMS); envelopes come from ``norm.env``.
+    fs : float
+        Sampling rate, Hz.
+
+    Returns
+    -------
+    Measures
+    """
+    values, clip_fraction = _channel_values(detection, segments, norm, store, fs)
+    amp = norm.amp_unit
+    units = {"mean": amp, "peak": amp, "rms": amp, "iemg": f"{amp}*s", "active_pct": "%", "clipped_pct": "%"}
+    activity, burst_count = _activity(detection.activation, segments)
+    ms = Measures(values, units, clip_fraction, activity, burst_count, {}, _burst_snr_db(detection))
+    for p in selection.pairing.agonist_antagonist:
+        i, j = selection.index(p.agonist), selection.index(p.antagonist)
+        ms.cocontraction[(p.side, p.agonist, p.antagonist)] = _cocontraction(i, j, ms.usable(i, j), detection, segments, norm,
+                                                                          store.piece, fs)
+    return ms
+
+
+def _channel_values(detection, segments, norm, store, fs):
+    n_ch, n_int = len(norm.floor), len(segments.samples)
+    env_sum, env_max, sq_sum = (np.full((n_ch, n_int), np.nan) for _ in range(3))
+    for k, (a, b) in enumerate(segments.samples):
+        if b <= a:
+            continue
+        env_sum[:, k] = env_max[:, k] = sq_sum[:, k] = 0.0
+        env_max[:, k] = -np.inf
+        for p, q in pieces(int(a), int(b), store.piece):
+            env = norm.env[:, p:q]
+            y = store.filtered[:, p:q]
+            env_sum[:, k] += env.sum(axis=1)
+            env_max[:, k] = np.maximum(env_max[:, k], env.max(axis=1))
+            sq_sum[:, k] += np.einsum("ij,ij->i", y, y)
+    a, b = segments.samples[:, 0], segments.samples[:, 1]
+    length = np.where(b > a, b - a, np.nan)
+    n_active = np.array([detection.active.count(c, a, b) for c in range(n_ch)], dtype=np.float64)
+    n_clipped = np.array([detection.clipped.count(c, a, b) for c in range(n_ch)], dtype=np.float64)
+    scale = norm.amp_scale[:, None]
+    values = {
+        "mean": env_sum / length * scale,
+        "peak": env_max * scale,
+        "rms": np.sqrt(np.maximum(sq_sum / length - norm.noise_rms[:, None] ** 2, 0.0)) * scale,
+        "iemg": env_sum / fs * scale,
+        "active_pct": 100.0 * n_active / length,
+        "clipped_pct": 100.0 * n_clipped / length,
+    }
+    return values, n_clipped / length
+
+
+def _activity(act, segments):
+    """First onset and last offset of the bursts of each interval (a burst belongs to the interval holding its midpoint)."""
+    n_ch, n_int = act.n_channels, len(segments.intervals)
+    activity = np.full((n_ch, n_int, 2), np.nan)
+    count = np.zeros((n_ch, n_int), dtype=np.int64)
+    t0, t1 = segments.intervals[:, 0], segments.intervals[:, 1]
+    empty = segments.samples[:, 1] <= segments.samples[:, 0]
+    for c in range(n_ch):
+        ons, offs = act.onsets[c], act.offsets[c]
+        mid = 0.5 * (ons + offs)  # onsets may precede the cycle start
+        lo, hi = np.searchsorted(mid, t0, side="left"), np.searchsorted(mid, t1, side="left")
+        count[c] = np.where(empty, 0, hi - lo)
+        has = count[c] > 0
+        activity[c, has, 0] = ons[lo[has]]
+        activity[c, has, 1] = offs[hi[has] - 1]
+    return activity, count
+
+
+def _cocontraction(i, j, usable, detection, segments, norm, piece, fs):
+    from .. import cocontraction as cc
+
+    out = {m: np.full(len(segments.samples), np.nan) for m in CC_METRICS}
+    out["usable"] = usable
+    for k, (a, b) in enumerate(segments.samples):
+        if not usable[k] or b <= a:
+            continue
+        sums = 0.0
+        for p, q in pieces(int(a), int(b), piece):
+            e = norm.cc_env([i, j], p, q)
+            sums = sums + cc.interval_sums(e[0], e[1], detection.active[i, p:q], detection.active[j, p:q])
+        for m, v in cc.indices_from_sums(sums, fs).items():
+            out[m][k] = v
+    return out
+
+
+def _burst_snr_db(detection):
+    noise = detection.quality["baseline_noise"].to_numpy(float)
+    act = detection.activation
+    snr = np.full(act.n_channels, np.nan)
+    for c in range(act.n_channels):
+        amp = act.mean_amplitude[c]
+        if amp.size and noise[c] > 0:
+            snr[c] = 20 * math.log10(float(np.mean(amp)) / noise[c])
+    return snr
+
+
+def matched_bursts(i, j, detection, segments, ms):
+    """Matched bursts of channels ``i`` and ``j`` as rows ``(onset_a, offset_a, onset_b, offset_b, interval)`` and the unpaired count.
+
+    With repetitions, each interval's activity period of one channel is matched
+    with the other's; without, bursts are matched by largest overlap.
+    """
+    if segments.n_kept:
+        a, b = ms.activity[i], ms.activity[j]
+        fa, fb = np.isfinite(a[:, 0]), np.isfinite(b[:, 0])
+        both = np.flatnonzero(fa & fb)
+        rows = np.column_stack([a[both, 0], a[both, 1], b[both, 0], b[both, 1], both.astype(np.float64)])
+        return rows, int(np.count_nonzero(fa ^ fb))
+    act = detection.activation
+    oa, fa = act.onsets[i], act.offsets[i]
+    ob, fb = act.onsets[j], act.offsets[j]
+    out, used, unpaired = [], set(), 0
+    for x in range(len(oa)):
+        overlap = np.minimum(fa[x], fb) - np.maximum(oa[x], ob)
+        cand = [y for y in np.argsort(-overlap) if overlap[y] > 0 and y not in used]
+        if cand:
+            y = int(cand[0])
+            used.add(y)
+            out.append((oa[x], fa[x], ob[y], fb[y], 0))
+        else:
+            unpaired += 1
+    unpaired += len(ob) - len(used)
+    return np.asarray(out, dtype=np.float64).reshape(-1, 5), unpaired

@@ -1,0 +1,309 @@
+"""The analysis pipeline: stages called in one visible order, on a recording in memory or streamed from its file.
+
+Stages (each a function returning a small frozen result):
+
+1. :func:`~emgkit.analysis.select.select_channels`: analysed channels and their pairs;
+2. :func:`~emgkit.analysis.condition.condition`: DC removal, band-pass, notch,
+   trunk high-pass and envelope, once per channel, into a store;
+3. :func:`~emgkit.analysis.detect.detect`: bursts, clipped samples, channel quality;
+4. :func:`~emgkit.analysis.segment.segment`: repetitions;
+5. :func:`~emgkit.analysis.normalise.normalise`: noise floors and references;
+6. :func:`~emgkit.analysis.measure.measure`: per-repetition values;
+7. :func:`~emgkit.analysis.spectra.fatigue`: spectral fatigue measures;
+
+then every table of :mod:`emgkit.analysis.tables`.  In memory the store holds
+arrays and the record is one block; streamed, the store is a scratch file and
+the record is read in chunks with settling margins.  Nothing else differs.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._notes import Notes
+from .._version import __version__
+from ..config import load_config
+from ..errors import InvalidInputError
+from . import condition as cond
+from .detect import detect
+from .measure import measure
+from .normalise import normalise
+from .result import Analysis
+from .segment import cycle_step, segment
+from .select import select_channels
+from .spectra import fatigue
+from .store import MemoryStore, ScratchStore
+from .tables import build_tables
+from .view import RecordingView
+
+__all__ = ["analyze", "analyze_file", "wants_streaming", "DEFAULT_CHUNK_S", "STREAM_ABOVE_SAMPLES", "STREAM_MODES"]
+
+DEFAULT_CHUNK_S = 20.0
+STREAM_ABOVE_SAMPLES = 50_000_000  # channels x samples above which "auto" streams (in memory: about 2.5 GB of working arrays)
+STREAM_MODES = ("auto", "on", "off")
+LAZY_FORMATS = ("emgkit-hdf5", "hdf5")  # formats read piece by piece; others are read whole anyway
+
+
+@dataclass(frozen=True)
+class Stages:
+    """Everything the stages found, handed to the table builders."""
+
+    cfg: object
+    view: object
+    notes: Notes
+    selection: object
+    band: object
+    dc: object
+    store: object
+    detection: object
+    segments: object
+    norm: object
+    measures: object
+    fatigue: object
+
+
+def analyze(recording, *, pairs=None, mvc=None, config=None) -> Analysis:
+    """Analyse muscle imbalance in one recording.
+
+    Parameters
+    ----------
+    recording : Recording
+        Raw EMG (any unit) with named channels; muscles and sides come from
+        the channel names (:class:`emgkit.Channel`).  ``meta["events"]``
+        (cycle events), ``meta["adc_range"]`` (clipping) and ``meta["aux"]``
+        (auxiliary signals usable as trigger) are used when present.
+    pairs : optional
+        Explicit pairs replacing the configuration's ``[pairs]`` lists: a
+        :class:`emgkit.pairs.Pairing`; a dict ``{"bilateral": [(left,
+        right), ...], "agonist_antagonist": [(agonist, antagonist), ...]}``;
+        or a list of channel-name pairs, each read as left/right when both
+        channels are the same muscle on sides L and R, else as (agonist,
+        antagonist).  Channels not named are still paired automatically
+        unless ``pairs.auto = false`` in the configuration.
+    mvc : optional
+        Maximal voluntary contraction reference: a Recording of the MVC trial
+        (raw; conditioned by exactly the same code and settings as the task,
+        trunk high-pass included; its highest ``normalization.mvc_window_ms``
+        window mean of the envelope is the reference), a list of such
+        Recordings (best of 2-3 trials: the highest reference per channel),
+        or reference values in the task's envelope unit as ``{channel:
+        value}`` or one value per analysed channel.  MVC channels are matched
+        by name, else by muscle and side.  An MVC recording at another rate
+        is resampled (polyphase) to the task rate, with a note
+        (``normalization.resample_mvc = false`` refuses).
+    config : None, path, dict or Config
+        Analysis configuration (:func:`emgkit.config.load_config`).
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    InvalidInputError
+        Not a Recording, no EMG channel left, unknown channels in pairs or
+        configuration, MVC that cannot be matched or is silent, MVC at another
+        rate with ``resample_mvc = false``, MVC in another unit.
+
+    Warns
+    -----
+    SignalQualityWarning
+        Amplitudes compared without normalization where the two sides'
+        baseline noise differs more than 2-fold (different gains?) and %MVC
+        above 100, at the caller's line.  Every caveat, these included, is
+        kept in :attr:`Analysis.notes` (each analysis its own, also when
+        several run at once in threads).
+
+    Notes
+    -----
+    Normalization (``normalization.method``): with MVC, amplitudes and
+    co-contraction are in %MVC.  Without (``"auto"``), left/right amplitudes
+    are compared raw and marked "indicative only" (electrode site, skin and
+    fat change raw amplitude; Burden 2010), and co-contraction uses each
+    channel's task peak.  ``"peak"``/``"mean"`` normalize each channel to its
+    own task reference, which erases left/right amplitude asymmetry: amplitude
+    symmetry indices are then refused (NaN with the reason) and shape and
+    timing are kept.
+
+    Examples
+    --------
+    >>> import emgkit
+    >>> from emgkit.datasets import simulate
+    >>> rec = simulate(n_reps=6, fs=2000, lr_ratio={"biceps_brachii": 1.3}, seed=2)
+    >>> res = emgkit.analyze(rec)  # doctest: +SKIP
+    >>> res.bilateral.query("metric == 'mean'")[["muscle", "symmetry_index", "flag"]]  # doctest: +SKIP
+    """
+    from ..recording import Recording
+
+    cfg = load_config(config)
+    if not isinstance(recording, Recording):
+        raise InvalidInputError(
+            f"analyze needs a Recording, got {type(recording).__name__}; wrap arrays with emgkit.Recording(data, fs, channels)"
+        )
+    view = RecordingView.of_recording(recording)
+    n = view.n_samples
+    stages = run(view, cfg, pairs, mvc, lambda n_ch, step: MemoryStore(n_ch, n, step), chunk=n)
+    return _result(stages)
+
+
+def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHUNK_S, scratch_dir=None, traces=False,
+                 **options):
+    """Analyse muscle imbalance in a recording file without loading it whole.
+
+    Gives the same :class:`Analysis` as ``analyze(emgkit.read(path))``
+    (tables equal within 1e-9) while holding only a few chunks of samples in
+    memory: each chunk is conditioned with margins as wide as the filters'
+    settling time (:func:`emgkit._chunks.settle_samples`), the conditioned
+    signals go to a scratch HDF5 file (removed at the end), and every later
+    stage reads them back piece by piece.
+
+    Parameters
+    ----------
+    path : str or Path
+        A recording emgkit can open lazily (native or foreign HDF5 reads only
+        what is asked; other formats are read whole first).
+    pairs, mvc, config
+        As in :func:`emgkit.analyze`.
+    chunk_s : float > 0, default 20
+        Core length of each chunk, s.  Memory grows with it; results do not
+        depend on it (within 1e-9).
+    scratch_dir : str or Path, optional
+        Folder for the temporary scratch file (default: the system's
+        temporary folder); needs ``2 x channels x samples x 8`` bytes free.
+    traces : bool, default False
+        Also return the report's data-browser traces (min/max decimated
+        band-passed EMG and envelope, as :func:`emgkit.decimate.browser_traces`
+        but of the analysis's own signals).
+    **options
+        Reader options (e.g. ``fs`` for files that do not store it), as for
+        :func:`emgkit.open`.
+
+    Returns
+    -------
+    Analysis, or (Analysis, dict) with ``traces=True``
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`emgkit.analyze`; also for a ``chunk_s`` that is not a
+        positive number of seconds.
+    """
+    from ..io import open as open_file
+    from .traces import browser_traces
+
+    cfg = load_config(config)
+    if not (isinstance(chunk_s, (int, float)) and math.isfinite(chunk_s) and chunk_s > 0):
+        raise InvalidInputError(f"chunk_s must be a positive number of seconds, got {chunk_s!r}")
+    with open_file(path, **options) as handle, tempfile.TemporaryDirectory(prefix="emgkit-stream-", dir=scratch_dir) as tmp:
+        view = RecordingView.of_file(handle)
+        chunk = max(1, int(round(chunk_s * view.fs)))
+        scratch = Path(tmp) / "scratch.h5"
+        stages = run(view, cfg, pairs, mvc, lambda n_ch, step: ScratchStore(scratch, n_ch, view.n_samples, step, chunk), chunk)
+        try:
+            result = _result(stages)
+            shown = browser_traces(stages) if traces else None
+        finally:
+            stages.store.close()
+    return (result, shown) if traces else result
+
+
+def wants_streaming(path, mode="auto", **options) -> bool:
+    """Whether the analysis of ``path`` should stream it.
+
+    Parameters
+    ----------
+    path : str or Path
+    mode : {"auto", "on", "off"}
+        ``"auto"`` streams HDF5 recordings (native or foreign) holding more
+        than :data:`STREAM_ABOVE_SAMPLES` samples over all channels.
+    **options
+        Reader options (e.g. ``fs``), as for :func:`emgkit.open`.
+
+    Returns
+    -------
+    bool
+    """
+    from .._checks import check_option
+    from ..io import detect_format
+    from ..io import open as open_file
+
+    check_option("stream", mode, STREAM_MODES)
+    if mode != "auto":
+        return mode == "on"
+    if detect_format(path).name not in LAZY_FORMATS:
+        return False
+    with open_file(path, **options) as handle:
+        return handle.n_channels * handle.n_samples > STREAM_ABOVE_SAMPLES
+
+
+def run(view, cfg, pairs, mvc, make_store, chunk) -> Stages:
+    """Every stage in order on ``view``; ``make_store(n_channels, step)`` gives the store of the conditioned signals.
+
+    The store stays open in the result (the caller closes it): the table
+    builders and the report's traces read from it.
+    """
+    notes = Notes()
+    selection = select_channels(view, cfg, pairs)
+    band = cond.choose_band(cfg, view.fs, selection.channels, notes)
+    store = make_store(len(selection.names), cycle_step(view.fs))
+    try:
+        dc = cond.condition(selection.view, cfg, band, store, chunk)
+        detection = detect(selection, cfg, band, chunk, notes)
+        segments = segment(selection, detection, store, cfg, notes)
+        norm = normalise(selection, detection, segments, store, band, cfg, mvc, notes)
+        measures = measure(selection, detection, segments, norm, store, view.fs)
+        spectra = fatigue(selection, detection, segments, norm, store, cfg, notes)
+    except BaseException:
+        store.close()
+        raise
+    return Stages(cfg, view, notes, selection, band, dc, store, detection, segments, norm, measures, spectra)
+
+
+def _result(stages) -> Analysis:
+    tables = build_tables(stages)
+    stages.notes.emit()
+    return Analysis(tables, config=stages.cfg, info=info(stages), notes=list(stages.notes))
+
+
+def info(s) -> dict:
+    """Recording facts and processing choices of an analysis (its ``info``)."""
+    import json
+
+    def jsonable(value):
+        try:
+            json.dumps(value)
+            return True
+        except (TypeError, ValueError):
+            return False
+
+    meta = s.view.meta
+    keep = {k: meta[k] for k in ("subject", "session", "trial", "task", "action", "category", "group", "source")
+            if k in meta and jsonable(meta[k])}
+    f, e = s.cfg.filters, s.cfg.envelope
+    env = (f"linear envelope: full-wave rectified, {e.cutoff_hz:g} Hz Butterworth order {e.order} zero phase (-3 dB point corrected)"
+           if e.method == "linear" else f"moving RMS, {e.rms_window_ms:g} ms centred window")
+    norm = s.norm
+    return {
+        "emgkit_version": __version__,
+        "fs": s.view.fs,
+        "duration_s": s.view.n_samples / s.view.fs,
+        "n_samples": s.view.n_samples,
+        "unit": s.view.unit,
+        "n_channels": len(s.selection.names),
+        "channels": s.selection.names,
+        "excluded_channels": list(s.selection.excluded),
+        "meta": keep,
+        "filters": f"DC removed; Butterworth band-pass {s.band.low_hz:g}-{s.band.high_hz:g} Hz, design order {f.order}, zero phase"
+        + (f"; notch {f.notch_hz:g} Hz and harmonics" if f.notch_hz else "; no notch"),
+        "envelope": env,
+        "activation": s.detection.activation.method,
+        "normalization": {"amplitude": norm.amp_mode, "amplitude_unit": norm.amp_unit, "cocontraction": norm.cc_mode,
+                          "cocontraction_unit": norm.cc_unit},
+        "cycles_source": s.segments.cycles.source,
+        "n_cycles": s.segments.n_kept,
+        "fatigue_mode": s.fatigue.mode,
+        "config_digest": s.cfg.digest(),
+    }

@@ -1,0 +1,125 @@
+"""Stage 1: which channels are analysed, and how they pair (left/right, agonist/antagonist)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from ..errors import InvalidInputError
+from ..pairs import PairCatalogue, Pairing, Unpaired, find_pairs
+
+__all__ = ["Selection", "select_channels"]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The analysed channels and their pairs.
+
+    Attributes
+    ----------
+    view : RecordingView
+        The analysed channels only.
+    names : list of str
+    excluded : dict
+        Channel name -> why it is not analysed (configuration, trigger).
+    pairing : Pairing
+        Pairs, and unpaired or excluded channels with the reason.
+    """
+
+    view: object
+    names: list
+    excluded: dict
+    pairing: Pairing
+
+    @property
+    def channels(self):
+        return self.view.channels
+
+    def index(self, name) -> int:
+        return self.names.index(name)
+
+
+def select_channels(view, cfg, pairs=None) -> Selection:
+    """Set aside excluded and trigger channels, then pair the rest.
+
+    Parameters
+    ----------
+    view : RecordingView
+        Every channel of the recording.
+    cfg : Config
+    pairs : Pairing, dict or list of (channel, channel), optional
+        Explicit pairs (see :func:`emgkit.analyze`).
+
+    Returns
+    -------
+    Selection
+    """
+    names = view.channel_names
+    excluded = {}
+    for name in cfg.pairs.exclude:
+        if name not in names:
+            raise InvalidInputError(f"pairs.exclude names {name!r}, which is not a channel; channels are {names}")
+        excluded[name] = "excluded by the configuration (pairs.exclude)"
+    trig = cfg.cycles.trigger_channel
+    if trig is not None and trig in names:
+        excluded[trig] = "trigger channel (cycles.trigger_channel): not EMG"
+    keep = [n for n in names if n not in excluded]
+    if not keep:
+        raise InvalidInputError(f"no EMG channel left to analyse: all of {names} are excluded or the trigger channel")
+    emg = view.select(keep) if len(keep) != len(names) else view
+    pairing = _pair(emg, view, cfg, pairs, excluded, keep)
+    extra = tuple(Unpaired(n, "excluded", why) for n, why in excluded.items())
+    return Selection(emg, keep, excluded, Pairing(pairing.bilateral, pairing.agonist_antagonist, pairing.unpaired + extra))
+
+
+def _pair(emg, view, cfg, pairs, excluded, keep) -> Pairing:
+    if isinstance(pairs, Pairing):
+        for p in pairs.bilateral:
+            _known(keep, p.left, p.right)
+        for p in pairs.agonist_antagonist:
+            _known(keep, p.agonist, p.antagonist)
+        return pairs
+    bil, aa = cfg.pairs.bilateral, cfg.pairs.agonist_antagonist
+    if pairs is not None:
+        bil, aa = _split_pairs(pairs, view)
+    catalogue = PairCatalogue.from_toml(cfg.pairs.catalogue) if cfg.pairs.catalogue else None
+    for a, b in (*bil, *aa):
+        for n in (a, b):
+            if n in excluded:
+                raise InvalidInputError(f"the pair ({a!r}, {b!r}) names {n!r}, which is {excluded[n]}")
+    return find_pairs(emg.channels, bilateral=bil, agonist_antagonist=aa, auto=cfg.pairs.auto, catalogue=catalogue)
+
+
+def _known(keep, *names):
+    for n in names:
+        if n not in keep:
+            raise InvalidInputError(f"the pairing names {n!r}, which is not an analysed channel; channels are {keep}")
+
+
+def _split_pairs(pairs, view):
+    """Explicit pairs given to analyze(): (bilateral list, agonist/antagonist list)."""
+    if isinstance(pairs, dict):
+        unknown = [k for k in pairs if k not in ("bilateral", "agonist_antagonist")]
+        if unknown:
+            raise InvalidInputError(f"pairs keys must be 'bilateral' and 'agonist_antagonist', got {unknown}")
+        return tuple(map(tuple, pairs.get("bilateral", ()))), tuple(map(tuple, pairs.get("agonist_antagonist", ())))
+    try:
+        items = [tuple(p) for p in pairs]
+    except TypeError:
+        raise InvalidInputError(f"pairs must be a Pairing, a dict or a list of (channel, channel), got {pairs!r}") from None
+    names = view.channel_names
+    bil, aa = [], []
+    for p in items:
+        if len(p) != 2:
+            raise InvalidInputError(f"each pair must be (channel, channel), got {p!r}")
+        for n in p:
+            if n not in names:
+                hint = difflib.get_close_matches(str(n), names, n=1)
+                raise InvalidInputError(f"pairs names {n!r}, which is not a channel" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                                        + f"; channels are {names}")
+        ca, cb = view.channels[view.index(p[0])], view.channels[view.index(p[1])]
+        if ca.muscle and ca.muscle == cb.muscle and {ca.side, cb.side} == {"L", "R"}:
+            bil.append(p)
+        else:
+            aa.append(p)
+    return tuple(bil), tuple(aa)

@@ -1,0 +1,92 @@
+"""Stage 7: spectral fatigue measures (MDF/MNF, RMS, FInsm5) per analysis window and their trends per channel."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Fatigue", "fatigue"]
+
+
+@dataclass(frozen=True)
+class Fatigue:
+    """Windows and trends of every channel.
+
+    Attributes
+    ----------
+    mode : {"windows", "repetitions"}
+        Sliding windows, or one window per repetition centred on the ensemble peak.
+    channels : list of ChannelFatigue
+        One per analysed channel (:func:`emgkit.fatigue.channel_fatigue`).
+    """
+
+    mode: str
+    channels: list
+
+
+def fatigue(selection, detection, segments, norm, store, cfg, notes) -> Fatigue:
+    """Spectral fatigue measures of every analysed channel.
+
+    Parameters
+    ----------
+    selection, detection, segments, norm
+        Earlier stages (activity and clipped samples decide which windows count).
+    store : MemoryStore or ScratchStore
+        The band-passed signal is read from it, window batch by window batch.
+    cfg : Config
+    notes : Notes
+
+    Returns
+    -------
+    Fatigue
+    """
+    from ..cycles import ensemble
+    from ..fatigue import channel_fatigue, sliding_windows, window_measures
+
+    f = cfg.fatigue
+    view = selection.view
+    fs, n = view.fs, view.n_samples
+    kw = dict(segment_s=f.welch_segment_s, low_hz=f.low_hz, high_hz=f.high_hz, min_active_fraction=f.min_active_fraction,
+              finsm5=f.finsm5)
+    trend_kw = dict(min_windows=f.min_windows, finsm5=f.finsm5, confidence=1 - cfg.flags.fatigue_alpha)
+    mode = f.mode
+    if mode == "repetitions" and not segments.n_kept:
+        notes.add("fatigue.mode = 'repetitions' needs repetitions; sliding windows are used instead")
+        mode = "windows"
+    n_ch = len(selection.names)
+    if mode == "windows":
+        wins = [sliding_windows(n, fs, f.window_s, f.overlap)] * n_ch
+    else:
+        _, mean_curve, _ = ensemble(norm.env, fs, segments.intervals, cfg.cycles.n_points)
+        half, duration = f.window_s / 2, n / fs
+        wins = []
+        for c in range(n_ch):
+            curve = mean_curve[c] * norm.cc_scale[c]
+            phase = int(np.nanargmax(curve)) / (mean_curve.shape[1] - 1) if np.isfinite(curve).any() else 0.5
+            centres = segments.intervals[:, 0] + phase * (segments.intervals[:, 1] - segments.intervals[:, 0])
+            start = np.clip(centres - half, 0, duration - f.window_s)
+            wins.append(np.round(np.column_stack([start, start + f.window_s]) * fs).astype(np.int64))
+    out = []
+    for c in range(n_ch):
+        parts = [window_measures(store.filtered[c, a:b], fs, wins[c][i:j] - a, active=detection.active[c, a:b],
+                                 clipped=detection.clipped[c, a:b], **kw)
+                 for i, j, a, b in _window_batches(wins[c], store.piece)]
+        res = channel_fatigue(wins[c], parts, fs, **trend_kw)
+        if detection.flat[c]:
+            res = dataclasses.replace(res, reason=f"{selection.names[c]} is flat (disconnected or unused)")
+        out.append(res)
+    return Fatigue(mode, out)
+
+
+def _window_batches(windows, piece):
+    """Consecutive runs of windows (sorted by start) spanning at most ``piece`` samples: ``(i, j, a, b)``."""
+    i, n = 0, len(windows)
+    while i < n:
+        a = int(windows[i, 0])
+        j = i + 1
+        while j < n and windows[j, 1] - a <= piece:
+            j += 1
+        yield i, j, a, int(windows[i:j, 1].max())
+        i = j

@@ -1,0 +1,66 @@
+"""Tables with stable dtypes: text as str ('' for missing), counts as int64, flags as bool, the rest float64.
+
+Tables built here save to HDF5/CSV and load back identical (:mod:`emgkit.tables`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["frame", "tidy", "TEXT_COLUMNS"]
+
+TEXT_COLUMNS = {
+    "severity", "category", "subject", "finding", "unit", "threshold", "source", "muscle", "metric", "left_channel",
+    "right_channel", "normalization", "flag", "flag_reason", "note", "side", "agonist", "antagonist", "agonist_muscle",
+    "antagonist_muscle", "joint", "action", "comparison", "channel_a", "channel_b", "channel", "mode", "rms_unit", "reason",
+    "excluded", "kind", "partner", "role", "activation_reason", "reference_source", "normalized_unit",
+}
+
+
+def frame(rows, columns, *, ints=(), bools=()):
+    """A DataFrame from a list of row dicts, or from a dict of columns (lists or arrays), with stable dtypes.
+
+    Parameters
+    ----------
+    rows : list of dict or dict of str -> sequence
+    columns : list of str
+        Column order.
+    ints, bools : tuple of str
+        Columns stored as int64 and bool; text columns are those of :data:`TEXT_COLUMNS`.
+    """
+    import pandas as pd
+
+    data = rows if isinstance(rows, dict) else {c: [r[c] for r in rows] for c in columns}
+    out = {}
+    for c in columns:
+        v = data[c]
+        if c in ints:
+            out[c] = np.asarray(v, dtype=np.int64)
+        elif c in bools:
+            out[c] = np.asarray(v, dtype=bool)
+        elif c in TEXT_COLUMNS:
+            out[c] = pd.Series([str(x) for x in v], dtype="str")
+        else:
+            out[c] = np.asarray(v, dtype=np.float64)
+    return pd.DataFrame(out, columns=columns)
+
+
+def tidy(table):
+    """A copy of ``table`` with text columns as str ('' for missing) and numbers as float64/int64."""
+    import pandas as pd
+
+    out = table.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == bool:
+            continue
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":
+            out[col] = s.astype(np.int64)
+        elif isinstance(s.dtype, np.dtype) and s.dtype.kind == "f":
+            out[col] = s.astype(np.float64)
+        else:
+            out[col] = pd.Series(["" if (v is None or (isinstance(v, float) and math.isnan(v))) else str(v) for v in s],
+                                 dtype="str", index=out.index)
+    return out

@@ -1,0 +1,87 @@
+"""Table ``agonist_antagonist``: co-contraction of each agonist/antagonist pair, and its left/right comparison."""
+
+from __future__ import annotations
+
+import math
+
+from ... import _findings as fd
+from ...symmetry import symmetry_index
+from ._frame import frame
+from .bilateral import why_silent
+
+COLUMNS = ["side", "agonist", "antagonist", "agonist_muscle", "antagonist_muscle", "joint", "action", "unit", "cci_falconer",
+           "cci_falconer_sd", "cci_falconer_ci_low", "cci_falconer_ci_high", "cci_rudolph", "cci_rudolph_sd", "common_area",
+           "ratio", "antagonist_share", "overlap_pct", "n_reps", "cci_left", "cci_right", "cci_side_si",
+           "agonist_mdf_slope_pct_per_min", "antagonist_mdf_slope_pct_per_min", "normalization", "flag", "flag_reason",
+           "threshold", "source", "note"]
+
+
+def undefined_reason(s, i, j, usable) -> str:
+    """Why co-contraction of channels ``i`` and ``j`` is not computed ('' when it is)."""
+    det, names = s.detection, s.selection.names
+    if det.flat[i] or det.flat[j]:
+        return f"{names[i] if det.flat[i] else names[j]} is flat (disconnected or unused)"
+    if det.silent[i] and det.silent[j]:
+        return f"no bursts in either muscle ({why_silent(s, i)}; {why_silent(s, j)}): co-contraction is undefined"
+    if not usable.any():
+        return "every repetition is clipped on one of the muscles"
+    return ""
+
+
+def build(s):
+    """One row per side and pair; pairs found on both sides are compared (SI and flag on both rows)."""
+    conf, flags, norm = s.cfg.analysis.confidence, s.cfg.flags, s.norm
+    chans = s.selection.channels
+    norm_text = {"mvc": "MVC", "peak": "task peak per channel", "mean": "task mean per channel"}[norm.cc_mode]
+    rows, per_rep = [], {}
+    for p in s.selection.pairing.agonist_antagonist:
+        i, j = s.selection.index(p.agonist), s.selection.index(p.antagonist)
+        cc = s.measures.cocontraction[(p.side, p.agonist, p.antagonist)]
+        usable = cc["usable"]
+        reason = undefined_reason(s, i, j, usable)
+        metrics = {m: v if not reason else v * math.nan for m, v in cc.items() if m != "usable"}
+        per_rep[(p.side, p.agonist, p.antagonist)] = metrics["cci_falconer"]
+        n, f_mean, f_sd, f_lo, f_hi = fd.stats(metrics["cci_falconer"], conf)
+        _, r_mean, r_sd, *_ = fd.stats(metrics["cci_rudolph"], conf)
+        note = []
+        if norm.cc_mode != "mvc":
+            note.append(f"envelopes normalized to each channel's task {norm.cc_mode}: shape-based CCI; amplitude-based indices indicative only")
+        dropped = int((~usable).sum())
+        if dropped and usable.any():
+            note.append(f"{dropped} of {len(usable)} repetitions left out (clipped)")
+        rows.append(dict(
+            side=p.side or "", agonist=p.agonist, antagonist=p.antagonist, agonist_muscle=chans[i].muscle or p.agonist,
+            antagonist_muscle=chans[j].muscle or p.antagonist, joint=p.joint, action=p.action, unit=norm.cc_unit,
+            cci_falconer=f_mean, cci_falconer_sd=f_sd, cci_falconer_ci_low=f_lo, cci_falconer_ci_high=f_hi,
+            cci_rudolph=r_mean, cci_rudolph_sd=r_sd, common_area=fd.stats(metrics["common_area"], conf)[1],
+            ratio=fd.stats(metrics["ratio"], conf)[1], antagonist_share=fd.stats(metrics["antagonist_share"], conf)[1],
+            overlap_pct=fd.stats(metrics["overlap_pct"], conf)[1], n_reps=n, cci_left=math.nan, cci_right=math.nan,
+            cci_side_si=math.nan, agonist_mdf_slope_pct_per_min=s.fatigue.channels[i].mdf.pct_per_min,
+            antagonist_mdf_slope_pct_per_min=s.fatigue.channels[j].mdf.pct_per_min, normalization=norm_text,
+            flag="", flag_reason=reason, threshold=fd.si_threshold_text(flags), source="", note="; ".join(note),
+        ))
+    _side_compare(rows, per_rep, flags, conf)
+    return frame(rows, COLUMNS, ints=("n_reps",))
+
+
+def _side_compare(rows, per_rep, flags, conf):
+    """Compare each pair's Falconer CCI between the left and right side (SI, flags on both rows)."""
+    by_key = {}
+    for r in rows:
+        by_key.setdefault((r["agonist_muscle"], r["antagonist_muscle"]), {})[r["side"]] = r
+    for key, sides in by_key.items():
+        if "L" not in sides or "R" not in sides or len([r for r in rows if (r["agonist_muscle"], r["antagonist_muscle"]) == key]) != 2:
+            for r in sides.values():
+                if not r["flag_reason"]:
+                    r["flag_reason"] = "no single pair of the same muscles on the other side to compare with; no absolute CCI cut-off is published"
+            continue
+        L, R = sides["L"], sides["R"]
+        si = symmetry_index(L["cci_falconer"], R["cci_falconer"])
+        reps_l = per_rep[("L", L["agonist"], L["antagonist"])]
+        reps_r = per_rep[("R", R["agonist"], R["antagonist"])]
+        n, _, sd, *_ = fd.stats(fd.per_rep_si(reps_l, reps_r), conf)
+        undefined = "; ".join(f"{side} side: {r['flag_reason']}" for side, r in (("left", L), ("right", R)) if r["flag_reason"])
+        flag, reason, threshold, source = fd.si_flag(si if not undefined else math.nan, sd, n, flags, undefined)
+        for r in (L, R):
+            r.update(cci_left=L["cci_falconer"], cci_right=R["cci_falconer"], cci_side_si=si, flag=flag,
+                     flag_reason=f"left vs right co-contraction: {reason}", threshold=threshold, source=source)

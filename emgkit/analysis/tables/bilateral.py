@@ -1,0 +1,107 @@
+"""Table ``bilateral``: left vs right per muscle and amplitude metric, and the MDF slopes of both sides."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ... import _findings as fd
+from ...symmetry import limb_symmetry_index, symmetry_angle, symmetry_index, undefined_reason
+from ._frame import frame
+
+COLUMNS = ["muscle", "metric", "unit", "left_channel", "right_channel", "left", "right", "difference", "ratio",
+           "symmetry_index", "symmetry_angle", "si_mean", "si_sd", "si_ci_low", "si_ci_high", "n_reps", "lsi",
+           "normalization", "flag", "flag_reason", "threshold", "source", "note"]
+
+
+def si_reps(s, pair, metric):
+    """Per-repetition SI of one pair and metric over its usable repetitions: (usable mask, left, right, SI)."""
+    i, j = s.selection.index(pair.left), s.selection.index(pair.right)
+    usable = s.measures.usable(i, j)
+    left, right = s.measures.values[metric][i, usable], s.measures.values[metric][j, usable]
+    return usable, left, right, fd.per_rep_si(left, right)
+
+
+def build(s):
+    """One row per bilateral pair and amplitude metric, then one for the MDF slopes."""
+    cfg, norm = s.cfg, s.norm
+    conf, flags, involved = cfg.analysis.confidence, cfg.flags, cfg.analysis.involved_side
+    norm_text = {"mvc": "MVC", "raw": "none (indicative only)",
+                 "refused": f"task {norm.cc_mode} per channel (amplitude SI refused)"}[norm.amp_mode]
+    rows = []
+    for p in s.selection.pairing.bilateral:
+        i, j = s.selection.index(p.left), s.selection.index(p.right)
+        for metric in cfg.analysis.amplitude_metrics:
+            usable, L, R, si_per_rep = si_reps(s, p, metric)
+            note = []
+            if norm.amp_mode == "raw":
+                note.append("indicative only: not normalized")
+            dropped = int((~usable).sum())
+            if dropped:
+                note.append(f"{dropped} of {len(usable)} repetitions left out (clipped)")
+            _, lm, *_ = fd.stats(L, conf)
+            _, rm, *_ = fd.stats(R, conf)
+            n, si_mean, si_sd, si_lo, si_hi = fd.stats(si_per_rep, conf)
+            undefined = _undefined_si(s, i, j, usable)
+            if undefined:
+                si = sa = math.nan
+            else:
+                si, sa, undefined = symmetry_index(lm, rm), symmetry_angle(lm, rm), undefined_reason(lm, rm)
+            flag, reason, threshold, source = fd.si_flag(si, si_sd, n, flags, undefined)
+            lsi = math.nan
+            if involved is not None and math.isfinite(lm) and math.isfinite(rm):
+                lsi = limb_symmetry_index(lm, rm) if involved == "L" else limb_symmetry_index(rm, lm)
+            if math.isfinite(lsi) and lsi < flags.lsi_min_pct:
+                note.append(f"LSI {lsi:.0f} % < {flags.lsi_min_pct:g} % ({flags.lsi_source})")
+            rows.append(dict(
+                muscle=p.muscle, metric=metric, unit=s.measures.units[metric], left_channel=p.left, right_channel=p.right,
+                left=lm, right=rm, difference=rm - lm, ratio=rm / lm if lm else math.nan, symmetry_index=si,
+                symmetry_angle=sa, si_mean=si_mean, si_sd=si_sd, si_ci_low=si_lo, si_ci_high=si_hi, n_reps=n, lsi=lsi,
+                normalization=norm_text, flag=flag, flag_reason=reason, threshold=threshold, source=source,
+                note="; ".join(note),
+            ))
+        rows.append(_slope_row(s, p, i, j))
+    return frame(rows, COLUMNS, ints=("n_reps",))
+
+
+def _undefined_si(s, i, j, usable):
+    det, names = s.detection, s.selection.names
+    if s.norm.amp_mode == "refused":
+        return f"not computed: each channel is normalized to its own task {s.norm.cc_mode}, which erases left/right amplitude differences"
+    for c in (i, j):
+        if det.flat[c]:
+            return f"{names[c]} is flat (disconnected or unused)"
+    if det.silent[i] and det.silent[j]:
+        return f"no bursts on either side ({why_silent(s, i)}; {why_silent(s, j)}): the index is undefined"
+    if not usable.any():
+        return "every repetition is clipped on one side: amplitudes are biased"
+    return ""
+
+
+def why_silent(s, c):
+    """Why channel ``c`` has no bursts, in a few words."""
+    why = s.detection.activation.reason[c] or "no activity"
+    return f"{s.selection.names[c]}: {why.split(':')[0]}"
+
+
+def _slope_row(s, p, i, j):
+    flags = s.cfg.flags
+    res = s.fatigue.channels
+    left, right = res[i].mdf, res[j].mdf
+    diff, lo, hi = fd.slope_difference(left, right, 1 - flags.fatigue_alpha)
+    flag, reason, threshold, source = fd.fatigue_flag(diff, lo, hi, flags)
+    if not math.isfinite(left.pct_per_min) or not math.isfinite(right.pct_per_min):
+        reason = "; ".join(x for x in (res[i].reason, res[j].reason) if x) or reason
+    same_sign = left.pct_per_min * right.pct_per_min > 0
+    return dict(
+        muscle=p.muscle, metric="mdf_slope_pct_per_min", unit="%/min", left_channel=p.left, right_channel=p.right,
+        left=left.pct_per_min, right=right.pct_per_min, difference=diff,
+        ratio=right.pct_per_min / left.pct_per_min if left.pct_per_min else math.nan,
+        symmetry_index=symmetry_index(left.pct_per_min, right.pct_per_min) if same_sign else math.nan,
+        symmetry_angle=symmetry_angle(left.pct_per_min, right.pct_per_min),
+        si_mean=math.nan, si_sd=math.nan, si_ci_low=lo, si_ci_high=hi, n_reps=min(left.n, right.n), lsi=math.nan,
+        normalization="none needed (spectral)", flag=flag, flag_reason=reason, threshold=threshold, source=source,
+        note="si_ci_low/si_ci_high hold the CI of the slope difference (right - left); the SI of slopes is given only when "
+        "both have the same sign (it is unstable near 0): read the difference",
+    )

@@ -1,0 +1,29 @@
+"""Table ``fatigue``: per channel, the windows used and the MDF, MNF, RMS and FInsm5 trends."""
+
+from __future__ import annotations
+
+from ._frame import frame
+
+COLUMNS = ["channel", "muscle", "side", "mode", "n_windows", "n_used", "mdf_initial_hz", "mdf_slope_hz_per_s",
+           "mdf_slope_ci_low", "mdf_slope_ci_high", "mdf_slope_pct_per_min", "mdf_pct_ci_low", "mdf_pct_ci_high",
+           "mdf_r2", "mnf_initial_hz", "mnf_slope_hz_per_s", "mnf_slope_pct_per_min", "mnf_pct_ci_low",
+           "mnf_pct_ci_high", "rms_initial", "rms_slope_per_s", "rms_slope_pct_per_min", "rms_unit",
+           "finsm5_change_pct", "finsm5_slope_pct_per_min", "reason"]
+
+
+def build(s):
+    """One row per analysed channel."""
+    rows = []
+    for ch, r in zip(s.selection.channels, s.fatigue.channels):
+        rows.append(dict(
+            channel=ch.name, muscle=ch.muscle or "", side=ch.side or "", mode=s.fatigue.mode, n_windows=len(r.times_s),
+            n_used=int(r.used.sum()), mdf_initial_hz=r.mdf.intercept, mdf_slope_hz_per_s=r.mdf.slope,
+            mdf_slope_ci_low=r.mdf.slope_low, mdf_slope_ci_high=r.mdf.slope_high, mdf_slope_pct_per_min=r.mdf.pct_per_min,
+            mdf_pct_ci_low=r.mdf.pct_per_min_low, mdf_pct_ci_high=r.mdf.pct_per_min_high, mdf_r2=r.mdf.r2,
+            mnf_initial_hz=r.mnf.intercept, mnf_slope_hz_per_s=r.mnf.slope, mnf_slope_pct_per_min=r.mnf.pct_per_min,
+            mnf_pct_ci_low=r.mnf.pct_per_min_low, mnf_pct_ci_high=r.mnf.pct_per_min_high,
+            rms_initial=r.rms_trend.intercept, rms_slope_per_s=r.rms_trend.slope, rms_slope_pct_per_min=r.rms_trend.pct_per_min,
+            rms_unit=s.view.unit, finsm5_change_pct=r.finsm5_change_pct, finsm5_slope_pct_per_min=r.finsm5_trend.pct_per_min,
+            reason=r.reason,
+        ))
+    return frame(rows, COLUMNS, ints=("n_windows", "n_used"))

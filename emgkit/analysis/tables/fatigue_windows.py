@@ -1,0 +1,36 @@
+"""Table ``fatigue_windows``: every analysis window of every channel, with its spectral values and why it was left out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._frame import frame
+
+COLUMNS = ["channel", "window", "start_s", "stop_s", "time_s", "mdf_hz", "mnf_hz", "rms", "finsm5",
+           "active_fraction", "used", "excluded"]
+
+
+def build(s):
+    """One row per window, channel by channel (columns built whole, not row by row)."""
+    fs = s.view.fs
+    res = s.fatigue.channels
+    n = [len(r.times_s) for r in res]
+
+    def cat(get, dtype=np.float64):
+        return np.concatenate([np.asarray(get(r), dtype=dtype) for r in res]) if res else np.empty(0, dtype=dtype)
+
+    data = {
+        "channel": [name for name, k in zip(s.selection.names, n) for _ in range(k)],
+        "window": np.concatenate([np.arange(1, k + 1) for k in n]) if res else np.empty(0, np.int64),
+        "start_s": cat(lambda r: r.windows[:, 0].reshape(-1)) / fs,
+        "stop_s": cat(lambda r: r.windows[:, 1].reshape(-1)) / fs,
+        "time_s": cat(lambda r: r.times_s),
+        "mdf_hz": cat(lambda r: r.mdf_hz),
+        "mnf_hz": cat(lambda r: r.mnf_hz),
+        "rms": cat(lambda r: r.rms),
+        "finsm5": cat(lambda r: r.finsm5),
+        "active_fraction": cat(lambda r: r.active_fraction),
+        "used": cat(lambda r: r.used, bool),
+        "excluded": [str(x) for r in res for x in r.excluded],
+    }
+    return frame(data, COLUMNS, ints=("window",), bools=("used",))

@@ -1,0 +1,96 @@
+"""Table ``repetitions``: every per-repetition value, tidy (one row per repetition, channel or pair, and metric).
+
+Rows come in blocks: channel values (amplitudes, then burst timing), the
+per-repetition SI of every bilateral pair, the co-contraction indices of
+every agonist/antagonist pair, then the timing differences of every pair.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..measure import AMPLITUDE_METRICS, CC_METRICS
+from . import agonist_antagonist, bilateral, timing
+from ._frame import frame
+
+_NUMBERS = ("cycle", "start_s", "stop_s", "value")
+COLUMNS = ["cycle", "start_s", "stop_s", "kind", "side", "muscle", "channel", "partner", "metric", "value", "unit"]
+
+
+class _Block:
+    """Columns gathered block by block, numbers in arrays."""
+
+    def __init__(self, intervals):
+        self.intervals = intervals
+        self.parts = []
+
+    def add(self, ks, kind, side, muscle, channel, partner, metrics, values, units):
+        """Rows for repetitions ``ks`` x ``metrics`` (repetition-major); ``values`` shape (len(ks), len(metrics))."""
+        ks = np.asarray(ks, dtype=np.int64)
+        m = len(metrics)
+        self.add_rows(np.repeat(ks, m), kind, side, muscle, channel, partner, list(metrics) * ks.size,
+                      np.asarray(values, dtype=np.float64).reshape(-1), list(units) * ks.size)
+
+    def add_rows(self, k_rep, kind, side, muscle, channel, partner, metrics, values, units):
+        """One row per element of ``k_rep`` (repetition index), ``metrics``, ``values`` and ``units``."""
+        n = len(k_rep)
+        if not n:
+            return
+        self.parts.append({
+            "cycle": k_rep + 1, "start_s": self.intervals[k_rep, 0], "stop_s": self.intervals[k_rep, 1],
+            "kind": [kind] * n, "side": [side or ""] * n, "muscle": [muscle or ""] * n, "channel": [channel] * n,
+            "partner": [partner] * n, "metric": list(metrics), "value": np.asarray(values, dtype=np.float64),
+            "unit": list(units),
+        })
+
+    def table(self):
+        if not self.parts:
+            return frame({c: [] for c in COLUMNS}, COLUMNS, ints=("cycle",))
+        data = {}
+        for c in COLUMNS:
+            pieces = [p[c] for p in self.parts]
+            data[c] = np.concatenate(pieces) if c in _NUMBERS else [x for p in pieces for x in p]
+        return frame(data, COLUMNS, ints=("cycle",))
+
+
+def build(s):
+    """Every per-repetition value of the channels and pairs."""
+    out = _Block(s.segments.intervals)
+    ms = s.measures
+    samples = s.segments.samples
+    nonempty = np.flatnonzero(samples[:, 1] > samples[:, 0])
+    t0 = s.segments.intervals[:, 0]
+    names = np.array([*AMPLITUDE_METRICS, "onset_ms", "offset_ms", "burst_ms"], dtype=object)
+    n_amp = len(AMPLITUDE_METRICS)
+    for c, ch in enumerate(s.selection.channels):
+        on, off = ms.activity[c, :, 0], ms.activity[c, :, 1]
+        table = np.column_stack([*(ms.values[m][c] for m in AMPLITUDE_METRICS), (on - t0) * 1e3, (off - t0) * 1e3, (off - on) * 1e3])
+        units = np.array([*(ms.units[m] for m in AMPLITUDE_METRICS), "ms", "ms", "ms"], dtype=object)
+        # every repetition's amplitudes, then its burst timing where it had bursts
+        count = n_amp + 3 * np.isfinite(on[nonempty])
+        k_rep = np.repeat(nonempty, count)
+        col = np.arange(k_rep.size) - np.repeat(np.cumsum(count) - count, count)
+        out.add_rows(k_rep, "channel", ch.side, ch.muscle, ch.name, "", names[col], table[k_rep, col], units[col])
+    for p in s.selection.pairing.bilateral:
+        for metric in s.cfg.analysis.amplitude_metrics:
+            usable, _, _, si = bilateral.si_reps(s, p, metric)
+            out.add(np.flatnonzero(usable), "bilateral", "L/R", p.muscle, p.left, p.right, [f"si_{metric}"], si[:, None], ["%"])
+    for p in s.selection.pairing.agonist_antagonist:
+        i, j = s.selection.index(p.agonist), s.selection.index(p.antagonist)
+        cc = ms.cocontraction[(p.side, p.agonist, p.antagonist)]
+        if agonist_antagonist.undefined_reason(s, i, j, cc["usable"]):
+            continue
+        ks = np.flatnonzero(cc["usable"] & (samples[:, 1] > samples[:, 0]))
+        unit = s.norm.cc_unit
+        units = {"cci_falconer": "%", "cci_rudolph": unit, "common_area": f"{unit}*s", "ratio": "", "antagonist_share": "%",
+                 "overlap_pct": "%"}
+        muscle = f"{s.selection.channels[i].muscle} / {s.selection.channels[j].muscle}"
+        out.add(ks, "agonist_antagonist", p.side, muscle, p.agonist, p.antagonist, CC_METRICS,
+                np.column_stack([cc[m][ks] for m in CC_METRICS]), [units[m] for m in CC_METRICS])
+    if s.segments.n_kept:
+        for comparison, side, muscle, a_name, b_name in timing.comparisons(s):
+            d, m, _ = timing.deltas(s, a_name, b_name)
+            ks = m[:, 4].astype(np.int64)
+            for metric, values in d.items():
+                out.add(ks, comparison, side, muscle, a_name, b_name, [f"delta_{metric}_ms"], values[:, None], ["ms"])
+    return out.table()
