@@ -51,8 +51,9 @@ class ArraySource:
 
     def read(self, a, b, rows=None) -> np.ndarray:
         """Samples ``a:b`` of ``rows`` (default all) as a new float64 array."""
-        x = self._data[:, a:b] if rows is None else self._data[rows, a:b]
-        return np.array(x, dtype=np.float64)
+        if rows is None or list(rows) == list(range(self.n_channels)):
+            return np.array(self._data[:, a:b], dtype=np.float64)  # one copy of a view
+        return np.asarray(self._data[rows, a:b], dtype=np.float64)  # fancy indexing copies already
 
 
 class FileSource:

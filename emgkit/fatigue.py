@@ -483,12 +483,14 @@ def _window_psds(x, fs, windows, segment_s):
 
 
 def _channel(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, min_windows, finsm5, confidence):
+    active = None if active is None else _window_counts(active, windows)
+    clipped = None if clipped is None else _window_counts(clipped, windows)
     part = _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, finsm5)
     return channel_fatigue(windows, [part], fs, min_windows=min_windows, finsm5=finsm5, confidence=confidence)
 
 
 def window_measures(x, fs, windows, *, segment_s=0.25, low_hz=20.0, high_hz=450.0, active=None, clipped=None,
-                    min_active_fraction=0.9, finsm5=True):
+                    min_active_fraction=0.9, finsm5=True, active_counts=None, clipped_counts=None):
     """Per-window spectra and amplitude of one channel, before any trend: the streamable half of :func:`fatigue_indices`.
 
     Parameters
@@ -500,6 +502,9 @@ def window_measures(x, fs, windows, *, segment_s=0.25, low_hz=20.0, high_hz=450.
         ``[start, stop)`` in samples of ``x``.
     segment_s, low_hz, high_hz, active, clipped, min_active_fraction, finsm5
         As in :func:`fatigue_indices` (masks cover ``x``).
+    active_counts, clipped_counts : ndarray of int, shape (n_windows,), optional
+        Active and clipped samples per window, in place of the masks (a
+        caller holding activity as runs need not build masks).
 
     Returns
     -------
@@ -511,11 +516,23 @@ def window_measures(x, fs, windows, *, segment_s=0.25, low_hz=20.0, high_hz=450.
     high = min(float(high_hz), fs / 2)
     if not 0 <= low_hz < high:
         raise InvalidInputError(f"band {low_hz}-{high_hz} Hz is empty at fs={fs:g} Hz (fs/2 = {fs / 2:g} Hz)")
-    return _measures(np.asarray(x, dtype=np.float64), fs, np.asarray(windows, dtype=np.int64).reshape(-1, 2), segment_s,
-                     low_hz, high, active, clipped, min_active_fraction, finsm5)
+    windows = np.asarray(windows, dtype=np.int64).reshape(-1, 2)
+    if active is not None:
+        active_counts = _window_counts(active, windows)
+    if clipped is not None:
+        clipped_counts = _window_counts(clipped, windows)
+    return _measures(np.asarray(x, dtype=np.float64), fs, windows, segment_s, low_hz, high, active_counts, clipped_counts,
+                     min_active_fraction, finsm5)
+
+
+def _window_counts(mask, windows):
+    """True samples of ``mask`` in each window ``[start, stop)``."""
+    csum = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    return csum[windows[:, 1]] - csum[windows[:, 0]]
 
 
 def _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, finsm5):
+    """Per-window values; ``active`` and ``clipped`` are sample counts per window (or None)."""
     k = len(windows)
     nan = np.full(k, np.nan)
     mdf, mnf, rms, fi = nan.copy(), nan.copy(), nan.copy(), nan.copy()
@@ -527,12 +544,8 @@ def _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_
         length = np.maximum(b - a, 1)
         rms = np.sqrt(np.maximum(csq[b] - csq[a], 0.0) / length)
         if active is not None:
-            cact = np.concatenate([[0], np.cumsum(active, dtype=np.int64)])
-            frac = (cact[b] - cact[a]) / length
-        nclip = np.zeros(k, dtype=np.int64)
-        if clipped is not None:
-            cclip = np.concatenate([[0], np.cumsum(clipped, dtype=np.int64)])
-            nclip = cclip[b] - cclip[a]
+            frac = np.asarray(active, dtype=np.int64) / length
+        nclip = np.zeros(k, dtype=np.int64) if clipped is None else np.asarray(clipped, dtype=np.int64)
         short = (b - a) < max(8, int(round(segment_s * fs)))
         for i in range(k):
             if short[i]:

@@ -147,25 +147,20 @@ def noise_floor(store, fs, subtract, notes):
     if n - 2 * edge < w:
         notes.add(f"the record is shorter than {REST_WINDOW_S + 0.5:g} s: noise floors are not subtracted")
         return zeros, zeros.copy(), store.env
+    from ..kernels import min_window_mean, quiet_sums
+
     env, filtered, piece = store.env, store.filtered, store.piece
     first, last = edge, n - edge - w + 1  # window starts
     quietest = np.full(n_ch, np.inf)
     for a, b in pieces(first, last, piece):
-        quietest = np.minimum(quietest, _window_means(env[:, a : b + w - 1], w).min(axis=1))
+        quietest = np.minimum(quietest, min_window_mean(env[:, a : b + w - 1], w))
     level = QUIET_FACTOR * quietest
-    env_sum, sq_sum, count = np.zeros(n_ch), np.zeros(n_ch), np.zeros(n_ch)
+    sums = np.zeros((n_ch, 3))
     for a, b in pieces(first, last + w - 1, piece):  # samples [a, b) and the windows that may cover them
         lo, hi = max(first, a - w + 1), min(last, b)
-        quiet = _window_means(env[:, lo : hi + w - 1], w) <= level[:, None]
-        cover = np.zeros((n_ch, hi - lo + w), dtype=np.int32)
-        cover[:, : hi - lo] += quiet
-        cover[:, w:] -= quiet
-        mask = (np.cumsum(cover, axis=1) > 0)[:, a - lo : b - lo]
-        env_sum += np.where(mask, env[:, a:b], 0.0).sum(axis=1)
-        sq_sum += np.where(mask, filtered[:, a:b] ** 2, 0.0).sum(axis=1)
-        count += mask.sum(axis=1)
-    floor = env_sum / count
-    return floor, np.sqrt(sq_sum / count), _minus_floor(env, floor)
+        sums += quiet_sums(env[:, lo : hi + w - 1], filtered[:, a:b], a - lo, hi - lo, w, level)
+    floor = sums[:, 0] / sums[:, 2]
+    return floor, np.sqrt(sums[:, 1] / sums[:, 2]), _minus_floor(env, floor)
 
 
 def mvc_reference(mvc, selection, band, floor, cfg, notes):
@@ -268,9 +263,8 @@ def _window_means(x, w):
 
 def _minus_floor(env, floor):
     """``sqrt(max(env**2 - floor**2, 0))`` row by row: the envelope of the muscle's own activity."""
-    def remove(v, rows):
-        return np.sqrt(np.maximum(v**2 - floor[rows][:, None] ** 2, 0.0))
+    from ..kernels import minus_floor
 
     if isinstance(env, Rows):
-        return Rows(env.shape, lambda rows, a, b: remove(env[rows, a:b], rows), env.chunk)
-    return remove(env, slice(None))
+        return Rows(env.shape, lambda rows, a, b: minus_floor(env[rows, a:b], floor[rows]), env.chunk)
+    return minus_floor(env, floor)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,15 +70,19 @@ def fatigue(selection, detection, segments, norm, store, cfg, notes) -> Fatigue:
             centres = segments.intervals[:, 0] + phase * (segments.intervals[:, 1] - segments.intervals[:, 0])
             start = np.clip(centres - half, 0, duration - f.window_s)
             wins.append(np.round(np.column_stack([start, start + f.window_s]) * fs).astype(np.int64))
-    out = []
-    for c in range(n_ch):
-        parts = [window_measures(store.filtered[c, a:b], fs, wins[c][i:j] - a, active=detection.active[c, a:b],
-                                 clipped=detection.clipped[c, a:b], **kw)
-                 for i, j, a, b in _window_batches(wins[c], store.piece)]
-        res = channel_fatigue(wins[c], parts, fs, **trend_kw)
+    def one(c):
+        w = wins[c]
+        active, clipped = detection.active.count(c, w[:, 0], w[:, 1]), detection.clipped.count(c, w[:, 0], w[:, 1])
+        parts = [window_measures(store.filtered[c, a:b], fs, w[i:j] - a, active_counts=active[i:j],
+                                 clipped_counts=clipped[i:j], **kw)
+                 for i, j, a, b in _window_batches(w, store.piece)]
+        res = channel_fatigue(w, parts, fs, **trend_kw)
         if detection.flat[c]:
             res = dataclasses.replace(res, reason=f"{selection.names[c]} is flat (disconnected or unused)")
-        out.append(res)
+        return res
+
+    with ThreadPoolExecutor(max(1, min(n_ch, os.cpu_count() or 1))) as pool:  # FFTs and reductions release the GIL
+        out = list(pool.map(one, range(n_ch)))
     return Fatigue(mode, out)
 
 

@@ -39,11 +39,14 @@ class MemoryStore:
         self.shape = (int(n_channels), int(n_samples))
         self.step = int(step)
         self.piece = max(1, self.shape[1])
-        self.filtered = np.empty(self.shape)
-        self.env = np.empty(self.shape)
+        self.filtered = np.zeros(self.shape)
+        self.env = np.zeros(self.shape)
 
     def write(self, a, b, filtered, env) -> None:
-        """Store samples ``[a, b)`` of both signals."""
+        """Store samples ``[a, b)`` of both signals (the whole record's arrays are kept as they are, not copied)."""
+        if (a, b) == (0, self.shape[1]) and filtered.shape == env.shape == self.shape:
+            self.filtered, self.env = np.asarray(filtered, dtype=np.float64), np.asarray(env, dtype=np.float64)
+            return
         self.filtered[:, a:b] = filtered
         self.env[:, a:b] = env
 
