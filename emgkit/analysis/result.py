@@ -142,7 +142,7 @@ class Analysis:
         OutputExistsError
             ``analysis.h5`` exists in the folder and ``overwrite`` is False.
         """
-        from ..io import atomic_output
+        from .._atomic import atomic_output
         from ..tables import write_csv, write_tables
 
         folder = Path(path).expanduser()
