@@ -66,13 +66,10 @@ def _resolve(text):
 
 def run_analysis(args, *, traces=False):
     """Read, analyse and save as the command line asked; returns ``(analysis, folder, traces)`` (traces None unless asked)."""
-    import warnings
     from pathlib import Path
 
-    from .analysis import H5_NAME, analyze
-    from .analysis_stream import analyze_file, wants_streaming
+    from .analysis import H5_NAME, analyze_source
     from .config import load_config
-    from .decimate import browser_traces
     from .errors import InvalidInputError, OutputExistsError
     from .io import read
 
@@ -91,16 +88,8 @@ def run_analysis(args, *, traces=False):
             if len(parts) != 2 or not all(parts):
                 raise InvalidInputError(f"--pair takes two channel names separated by a comma, got {text!r}")
             pairs.append(tuple(parts))
-    shown = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # every warning is kept in the analysis notes and printed below
-        if wants_streaming(path, args.stream, **options):
-            result = analyze_file(path, pairs=pairs, mvc=mvc, config=config, traces=traces, **options)
-            result, shown = result if traces else (result, None)
-        else:
-            rec = read(path, **options)
-            result = analyze(rec, pairs=pairs, mvc=mvc, config=config)
-            shown = browser_traces(rec, result.config) if traces else None
+    result, shown = analyze_source(path, stream=args.stream, pairs=pairs, mvc=mvc, config=config, traces=traces, emit=False,
+                                   **options)
     folder = result.save(args.out, overwrite=args.overwrite)
     return result, folder, shown
 

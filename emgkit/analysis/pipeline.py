@@ -39,7 +39,7 @@ from .store import MemoryStore, ScratchStore
 from .tables import build_tables
 from .view import RecordingView
 
-__all__ = ["analyze", "analyze_file", "wants_streaming", "DEFAULT_CHUNK_S", "STREAM_ABOVE_SAMPLES", "STREAM_MODES"]
+__all__ = ["analyze", "analyze_file", "analyze_source", "wants_streaming", "DEFAULT_CHUNK_S", "STREAM_ABOVE_SAMPLES", "STREAM_MODES"]
 
 DEFAULT_CHUNK_S = 20.0
 STREAM_ABOVE_SAMPLES = 50_000_000  # channels x samples above which "auto" streams (in memory: about 2.5 GB of working arrays)
@@ -136,17 +136,7 @@ def analyze(recording, *, pairs=None, mvc=None, config=None) -> Analysis:
     >>> res = emgkit.analyze(rec)  # doctest: +SKIP
     >>> res.bilateral.query("metric == 'mean'")[["muscle", "symmetry_index", "flag"]]  # doctest: +SKIP
     """
-    from ..recording import Recording
-
-    cfg = load_config(config)
-    if not isinstance(recording, Recording):
-        raise InvalidInputError(
-            f"analyze needs a Recording, got {type(recording).__name__}; wrap arrays with emgkit.Recording(data, fs, channels)"
-        )
-    view = RecordingView.of_recording(recording)
-    n = view.n_samples
-    stages = run(view, cfg, pairs, mvc, lambda n_ch, step: MemoryStore(n_ch, n, step), chunk=n)
-    return _result(stages)
+    return _analyze_recording(recording, pairs, mvc, config, traces=False, emit=True)[0]
 
 
 def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHUNK_S, scratch_dir=None, traces=False,
@@ -191,6 +181,63 @@ def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHU
         As :func:`emgkit.analyze`; also for a ``chunk_s`` that is not a
         positive number of seconds.
     """
+    result, shown = _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, traces=traces, emit=True, **options)
+    return (result, shown) if traces else result
+
+
+def analyze_source(source, *, stream="auto", pairs=None, mvc=None, config=None, traces=False, emit=True, **options):
+    """Analyse a Recording or a recording file, streaming the file when ``stream`` says so.
+
+    The one entry point of the command line and the batch: the report's
+    data-browser traces come from the analysis's own conditioned signals (no
+    second filtering pass), and ``emit=False`` keeps every caveat in the notes
+    without issuing warnings.
+
+    Parameters
+    ----------
+    source : Recording, str or Path
+    stream : {"auto", "on", "off"}
+        For a file: :func:`wants_streaming`; a Recording is analysed in memory.
+    pairs, mvc, config
+        As in :func:`analyze`.
+    traces : bool, default False
+    emit : bool, default True
+        Issue the notes marked as warnings (:meth:`emgkit._notes.Notes.emit`).
+    **options
+        Reader options (e.g. ``fs``).
+
+    Returns
+    -------
+    (Analysis, dict or None)
+        The analysis and, with ``traces=True``, the browser traces.
+    """
+    from ..recording import Recording
+
+    if isinstance(source, Recording):
+        return _analyze_recording(source, pairs, mvc, config, traces=traces, emit=emit)
+    if wants_streaming(source, stream, **options):
+        return _analyze_file(source, pairs, mvc, config, DEFAULT_CHUNK_S, None, traces=traces, emit=emit, **options)
+    from ..io import read
+
+    return _analyze_recording(read(source, **options), pairs, mvc, config, traces=traces, emit=emit)
+
+
+def _analyze_recording(recording, pairs, mvc, config, *, traces, emit):
+    from ..recording import Recording
+    from .traces import browser_traces
+
+    cfg = load_config(config)
+    if not isinstance(recording, Recording):
+        raise InvalidInputError(
+            f"analyze needs a Recording, got {type(recording).__name__}; wrap arrays with emgkit.Recording(data, fs, channels)"
+        )
+    view = RecordingView.of_recording(recording)
+    n = view.n_samples
+    stages = run(view, cfg, pairs, mvc, lambda n_ch, step: MemoryStore(n_ch, n, step), chunk=n)
+    return _result(stages, emit), browser_traces(stages) if traces else None
+
+
+def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emit, **options):
     from ..io import open as open_file
     from .traces import browser_traces
 
@@ -203,11 +250,9 @@ def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHU
         scratch = Path(tmp) / "scratch.h5"
         stages = run(view, cfg, pairs, mvc, lambda n_ch, step: ScratchStore(scratch, n_ch, view.n_samples, step, chunk), chunk)
         try:
-            result = _result(stages)
-            shown = browser_traces(stages) if traces else None
+            return _result(stages, emit), browser_traces(stages) if traces else None
         finally:
             stages.store.close()
-    return (result, shown) if traces else result
 
 
 def wants_streaming(path, mode="auto", **options) -> bool:
@@ -262,9 +307,10 @@ def run(view, cfg, pairs, mvc, make_store, chunk) -> Stages:
     return Stages(cfg, view, notes, selection, band, dc, store, detection, segments, norm, measures, spectra)
 
 
-def _result(stages) -> Analysis:
+def _result(stages, emit) -> Analysis:
     tables = build_tables(stages)
-    stages.notes.emit()
+    if emit:
+        stages.notes.emit()
     return Analysis(tables, config=stages.cfg, info=info(stages), notes=list(stages.notes))
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,10 +51,8 @@ def process_recording(task: dict) -> dict:
               "seconds": 0.0, "bytes": 0}
     step = "prepare"
     try:
-        from ..analysis import analyze
-        from ..analysis_stream import analyze_file, wants_streaming
+        from ..analysis import analyze_source, wants_streaming
         from ..config import load_config
-        from ..decimate import browser_traces
         from ..io import read
         from ..report_html import report
 
@@ -67,23 +64,13 @@ def process_recording(task: dict) -> dict:
         result["bytes"] = os.stat(task["path"]).st_size
         config = load_config(task["config"])
         step = "read"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # every warning is kept in the analysis notes
-            if wants_streaming(task["path"], task.get("stream", "auto")):
-                step = "analyze"
-                analysis, traces = analyze_file(task["path"], config=config, traces=True)
-            else:
-                rec = read(task["path"])
-                step = "analyze"
-                analysis = analyze(rec, config=config)
-                traces = None
+        stream = wants_streaming(task["path"], task.get("stream", "auto"))
+        source = task["path"] if stream else read(task["path"])
+        step = "analyze"
+        analysis, traces = analyze_source(source, stream="on" if stream else "off", config=config, traces=True, emit=False)
         step = "save"
         analysis.save(folder, overwrite=True)
         step = "report"
-        if traces is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                traces = browser_traces(rec, config)
         report(analysis, folder / REPORT_NAME, traces=traces, plotlyjs=task["plotlyjs"], overwrite=True)
         step = "manifest"
         outputs = [f"{t}.csv" for t in TABLES] + [CONFIG_NAME, INFO_NAME, H5_NAME, REPORT_NAME]
