@@ -12,6 +12,7 @@ _EXPORTS = {
     "Recording": ".recording",
     "Channel": ".channels",
     "parse_channel_name": ".channels",
+    "relabel": ".channel_map",
     "read": ".io",
     "write": ".io",
     "open": ".io",
@@ -46,7 +47,7 @@ _EXPORTS = {
 }
 
 # subpackages and modules reachable as attributes (``emgkit.datasets.load``)
-_SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels", "errors", "preprocess", "envelope",
+_SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels", "channel_kinds", "channel_map", "errors", "preprocess", "envelope",
                "figures", "config", "pairs", "symmetry", "cocontraction", "fatigue", "cycles", "analysis", "analysis_stream", "formats", "convert", "batch", "study",
                "decimate"}
 

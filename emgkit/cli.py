@@ -19,21 +19,41 @@ def _cmd_info(args) -> int:
     import pandas as pd
 
     import emgkit
-
+    from emgkit._text import printable
+    from emgkit.channel_kinds import classify
+    from emgkit.channel_map import map_from_args, propose_map
     from emgkit.datasets import resolve_input
 
-    rec = emgkit.read(resolve_input(args.file))
-    print(f"file      {args.file}")
+    cmap = map_from_args(args)
+    rec = emgkit.read(resolve_input(args.file), **({"channel_map": cmap} if cmap is not None else {}))
+    kinds = classify(rec)
+    proposal = propose_map(rec.channels, kinds)
+    if args.propose_map:
+        print(proposal or "# every EMG channel's label names its muscle and side: no map is needed")
+        return EXIT_OK
+    print(f"file      {printable(args.file)}")
     print(f"channels  {rec.n_channels}")
     print(f"fs        {rec.fs:g} Hz")
     print(f"duration  {rec.duration:.3f} s ({rec.n_samples} samples)")
-    print(f"unit      {rec.unit}")
+    print(f"unit      {printable(rec.unit)}")
     for key in ("subject", "session", "trial", "task"):
         if key in rec.meta:
-            print(f"{key:<9} {rec.meta[key]}")
+            print(f"{key:<9} {printable(rec.meta[key])}")
     print()
+    print("kind of each channel (only emg channels enter EMG statistics; rules in docs/channels.md)")
+    width = max(len(printable(k.name)) for k in kinds)
+    for k in kinds:
+        print(f"  {printable(k.name):<{width}}  {k.kind:<13} {printable(k.reason)}")
+    if proposal:
+        unnamed = [printable(c.name) for c, k in zip(rec.channels, kinds) if k.is_emg and not (c.muscle and c.side)]
+        print(f"  {len(unnamed)} EMG channel(s) without a muscle or side ({', '.join(unnamed)}): "
+              f"--channel \"{unnamed[0]}=L quadriceps\" names one; 'emgkit info FILE --propose-map > channels.toml' "
+              "writes a map to edit and pass with --map channels.toml")
+    print()
+    quality = rec.quality()
+    quality["channel"] = [printable(n) for n in quality["channel"]]
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
-        print(rec.quality().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        print(quality.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     return EXIT_OK
 
 
@@ -57,8 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("info", help="channels, muscles, sides, rate, duration and signal quality of a recording")
+    p = sub.add_parser("info", help="channels, muscles, sides, kinds, rate, duration and signal quality of a recording")
     p.add_argument("file", metavar="FILE")
+    from .channel_map import add_map_arguments
+
+    add_map_arguments(p)
+    p.add_argument("--propose-map", action="store_true",
+                   help="print a channels.toml for the EMG channels whose names give no muscle or side, and stop")
     p.set_defaults(func=_cmd_info)
 
     p = sub.add_parser("simulate", help="write a simulated recording with known ground truth (HDF5)")
@@ -107,11 +132,12 @@ def main(argv=None) -> int:
     except Exception as exc:  # one clear line instead of a traceback
         if args.debug:
             raise
+        from ._text import printable
         from .errors import EmgkitError
 
         known = isinstance(exc, (EmgkitError, OSError))
         kind = "error" if known else f"unexpected {type(exc).__name__}"
-        print(f"emgkit {args.command}: {kind}: {exc}", file=sys.stderr)
+        print(f"emgkit {args.command}: {kind}: {printable(exc)}", file=sys.stderr)
         if not known:
             print("  (rerun with --debug for the traceback and please report it)", file=sys.stderr)
         return EXIT_FAILED

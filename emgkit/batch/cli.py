@@ -47,6 +47,9 @@ def add_batch_parser(subparsers):
     p.add_argument("--pattern", metavar="GLOB",
                    help="file names to take from folders (default: *.h5 *.hdf5 *.nwb *.mat *.edf *.bdf *.c3d)")
     p.add_argument("--force", action="store_true", help="redo recordings whose results are already current")
+    from ..channel_map import add_map_arguments
+
+    add_map_arguments(p)
     p.add_argument("--stream", choices=("auto", "on", "off"), default="auto",
                    help="analyse recordings in time chunks without loading them whole (same tables); auto: HDF5 files "
                    "holding more than 50 million samples over all channels (default auto)")
@@ -62,6 +65,8 @@ def cli_batch(args) -> int:
     import signal
     import sys
 
+    from .._text import printable
+    from ..channel_map import map_from_args
     from ..config import load_config
     from ..errors import FileFormatError, InvalidInputError, MissingDependencyError
     from .progress import Progress
@@ -74,7 +79,12 @@ def cli_batch(args) -> int:
     try:
         config = load_config(args.config)
     except (InvalidInputError, FileFormatError, OSError) as exc:
-        print(f"emgkit batch: usage error: configuration {args.config}: {exc}", file=sys.stderr)
+        print(f"emgkit batch: usage error: configuration {args.config}: {printable(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        channel_map = map_from_args(args)
+    except (InvalidInputError, FileFormatError, OSError) as exc:
+        print(f"emgkit batch: usage error: channel map: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
     progress = Progress(verbosity=0 if args.quiet else 2 if args.verbose else 1)
 
@@ -84,9 +94,10 @@ def cli_batch(args) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         batch = run_batch(args.inputs, args.out, config=config, workers=args.workers, scheduler=args.scheduler,
-                          pattern=args.pattern, force=args.force, progress=progress, stream=args.stream)
+                          pattern=args.pattern, force=args.force, progress=progress, stream=args.stream,
+                          channel_map=channel_map)
     except (InvalidInputError, MissingDependencyError) as exc:
-        print(f"emgkit batch: usage error: {exc}", file=sys.stderr)
+        print(f"emgkit batch: usage error: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("\nemgkit batch: interrupted; finished recordings are complete, rerun the same command to resume", file=sys.stderr)

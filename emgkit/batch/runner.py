@@ -11,6 +11,7 @@ tables are identical byte for byte whichever runs them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ def process_recording(task: dict) -> dict:
         ``relpath, path`` (input), ``folder`` (its output folder), ``config``
         (the configuration as a plain dict), ``config_digest`` and
         ``plotlyjs`` (the batch's shared ``plotly.min.js``), optional ``stream``
-        (``"auto"``, ``"on"``, ``"off"``: :func:`emgkit.analysis_stream.wants_streaming`).
+        (``"auto"``, ``"on"``, ``"off"``: :func:`emgkit.analysis_stream.wants_streaming`)
+        and ``channel_map`` (a :class:`emgkit.channel_map.ChannelMap` applied on reading).
 
     Returns
     -------
@@ -64,10 +66,12 @@ def process_recording(task: dict) -> dict:
         result["bytes"] = os.stat(task["path"]).st_size
         config = load_config(task["config"])
         step = "read"
-        stream = wants_streaming(task["path"], task.get("stream", "auto"))
-        source = task["path"] if stream else read(task["path"])
+        mapped = {"channel_map": task["channel_map"]} if task.get("channel_map") is not None else {}
+        stream = wants_streaming(task["path"], task.get("stream", "auto"), **mapped)
+        source = task["path"] if stream else read(task["path"], **mapped)
         step = "analyze"
-        analysis, traces = analyze_source(source, stream="on" if stream else "off", config=config, traces=True, emit=False)
+        analysis, traces = analyze_source(source, stream="on" if stream else "off", config=config, traces=True, emit=False,
+                                          **(mapped if stream else {}))
         step = "save"
         analysis.save(folder, overwrite=True)
         step = "report"
@@ -319,7 +323,7 @@ class BatchResult:
 
 
 def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern=None, force=False, progress=None,
-              stream="auto") -> BatchResult:
+              stream="auto", channel_map=None) -> BatchResult:
     """Analyse many recordings: tables and report per recording, then one summary.
 
     Parameters
@@ -349,6 +353,10 @@ def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern
     progress : Progress, optional
         Receives ``start(total, skipped)``, ``update(result)``, ``finish(result)``
         and ``message(text, level)``.
+    channel_map : ChannelMap, str, Path or dict, optional
+        One channel map for every recording (:func:`emgkit.channel_map.relabel`);
+        a recording lacking a channel it names fails with that reason.
+        Changing the map makes the recordings' results out of date.
 
     Returns
     -------
@@ -380,6 +388,11 @@ def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern
     check_option("stream", stream, STREAM_MODES)
     cfg = load_config(config)
     digest = cfg.digest()
+    if channel_map is not None:
+        from ..channel_map import as_channel_map
+
+        channel_map = as_channel_map(channel_map)
+        digest = hashlib.sha256(f"{digest} {channel_map.digest()}".encode()).hexdigest()
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
         raise InvalidInputError(f"--out {out} is a file; give a folder for the batch results")
@@ -396,7 +409,7 @@ def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern
                                     "message": "", "seconds": 0.0, "bytes": 0}
         else:
             todo.append({"relpath": job.relpath, "path": job.path, "folder": str(folders[job.relpath]), "config": cfg.as_dict(),
-                         "config_digest": digest, "plotlyjs": str(plotlyjs), "stream": stream})
+                         "config_digest": digest, "plotlyjs": str(plotlyjs), "stream": stream, "channel_map": channel_map})
     runner = make_runner(workers=workers, scheduler=scheduler) if todo else None  # usage errors come before any output
     try:
         out.mkdir(parents=True, exist_ok=True)
