@@ -101,6 +101,10 @@ class ChannelStats:
 class StatsScan:
     """Pass 1: :class:`ChannelStats` from consecutive pieces of a ``(n_channels, n_samples)`` signal.
 
+    One compiled pass per piece (:func:`emgkit.kernels.stats_update`);
+    extremes and step are exact wherever the record is split, sums agree
+    to rounding.
+
     Examples
     --------
     >>> s = StatsScan(1)
@@ -111,42 +115,34 @@ class StatsScan:
     """
 
     def __init__(self, n_channels):
+        from .kernels import stats_state
+
+        self._state = stats_state(n_channels)
         self.n = 0
-        self._lo, self._hi = np.full(n_channels, np.inf), np.full(n_channels, -np.inf)
-        self._s1, self._s2 = np.zeros(n_channels), np.zeros(n_channels)  # sums of x - shift and its square
-        self._step = np.full(n_channels, np.inf)
-        self._shift = None  # first sample: sums about it keep the variance exact for signals far from zero
-        self._last = None
 
     def push(self, piece) -> None:
         """Add the next ``(n_channels, m)`` samples (m >= 0)."""
-        x = np.asarray(piece, dtype=np.float64)
-        if x.shape[1] == 0:
-            return
-        if self._shift is None:
-            self._shift = x[:, 0].copy()
-        self._lo = np.minimum(self._lo, x.min(axis=1))
-        self._hi = np.maximum(self._hi, x.max(axis=1))
-        d = x - self._shift[:, None]
-        self._s1 += d.sum(axis=1)
-        self._s2 += np.einsum("ij,ij->i", d, d)
-        steps = np.abs(np.diff(x, axis=1, prepend=self._last if self._last is not None else x[:, :1]))
-        steps[steps == 0] = np.inf
-        self._step = np.minimum(self._step, steps.min(axis=1))
-        self._last = x[:, -1:].copy()
-        self.n += x.shape[1]
+        from .kernels import stats_update
+
+        x = _floats(piece)
+        if x.shape[1]:
+            stats_update(x, self._state)
+            self.n += x.shape[1]
 
     def result(self) -> ChannelStats:
         """The statistics of every sample pushed so far."""
+        from .kernels.clipping import STATS_COLUMNS
+
+        st = dict(zip(STATS_COLUMNS, self._state.T))
         n = max(self.n, 1)
-        shift = self._shift if self._shift is not None else np.zeros_like(self._s1)
-        m1 = self._s1 / n
+        m1 = st["s1"] / n
+        finite = np.isfinite(m1)  # a NaN or inf sample makes the sums non-finite
+        lo, hi = np.where(finite, st["lo"], np.nan), np.where(finite, st["hi"], np.nan)
         with np.errstate(invalid="ignore"):
-            var = np.maximum(self._s2 / n - m1 * m1, 0.0)
-        constant = self._lo == self._hi  # centres to exact zeros (no rounding residue)
-        mean = np.where(constant, self._lo, shift + m1)
-        return ChannelStats(self.n, self._lo.copy(), self._hi.copy(), mean, np.where(constant, 0.0, np.sqrt(var)),
-                            self._step.copy())
+            var = np.maximum(st["s2"] / n - m1 * m1, 0.0)
+        constant = lo == hi  # centres to exact zeros (no rounding residue)
+        mean = np.where(constant, lo, st["shift"] + m1)
+        return ChannelStats(self.n, lo, hi, mean, np.where(constant, 0.0, np.sqrt(var)), st["step"].copy())
 
 
 class ClipScan:
@@ -162,6 +158,14 @@ class ClipScan:
         from a Recording's metadata.
     min_run : int >= 1, default 3
         Shortest run at a rail that counts as clipping, in samples.
+
+    Notes
+    -----
+    Each piece is one compiled pass (:func:`emgkit.kernels.band_runs`) over
+    four candidate bands per channel: within the tolerance of the observed
+    maximum and minimum (their samples and those of the equally wide bands
+    just inside are counted for the pile-up test) and of the converter
+    limits.  A run still open at a piece's end continues into the next.
     """
 
     def __init__(self, stats, adc_range=None, *, min_run=MIN_RUN):
@@ -171,35 +175,29 @@ class ClipScan:
         adc = _check_range(adc_range, n_ch)
         tol = stats.tolerance
         flat = stats.flat
-        # candidate bands, columns: observed top, observed bottom, converter top, converter bottom
-        # (a band is x >= threshold for tops, x <= threshold for bottoms; NaN: no band)
+        # candidate bands: observed top, observed bottom, converter top, converter bottom (NaN: no band)
         obs_hi = np.where(flat, np.nan, stats.hi - tol)
         obs_lo = np.where(flat, np.nan, stats.lo + tol)
-        self._thr = np.stack([obs_hi, obs_lo, adc[:, 1] - tol, adc[:, 0] + tol], axis=1)
-        self._inner = np.stack([stats.hi - 2 * tol, stats.lo + 2 * tol], axis=1)  # inner edge of the adjacent bands
-        self._counts = np.zeros((n_ch, 4), dtype=np.int64)  # samples in the observed bands and in the bands inside them
-        self._runs = [[_Runs() for _ in range(4)] for _ in range(n_ch)]
+        self._thr = np.ascontiguousarray(np.stack([obs_hi, obs_lo, adc[:, 1] - tol, adc[:, 0] + tol], axis=1))
+        self._inner = np.ascontiguousarray(np.stack([stats.hi - 2 * tol, stats.lo + 2 * tol], axis=1))
+        self._counts = np.zeros((n_ch, 4), dtype=np.int64)  # samples in the observed bands, then in the bands inside
+        self._open = np.full((n_ch, 4), -1, dtype=np.int64)
+        self._runs = [[([], []) for _ in range(4)] for _ in range(n_ch)]
         self.n = 0
 
     def push(self, piece) -> None:
         """Scan the next ``(n_channels, m)`` samples."""
-        x = np.asarray(piece, dtype=np.float64)
-        a = self.n
-        with np.errstate(invalid="ignore"):
-            for k in range(4):
-                thr = self._thr[:, k]
-                live = np.flatnonzero(~np.isnan(thr))
-                if not live.size:
-                    continue
-                rows = x[live]
-                band = rows >= thr[live, None] if k % 2 == 0 else rows <= thr[live, None]
-                if k < 2:
-                    inner = rows >= self._inner[live, k, None] if k == 0 else rows <= self._inner[live, k, None]
-                    n_band = band.sum(axis=1)
-                    self._counts[live, k] += n_band
-                    self._counts[live, k + 2] += inner.sum(axis=1) - n_band
-                for r, c in enumerate(live):
-                    self._runs[c][k].push(band[r], a, self.min_run)
+        from .kernels import band_runs
+
+        x = _floats(piece)
+        if not x.shape[1]:
+            return
+        first, starts, stops = band_runs(x, self._thr, self._inner, self._open, self.n, self.min_run, self._counts)
+        if starts.size:
+            for c, k in zip(*np.nonzero(first[:, 1:] > first[:, :-1])):
+                a, b = first[c, k], first[c, k + 1]
+                self._runs[c][k][0].append(starts[a:b])
+                self._runs[c][k][1].append(stops[a:b])
         self.n += x.shape[1]
 
     def rails(self) -> np.ndarray:
@@ -211,53 +209,26 @@ class ClipScan:
         """Per channel, ``(starts, stops)`` int64 arrays of the clipped samples ``[start, stop)``: sorted, merged."""
         rails = self.rails()
         out = []
-        for c, runs in enumerate(self._runs):
+        for c in range(len(self._runs)):
             parts = []
             for side in (0, 1):
-                obs, adc = runs[side].result(self.n, self.min_run), runs[side + 2].result(self.n, self.min_run)
-                if not rails[c, side]:
-                    parts.append(adc)
-                    continue
-                # the two bands of a side are nested: keep the wider one
-                obs_wider = np.isnan(self._thr[c, side + 2]) or (
-                    self._thr[c, side] <= self._thr[c, side + 2] if side == 0 else self._thr[c, side] >= self._thr[c, side + 2])
-                parts.append(obs if obs_wider else adc)
+                if rails[c, side]:
+                    # the two bands of a side are nested: keep the wider one
+                    t_obs, t_adc = self._thr[c, side], self._thr[c, side + 2]
+                    wider = np.isnan(t_adc) or (t_obs <= t_adc if side == 0 else t_obs >= t_adc)
+                    parts.append(self._band(c, side if wider else side + 2))
+                else:
+                    parts.append(self._band(c, side + 2))
             out.append(_merge(parts))
         return out
 
-
-class _Runs:
-    """Runs of True of one mask row, fed in consecutive pieces; a run open at a piece's end carries over."""
-
-    def __init__(self):
-        self.starts, self.stops = [], []
-        self.open = -1  # start of the run still open at the end of the last piece
-
-    def push(self, row, a, min_run):
-        if not row.size:
-            return
-        p = np.empty(row.size + 2, dtype=np.int8)
-        p[0] = self.open >= 0
-        p[1:-1] = row
-        p[-1] = 0
-        d = np.diff(p)
-        starts = np.flatnonzero(d == 1) + a
-        stops = np.flatnonzero(d == -1) + a
-        if self.open >= 0:
-            starts = np.concatenate(([self.open], starts))
-        self.open = -1
-        if row[-1]:  # the last run is still open
-            self.open = int(starts[-1])
-            starts, stops = starts[:-1], stops[:-1]
-        keep = stops - starts >= min_run
-        self.starts.append(starts[keep])
-        self.stops.append(stops[keep])
-
-    def result(self, n, min_run):
-        starts, stops = list(self.starts), list(self.stops)
-        if self.open >= 0 and n - self.open >= min_run:
-            starts.append(np.array([self.open]))
-            stops.append(np.array([n]))
+    def _band(self, c, k):
+        """Runs of band ``k`` of channel ``c``, the run still open at the end included when long enough."""
+        starts, stops = list(self._runs[c][k][0]), list(self._runs[c][k][1])
+        start = self._open[c, k]
+        if start >= 0 and self.n - start >= self.min_run:
+            starts.append(np.array([start]))
+            stops.append(np.array([self.n]))
         if not starts:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(starts).astype(np.int64), np.concatenate(stops).astype(np.int64)
@@ -339,9 +310,19 @@ def clipped_runs(x, adc_range=None, *, min_run=MIN_RUN, stats=None):
 
     Examples
     --------
+    A converter limit of 5 with a rail jittering by 0.01:
+
     >>> x = np.array([0.0, 1, -1, 5, 4.99, 5, 2, -2, 5, 5, 5, 0, 1, -1, 2])
-    >>> clipped_runs(x)
+    >>> clipped_runs(x, adc_range=(-5, 5))
     (array([3, 8]), array([ 6, 11]))
+
+    Without it, the observed maximum counts only when samples pile up there
+    (``PILE_MIN``): here 20 samples, in 4 runs of 3 and 4 visits of 2 (too
+    short to be clipping runs).
+
+    >>> y = np.tile([0.0, 5, 5, 5, 1, -2, 4.99, 5, 3], 4)
+    >>> clipped_runs(y)[0]
+    array([ 1, 10, 19, 28])
     """
     rows = _rows(x)
     scan_ = ClipScan(stats if stats is not None else channel_stats(rows), adc_range, min_run=min_run)
@@ -370,9 +351,9 @@ def clipped_mask(x, adc_range=None, *, min_run=MIN_RUN, stats=None):
 
     Examples
     --------
-    >>> clipped_mask(np.array([0.0, 5, 5, 5, 1, -2, 5, 5, 5, 1, 3, 5, 5, 5, -1]))
-    array([False,  True,  True,  True, False, False,  True,  True,  True,
-           False, False,  True,  True,  True, False])
+    >>> clipped_mask(np.array([0.0, 4.98, 5, 5, 1, -2, 5, 5, 3, -1]), adc_range=(-5, 5))
+    array([False,  True,  True,  True, False, False, False, False, False,
+           False])
     """
     rows = _rows(x)
     runs = clipped_runs(rows, adc_range, min_run=min_run, stats=stats)
@@ -475,6 +456,12 @@ def _check_range(adc_range, n_channels, what="adc_range"):
     if not (arr[known, 0] < arr[known, 1]).all():
         raise InvalidInputError(f"{what} must have lo < hi, got {adc_range!r}")
     return arr
+
+
+def _floats(piece):
+    """A piece as a 2-D float32/float64 array (other dtypes converted to float64)."""
+    x = np.asarray(piece)
+    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float64)
 
 
 def _rows(x):

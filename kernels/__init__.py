@@ -12,6 +12,10 @@ from importlib import import_module
 
 # public name -> submodule (loaded on first use)
 _EXPORTS = {
+    "stats_state": ".clipping",
+    "stats_update": ".clipping",
+    "band_runs": ".clipping",
+    "window_min_ms": ".clipping",
     "rectify": ".envelope",
     "moving_rms": ".envelope",
     "moving_average": ".envelope",

@@ -6,49 +6,16 @@ import pytest
 import emgkit
 from emgkit.datasets import simulate
 from emgkit.errors import InvalidInputError
-from emgkit.quality import assess, clipped_mask, powerline_share
+from emgkit.quality import assess, powerline_share
 
 
-# -- clipped_mask -------------------------------------------------------------------------
+# -- clipping: emgkit.clipping holds the definition (tests/test_clipping.py) -----------------
 
 
-def test_runs_of_three_at_the_channel_extremes():
-    x = np.array([0.0, 5, 5, 5, 1, 5, 5, 0, -3, -3, -3, -3, 2, -1])
-    expected = np.zeros(x.size, dtype=bool)
-    expected[1:4] = True  # max, run of 3
-    expected[8:12] = True  # min, run of 4; the run of 2 at 5 is not clipping
-    np.testing.assert_array_equal(clipped_mask(x), expected)
-    np.testing.assert_array_equal(clipped_mask(x, min_run=2), expected | (np.arange(x.size) >= 5) & (np.arange(x.size) <= 6))
+def test_quality_uses_the_one_clipping_definition():
+    from emgkit import clipping, quality
 
-
-def test_adc_range_limits_count_even_when_not_the_extreme():
-    # the converter limit is 4: a run there is clipping although a single spike reached 5
-    x = np.array([0.0, 4, 4, 4, 1, 5, 0, -4, -4, 0])
-    np.testing.assert_array_equal(clipped_mask(x), np.zeros(x.size, dtype=bool))
-    np.testing.assert_array_equal(clipped_mask(x, adc_range=[-4, 4]), [0, 1, 1, 1, 0, 0, 0, 0, 0, 0])
-    np.testing.assert_array_equal(clipped_mask(x, adc_range=[-4, 4], min_run=2), [0, 1, 1, 1, 0, 0, 0, 1, 1, 0])
-
-
-def test_a_minimum_next_to_a_maximum_is_not_a_plateau():
-    x = np.array([0.0, 3, 3, -3, -3, 0, 1])
-    assert not clipped_mask(x).any()
-    assert not clipped_mask(x, adc_range=[-3, 3]).any()
-
-
-def test_two_dimensional_rows_are_independent(rng):
-    x = rng.standard_normal((3, 200))
-    x[1, 50:60] = x[1].max() + 1
-    mask = clipped_mask(x)
-    assert mask.shape == x.shape
-    assert not mask[0].any() and not mask[2].any()
-    assert mask[1].sum() == 10 and mask[1, 50:60].all()
-
-
-@pytest.mark.parametrize("kwargs, match", [(dict(adc_range=[4, -4]), "lo < hi"), (dict(adc_range="x"), "adc_range must be"),
-                                           (dict(min_run=0), "min_run must be")])
-def test_clipped_mask_bad_options(kwargs, match):
-    with pytest.raises(InvalidInputError, match=match):
-        clipped_mask(np.zeros(10), **kwargs)
+    assert quality.clipped_mask is clipping.clipped_mask and quality.MIN_CLIP_RUN == clipping.MIN_RUN
 
 
 # -- assess -------------------------------------------------------------------------------------
@@ -74,7 +41,7 @@ def test_flat_and_quantisation_only_channels(rng):
 
 def test_rms_clipped_fraction_and_columns(rng):
     x = rng.standard_normal(10_000) * 2 + 7
-    x[100:400] = 20.0  # 300 samples at the top: 3 %
+    x[100:400] = 20.0  # 300 samples piled up at the top: 3 %
     q = assess(_rec([x], names=["L Biceps"]))
     assert list(q.columns) == ["channel", "muscle", "side", "rms", "clipped_fraction", "flat", "powerline_hz",
                                "powerline_share", "baseline_noise", "issues"]
@@ -141,5 +108,37 @@ def test_recording_quality_method_and_attrs():
 
 
 def test_assess_wants_a_recording():
-    with pytest.raises(InvalidInputError, match="assess needs a Recording"):
+    with pytest.raises(InvalidInputError, match="assess needs a Recording, an open file"):
         assess(np.zeros((2, 100)))
+
+
+def test_the_issue_jittering_rail_is_reported(rng):
+    """A rail at +-5.49 mV jittering by 0-3 LSB: exact-equality runs gave 0; the table now reports it."""
+    x = simulate(n_reps=8, fs=2000, seed=5).data[:1].astype(np.float64)
+    lsb = 11.0 / 2**16
+    x = x * 5.49 / np.quantile(np.abs(x), 1 - 0.047)
+    y = np.where(np.abs(x) >= 5.49, np.sign(x) * (5.49 - rng.integers(0, 4, x.shape) * lsb), x)
+    q = assess(emgkit.Recording(np.round(y / lsb) * lsb, 2000.0, ["L Biceps"], unit="mV"))
+    assert q.loc[0, "clipped_fraction"] > 0.025 and q.loc[0, "issues"].startswith("clipped")
+
+
+def test_table_against_scipy_and_numpy_references(rng):
+    """rms, powerline share and baseline noise recomputed with SciPy's welch/sosfiltfilt and a window loop."""
+    from scipy import signal
+
+    fs, n = 1000.0, 12_345
+    t = np.arange(n) / fs
+    x = np.stack([rng.standard_normal(n) * (1 + (t > 6)) + 0.3 * np.sin(2 * np.pi * 50 * t) + 4.0,
+                  rng.standard_normal(n) * 0.2])
+    q = assess(emgkit.Recording(x, fs, ["a", "b"]))
+    centred = x - x.mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(q["rms"], np.sqrt(np.mean(centred**2, axis=1)), rtol=1e-12)
+    f, p = signal.welch(centred, fs, window="hann", nperseg=2000, noverlap=1000, detrend=False)
+    band = (f >= 20) & (f <= 450)
+    near = np.zeros_like(band)
+    for h in range(50, 500, 50):
+        near |= np.abs(f - h) <= 1
+    np.testing.assert_allclose(q["powerline_share"], p[:, band & near].sum(1) / p[:, band].sum(1), rtol=1e-9)
+    high = signal.sosfiltfilt(signal.butter(4, 20, "highpass", fs=fs, output="sos"), centred)
+    floor = [min(np.mean(row[s:s + 500] ** 2) for s in range(0, n - 500 + 1, 50)) for row in high]
+    np.testing.assert_allclose(q["baseline_noise"], np.sqrt(floor), rtol=1e-9)
