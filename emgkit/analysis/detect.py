@@ -42,7 +42,7 @@ class Detection:
     silent: np.ndarray
 
 
-def detect(selection, cfg, band, chunk, notes) -> Detection:
+def detect(selection, cfg, band, store, chunk, notes) -> Detection:
     """Detect bursts, clipped runs and channel quality of the selected channels.
 
     Parameters
@@ -50,6 +50,8 @@ def detect(selection, cfg, band, chunk, notes) -> Detection:
     selection : Selection
     cfg : Config
     band : Band
+    store : MemoryStore or ScratchStore
+        The band-passed signal the detector reads (it does not filter again).
     chunk : int
         Samples per read of the raw recording.
     notes : Notes
@@ -58,23 +60,20 @@ def detect(selection, cfg, band, chunk, notes) -> Detection:
     -------
     Detection
     """
-    from ..activation import detect_activation_stream
-    from ..quality_stream import assess_stream, clipped_runs_stream
+    from ..activation import detect_source
+    from ..clipping import adc_limits, scan
+    from ..quality_stream import assess_stream
 
     view = selection.view
     source = view.source
     n, fs = view.n_samples, view.fs
     on = cfg.onset
-    if on.method == "bonato":
-        act = _bonato(view, on, band)
-    else:
-        act = detect_activation_stream(source, view.channels, unit=view.unit, meta=view.meta, method=on.method,
-                                       baseline=on.baseline, chunk=chunk, band_hz=band.corners, **on.options())
-    for c, name in enumerate(selection.names):
-        for text in act.notes[c]:
-            notes.add(f"channel {name!r}: {text}")
+    _, runs = scan(source, adc_limits(view.meta, selection.names), chunk=chunk)
+    act = detect_source(source, view.channels, unit=view.unit, meta=view.meta, method=on.method, baseline=on.baseline,
+                        chunk=chunk, notes=notes, filtered=store.filtered_source(), clipped=runs, band_hz=band.corners,
+                        **on.options())
     quality = assess_stream(source, view.channels, unit=view.unit, meta=view.meta, chunk=chunk)
-    clipped = RunMask(clipped_runs_stream(source, view.meta.get("adc_range"), chunk=chunk), n)
+    clipped = RunMask(runs, n)
     active = RunMask([act.runs(c, fs, n) for c in range(len(selection.names))], n)
     flat = quality["flat"].to_numpy(bool)
     reasons = [act.reason[c] or "" for c in range(len(selection.names))]
@@ -90,12 +89,3 @@ def detect(selection, cfg, band, chunk, notes) -> Detection:
             f"{100 * CLIP_TOLERANCE:g} % clipped samples are left out of its indices, clipped windows out of its spectra"
         )
     return Detection(act, active, clipped, quality, flat, silent)
-
-
-def _bonato(view, on, band):
-    """The Bonato detector on the whole record (it is not read in pieces yet)."""
-    from ..activation import detect_activation
-    from ..recording import Recording
-
-    rec = Recording(view.read(0, view.n_samples), view.fs, view.channels, unit=view.unit, meta=view.meta)
-    return detect_activation(rec, method="bonato", baseline=on.baseline, band_hz=band.corners, **on.options())

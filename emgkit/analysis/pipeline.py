@@ -248,7 +248,7 @@ def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emi
         view = RecordingView.of_file(handle)
         chunk = max(1, int(round(chunk_s * view.fs)))
         scratch = Path(tmp) / "scratch.h5"
-        stages = run(view, cfg, pairs, mvc, lambda n_ch, step: ScratchStore(scratch, n_ch, view.n_samples, step, chunk), chunk)
+        stages = run(view, cfg, pairs, mvc, lambda n_ch, step: ScratchStore(scratch, n_ch, view.n_samples, step, chunk, view.fs), chunk)
         try:
             return _result(stages, emit), browser_traces(stages) if traces else None
         finally:
@@ -296,7 +296,7 @@ def run(view, cfg, pairs, mvc, make_store, chunk) -> Stages:
     store = make_store(len(selection.names), cycle_step(view.fs))
     try:
         dc = cond.condition(selection.view, cfg, band, store, chunk)
-        detection = detect(selection, cfg, band, chunk, notes)
+        detection = detect(selection, cfg, band, store, chunk, notes)
         segments = segment(selection, detection, store, cfg, notes)
         norm = normalise(selection, detection, segments, store, band, cfg, mvc, notes)
         measures = measure(selection, detection, segments, norm, store, view.fs)

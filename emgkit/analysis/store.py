@@ -54,6 +54,10 @@ class MemoryStore:
         """Every ``step``-th envelope sample of channel ``row``."""
         return self.env[row, :: self.step]
 
+    def filtered_source(self):
+        """The band-passed signal for readers of chunked sources (the array itself)."""
+        return self.filtered
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -68,11 +72,14 @@ class ScratchStore:
     n_channels, n_samples, step : int
     piece : int
         Samples per piece when later stages walk the signals.
+    fs : float
+        Sampling rate, Hz.
     """
 
-    def __init__(self, path, n_channels, n_samples, step, piece):
+    def __init__(self, path, n_channels, n_samples, step, piece, fs):
         import h5py
 
+        self.fs = float(fs)
         self.shape = (int(n_channels), int(n_samples))
         self.step = int(step)
         self.piece = max(1, int(piece))
@@ -100,11 +107,25 @@ class ScratchStore:
         """Every ``step``-th envelope sample of channel ``row``."""
         return self._every[row, :]
 
+    def filtered_source(self):
+        """The band-passed signal as a chunked source (``fs``, ``n_channels``, ``n_samples``, ``read(a, b, rows)``)."""
+        return _RowsSource(self.filtered, self.fs)
+
     def close(self) -> None:
         """Close the scratch file."""
         if self._h5 is not None:
             self._h5.close()
             self._h5 = None
+
+
+class _RowsSource:
+    def __init__(self, rows, fs):
+        self._rows = rows
+        self.fs = float(fs)
+        self.n_channels, self.n_samples = rows.shape
+
+    def read(self, a, b, rows=None):
+        return np.asarray(self._rows[list(range(self.n_channels)) if rows is None else list(rows), a:b], dtype=np.float64)
 
 
 def _rows(dataset, piece) -> Rows:
