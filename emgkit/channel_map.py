@@ -41,11 +41,16 @@ from .channels import KINDS, Channel, closest_muscle, lookup_muscle, split_side
 from .errors import FileFormatError, InvalidInputError
 
 __all__ = ["ChannelMap", "MapEntry", "load_channel_map", "parse_channel_option", "build_channel_map", "as_channel_map",
-           "relabel", "propose_map", "reader_options", "add_map_arguments", "map_from_args"]
+           "relabel", "drop_declared_non_emg", "propose_map", "reader_options", "add_map_arguments", "map_from_args"]
 
 _TABLES = {"options", "defaults", "channels"}
 _ENTRY_KEYS = ("muscle", "side", "kind", "name", "drop")
 _DROP_WORDS = ("exclude", "drop")
+# words accepted for a kind (inline and in files)
+_KIND_ALIASES = {"trig": "trigger", "sync": "trigger", "ttl": "trigger", "footswitch": "trigger", "switch": "trigger",
+                 "gonio": "angle", "goniometer": "angle", "acc": "accelerometer", "accel": "accelerometer",
+                 "imu": "accelerometer", "gyro": "accelerometer", "envelope": "processed", "env": "processed",
+                 "rms": "processed", "onoff": "processed", "load": "force", "torque": "force"}
 
 
 @dataclass(frozen=True)
@@ -130,12 +135,14 @@ def _checked(entry: MapEntry, channel: str, where: str) -> MapEntry:
             side = Channel("x", side=side).side
         except InvalidInputError as exc:
             raise InvalidInputError(f"{where}: channel {channel!r}: {exc}") from None
-    if entry.kind is not None and entry.kind not in KINDS:
-        close = difflib.get_close_matches(str(entry.kind), KINDS, n=1)
+    kind = _KIND_ALIASES.get(str(entry.kind).lower(), entry.kind) if entry.kind is not None else None
+    if kind is not None and kind not in KINDS:
+        close = difflib.get_close_matches(str(entry.kind), KINDS + tuple(_KIND_ALIASES), n=1)
+        close = [_KIND_ALIASES.get(c, c) for c in close]
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise InvalidInputError(f"{where}: kind {entry.kind!r} for channel {channel!r} is not one of "
                                 f"{', '.join(KINDS)}{hint}")
-    return replace(entry, muscle=muscle, side=side)
+    return replace(entry, muscle=muscle, side=side, kind=kind)
 
 
 def _entry_from_dict(values: Mapping, channel: str, where: str) -> MapEntry:
@@ -216,8 +223,10 @@ def parse_channel_option(text: str) -> ChannelMap:
     ``SPEC`` is a muscle with an optional side word first or last
     (``"L quadriceps"``, ``"biceps right"``, ``"R-Tri"``), a kind
     (``"trigger"``, ``"angle"``, ``"force"``, ``"accelerometer"``,
-    ``"processed"``, ``"unknown"``, ``"emg"``), or ``"exclude"`` (leave the
-    channel out).  ``NAME`` is everything before the last ``=``.
+    ``"processed"``, ``"unknown"``, ``"emg"``, or a common word for one:
+    ``trig``, ``sync``, ``footswitch``, ``gonio``, ``acc``, ``imu``,
+    ``envelope``, ``rms``, ...), or ``"exclude"`` (leave the channel out).
+    ``NAME`` is everything before the last ``=``.
 
     Examples
     --------
@@ -240,12 +249,13 @@ def _inline_entry(name: str, spec: str, where: str) -> MapEntry:
     word = spec.lower()
     if word in _DROP_WORDS:
         return MapEntry(drop=True)
-    if word in KINDS:
-        return MapEntry(kind=word)
+    if word in KINDS or word in _KIND_ALIASES:
+        return _checked(MapEntry(kind=word), name, where)
     side, muscle = split_side(spec)
     if lookup_muscle(muscle) is None and lookup_muscle(spec) is not None:
         side, muscle = None, spec  # a muscle phrase that merely ends in a side-like word
-    close_kind = difflib.get_close_matches(word, KINDS + _DROP_WORDS, n=1, cutoff=0.75)
+    close_kind = difflib.get_close_matches(word, KINDS + _DROP_WORDS + tuple(_KIND_ALIASES), n=1, cutoff=0.75)
+    close_kind = [_KIND_ALIASES.get(c, c) for c in close_kind]
     if lookup_muscle(muscle) is None and close_kind:
         raise InvalidInputError(f"{where}: {spec!r} is neither a muscle nor a kind (did you mean {close_kind[0]!r}?)")
     return _checked(MapEntry(muscle=muscle, side=side), name, where)
@@ -408,6 +418,22 @@ def relabel(recording, channel_map, *, missing: str = "error"):
     if hasattr(recording, "iter_chunks") and hasattr(recording, "channels"):
         return _relabel_file(recording, cmap, missing)
     raise InvalidInputError(f"relabel needs a Recording or an open emgkit.RecordingFile, got {type(recording).__name__}")
+
+
+def drop_declared_non_emg(recording):
+    """``(recording without the channels declared not EMG, [(name, kind), ...] left out)``.
+
+    Only declared kinds count (``Channel.kind``, from a map); for the kinds
+    that content shows, see :func:`emgkit.channel_kinds.classify`.
+    """
+    out = [(c.name, c.kind) for c in recording.channels if c.kind not in (None, "emg")]
+    if not out:
+        return recording, []
+    keep = [c.name for c in recording.channels if c.kind in (None, "emg")]
+    if not keep:
+        raise InvalidInputError(f"every channel is declared not EMG ({', '.join(f'{n!r} ({k})' for n, k in out)}); "
+                                "nothing is left to analyse")
+    return recording.select(keep), out
 
 
 def _record(cmap, applied, dropped) -> dict:

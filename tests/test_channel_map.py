@@ -37,6 +37,8 @@ def test_inline_muscle_and_side(spec, muscle, side):
 
 def test_inline_kinds_exclusion_and_names_with_equals():
     assert parse_channel_option("Trig=trigger").entries["Trig"] == MapEntry(kind="trigger")
+    assert parse_channel_option("FSW=Footswitch").entries["FSW"] == MapEntry(kind="trigger")
+    assert parse_channel_option("K=gonio").entries["K"] == MapEntry(kind="angle")
     assert parse_channel_option("Aux = Exclude").entries["Aux"] == MapEntry(drop=True)
     assert parse_channel_option("a=b=L TA").entries == {"a=b": MapEntry(muscle="tibialis_anterior", side="L")}
 
@@ -47,6 +49,7 @@ def test_inline_kinds_exclusion_and_names_with_equals():
     ("CH1 Raw=", "expected NAME=MUSCLE"),
     ("CH1 Raw=L quadricepz", "unknown muscle 'quadricepz' for channel 'CH1 Raw' \\(did you mean 'quadriceps'\\?\\)"),
     ("CH1 Raw=triger", "'triger' is neither a muscle nor a kind \\(did you mean 'trigger'\\?\\)"),
+    ("CH1 Raw=acel", "'acel' is neither a muscle nor a kind \\(did you mean 'accelerometer'\\?\\)"),
     ("CH1 Raw=excluded", "did you mean 'exclude'"),
     ("CH1 Raw=xyzzy", "unknown muscle 'xyzzy'"),
 ])
@@ -67,7 +70,7 @@ def test_file_with_every_key(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ('[channels."CH1 Raw"]\nkind = "trig"\n', "kind 'trig' for channel 'CH1 Raw' is not one of .*did you mean 'trigger'"),
+    ('[channels."CH1 Raw"]\nkind = "trg"\n', "kind 'trg' for channel 'CH1 Raw' is not one of .*did you mean 'trigger'"),
     ('[channels."CH1 Raw"]\nmuscle = "bicep brachi"\n', "unknown muscle 'bicep brachi'.*did you mean 'biceps_brachii'"),
     ('[channels.Aux]\ndrop = true\nmuscle = "quadriceps"\n', "'Aux' is both dropped and mapped"),
     ('[channels.Aux]\nname = ""\n', "name for channel 'Aux' must be a non-empty string"),

@@ -38,6 +38,9 @@ def add_onsets_parser(subparsers):
                         f"--set band_hz=20,450 --set track_s=none. Options (methods that take them): {keys}")
     p.add_argument("--out", metavar="TABLE.csv", help="write the burst table here as CSV (default: print it)")
     p.add_argument("--overwrite", action="store_true", help="replace TABLE.csv if it exists")
+    from emgkit.channel_map import add_map_arguments
+
+    add_map_arguments(p)  # channels declared not EMG are left out
     p.set_defaults(func=cli_onsets)
     return p
 
@@ -81,7 +84,9 @@ def cli_onsets(args) -> int:
     import sys
     from pathlib import Path
 
+    from emgkit._text import printable
     from emgkit.activation import detect_activation
+    from emgkit.channel_map import drop_declared_non_emg, map_from_args
     from emgkit.errors import OutputExistsError
     from emgkit.io import read
 
@@ -90,11 +95,14 @@ def cli_onsets(args) -> int:
     out = Path(args.out) if args.out else None
     if out is not None and out.exists() and not args.overwrite:
         raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
-    rec = read(path, channels=args.channels)
+    cmap = map_from_args(args)
+    rec, left_out = drop_declared_non_emg(read(path, channels=args.channels, **({"channel_map": cmap} if cmap else {})))
     baseline = tuple(args.baseline) if args.baseline else None
     act = detect_activation(rec, method=args.method, baseline=baseline, **options)
     frame = act.to_frame()
     _print_summary(act, args.file, sys.stderr)
+    if left_out:
+        print(f"  left out (declared not EMG): {', '.join(f'{printable(n)} ({k})' for n, k in left_out)}", file=sys.stderr)
     if out is None:
         sys.stdout.write(frame.to_csv(index=False, float_format="%.6g"))
     else:
