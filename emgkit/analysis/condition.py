@@ -17,7 +17,7 @@ from .._chunks import blocks, settle_samples
 from ..channels import muscle_region
 from ..errors import InvalidInputError
 
-__all__ = ["Band", "choose_band", "condition", "settling_margin", "TRUNK_REGIONS"]
+__all__ = ["Band", "RawScan", "choose_band", "condition", "settling_margin", "TRUNK_REGIONS"]
 
 TRUNK_REGIONS = ("trunk_front", "trunk_back")
 
@@ -62,8 +62,29 @@ def choose_band(cfg, fs, channels, notes) -> Band:
     return Band(float(f.low_hz), float(high), trunk, f.trunk_low_hz)
 
 
-def condition(view, cfg, band, store, chunk) -> np.ndarray:
+@dataclass(frozen=True)
+class RawScan:
+    """What the conditioning passes learnt of the raw samples on the way.
+
+    Attributes
+    ----------
+    stats : emgkit.clipping.ChannelStats
+        Per-channel extremes, mean (the DC level removed), SD and quantisation step.
+    clipped : list of (starts, stops)
+        Per channel, the clipped runs (:mod:`emgkit.clipping`), sample indices.
+    """
+
+    stats: object
+    clipped: list
+
+
+def condition(view, cfg, band, store, chunk) -> RawScan:
     """Condition every channel of ``view`` into ``store``, ``chunk`` samples at a time.
+
+    The raw samples are read twice (once in memory): a first pass gathers
+    each channel's statistics (its mean is the DC offset removed before
+    filtering; extremes and quantisation step define clipping), the second
+    conditions each core and finds its clipped runs.
 
     Parameters
     ----------
@@ -78,25 +99,32 @@ def condition(view, cfg, band, store, chunk) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (n_channels,)
-        Each channel's mean (its DC offset, removed before filtering), in the recording's unit.
+    RawScan
     """
+    from ..clipping import ClipScan, StatsScan, adc_limits
+
     n = view.n_samples
     source = view.source
+    first = StatsScan(view.n_channels)
+    adc = adc_limits(view.meta, view.channel_names)
     if chunk >= n:
         x = source.read(0, n)
-        mean = x.sum(axis=1) / n
-        x -= mean[:, None]
+        first.push(x)
+        stats = first.result()
+        clip = ClipScan(stats, adc)
+        clip.push(x)
+        x -= stats.mean[:, None]
         store.write(0, n, *condition_block(x, cfg, band, view.fs))
-        return mean
-    total = np.zeros(view.n_channels)
+        return RawScan(stats, clip.result())
     for blk in blocks(source, chunk):
-        total += blk.data.sum(axis=1)
-    mean = total / n
+        first.push(blk.data)
+    stats = first.result()
+    clip = ClipScan(stats, adc)
     for blk in blocks(source, chunk, settling_margin(cfg, band, view.fs)):
-        y, env = condition_block(blk.data - mean[:, None], cfg, band, view.fs)
+        clip.push(blk.data[:, blk.core])
+        y, env = condition_block(blk.data - stats.mean[:, None], cfg, band, view.fs)
         store.write(blk.a, blk.b, y[:, blk.core], env[:, blk.core])
-    return mean
+    return RawScan(stats, clip.result())
 
 
 def condition_block(x, cfg, band, fs):

@@ -42,7 +42,7 @@ class Detection:
     silent: np.ndarray
 
 
-def detect(selection, cfg, band, store, chunk, notes) -> Detection:
+def detect(selection, cfg, band, store, raw, chunk, notes) -> Detection:
     """Detect bursts, clipped runs and channel quality of the selected channels.
 
     Parameters
@@ -51,7 +51,9 @@ def detect(selection, cfg, band, store, chunk, notes) -> Detection:
     cfg : Config
     band : Band
     store : MemoryStore or ScratchStore
-        The band-passed signal the detector reads (it does not filter again).
+        The band-passed signal the detector and the baseline-noise measure read (nothing is filtered again).
+    raw : RawScan
+        Statistics and clipped runs of the raw samples (nothing is scanned again).
     chunk : int
         Samples per read of the raw recording.
     notes : Notes
@@ -60,20 +62,19 @@ def detect(selection, cfg, band, store, chunk, notes) -> Detection:
     -------
     Detection
     """
+    from .. import quality as q
     from ..activation import detect_source
-    from ..clipping import adc_limits, scan
-    from ..quality_stream import assess_stream
 
     view = selection.view
     source = view.source
     n, fs = view.n_samples, view.fs
     on = cfg.onset
-    _, runs = scan(source, adc_limits(view.meta, selection.names), chunk=chunk)
     act = detect_source(source, view.channels, unit=view.unit, meta=view.meta, method=on.method, baseline=on.baseline,
-                        chunk=chunk, notes=notes, filtered=store.filtered_source(), clipped=runs, band_hz=band.corners,
+                        chunk=chunk, notes=notes, filtered=store.filtered_source(), clipped=raw.clipped, band_hz=band.corners,
                         **on.options())
-    quality = assess_stream(source, view.channels, unit=view.unit, meta=view.meta, chunk=chunk)
-    clipped = RunMask(runs, n)
+    quality = q.scan(source, view.channels, unit=view.unit, meta=view.meta, chunk=chunk, stats=raw.stats,
+                     clipped=raw.clipped, highpassed=store.filtered_source()).table
+    clipped = RunMask(raw.clipped, n)
     active = RunMask([act.runs(c, fs, n) for c in range(len(selection.names))], n)
     flat = quality["flat"].to_numpy(bool)
     reasons = [act.reason[c] or "" for c in range(len(selection.names))]

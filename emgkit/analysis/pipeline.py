@@ -56,7 +56,7 @@ class Stages:
     notes: Notes
     selection: object
     band: object
-    dc: object
+    raw: object
     store: object
     detection: object
     segments: object
@@ -295,8 +295,8 @@ def run(view, cfg, pairs, mvc, make_store, chunk) -> Stages:
     band = cond.choose_band(cfg, view.fs, selection.channels, notes)
     store = make_store(len(selection.names), cycle_step(view.fs))
     try:
-        dc = cond.condition(selection.view, cfg, band, store, chunk)
-        detection = detect(selection, cfg, band, store, chunk, notes)
+        raw = cond.condition(selection.view, cfg, band, store, chunk)
+        detection = detect(selection, cfg, band, store, raw, chunk, notes)
         segments = segment(selection, detection, store, cfg, notes)
         norm = normalise(selection, detection, segments, store, band, cfg, mvc, notes)
         measures = measure(selection, detection, segments, norm, store, view.fs)
@@ -304,7 +304,7 @@ def run(view, cfg, pairs, mvc, make_store, chunk) -> Stages:
     except BaseException:
         store.close()
         raise
-    return Stages(cfg, view, notes, selection, band, dc, store, detection, segments, norm, measures, spectra)
+    return Stages(cfg, view, notes, selection, band, raw, store, detection, segments, norm, measures, spectra)
 
 
 def _result(stages, emit) -> Analysis:
