@@ -413,15 +413,15 @@ def _decide(ch: Channel, unit: str, verdict: _Content, x, emg_rows, fs, chans) -
     by_label = _label_kind(ch.name)
     if by_label is not None:
         return ChannelKind(ch.name, *by_label, "label")
-    claim = f" (its label names {ch.muscle})" if ch.muscle else ""
+    claim = f" (named {ch.muscle})" if ch.muscle else ""
     says_emg = ch.muscle is not None or "emg" in ch.name.lower()
     if verdict.kind == "emg":
-        named = f"label names {ch.muscle}; " if ch.muscle else ""
+        named = f"{ch.muscle}; " if ch.muscle else ""
         return ChannelKind(ch.name, "emg", f"{named}{verdict.reason}", "content")
     if verdict.kind == "short":
         if says_emg:
-            return ChannelKind(ch.name, "emg", f"label names {ch.muscle or 'EMG'}; {verdict.reason}", "label")
-        return ChannelKind(ch.name, "unknown", f"{verdict.reason}, and the label names no muscle", "content")
+            return ChannelKind(ch.name, "emg", f"named {ch.muscle or 'EMG'}; {verdict.reason}", "label")
+        return ChannelKind(ch.name, "unknown", f"{verdict.reason}, and no muscle is named", "content")
     if verdict.kind == "rate":
         kind = "processed" if says_emg else "unknown"
         return ChannelKind(ch.name, kind, f"{verdict.reason}{claim}", "rate")

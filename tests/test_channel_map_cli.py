@@ -74,7 +74,7 @@ def test_info_lists_kinds_and_proposes_a_map(game, tmp_path):
                       .replace('# side = "L"', 'side = "L"', 1).replace('# side = "L"', 'side = "R"', 1))
     mapped = run("info", game, "--map", edited)
     assert mapped.returncode == 0, mapped.stderr
-    assert "label names quadriceps" in mapped.stdout and "without a muscle" not in mapped.stdout
+    assert "quadriceps; " in mapped.stdout and "without a muscle" not in mapped.stdout
 
 
 def test_info_inline_map_and_declared_kinds(game):
