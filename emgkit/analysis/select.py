@@ -21,15 +21,25 @@ class Selection:
         The analysed channels only.
     names : list of str
     excluded : dict
-        Channel name -> why it is not analysed (configuration, trigger).
+        Channel name -> why it is not analysed (configuration, trigger, not EMG).
     pairing : Pairing
         Pairs, and unpaired or excluded channels with the reason.
+    kinds : dict
+        Channel name -> :class:`emgkit.channel_kinds.ChannelKind` of every channel.
     """
 
     view: object
     names: list
     excluded: dict
     pairing: Pairing
+    kinds: dict
+
+    def role(self, name) -> str:
+        """What a left-out channel is: its kind when it is not EMG, else ``"excluded"``/``"trigger"``."""
+        kind = self.kinds.get(name)
+        if kind is not None and not kind.is_emg:
+            return kind.kind
+        return "trigger" if "trigger" in self.excluded.get(name, "") else "excluded"
 
     @property
     def channels(self):
@@ -54,6 +64,8 @@ def select_channels(view, cfg, pairs=None) -> Selection:
     -------
     Selection
     """
+    from ..channel_kinds import classify
+
     names = view.channel_names
     excluded = {}
     for name in cfg.pairs.exclude:
@@ -63,13 +75,22 @@ def select_channels(view, cfg, pairs=None) -> Selection:
     trig = cfg.cycles.trigger_channel
     if trig is not None and trig in names:
         excluded[trig] = "trigger channel (cycles.trigger_channel): not EMG"
+    kinds = {k.name: k for k in classify(view.all_source, channels=view.all_channels, unit=view.unit, meta=view.meta)}
+    for name in names:
+        kind = kinds[name]
+        if not kind.is_emg and name not in excluded:
+            excluded[name] = (f"not EMG ({kind.kind}: {kind.reason}); if it is EMG, say so with "
+                              f"--channel \"{name}=<side> <muscle>\" or a channel map")
     keep = [n for n in names if n not in excluded]
     if not keep:
-        raise InvalidInputError(f"no EMG channel left to analyse: all of {names} are excluded or the trigger channel")
+        raise InvalidInputError(
+            f"no EMG channel left to analyse: every channel is excluded, the trigger channel or not EMG "
+            f"({'; '.join(f'{n}: {excluded[n]}' for n in names)})")
     emg = view.select(keep) if len(keep) != len(names) else view
     pairing = _pair(emg, view, cfg, pairs, excluded, keep)
     extra = tuple(Unpaired(n, "excluded", why) for n, why in excluded.items())
-    return Selection(emg, keep, excluded, Pairing(pairing.bilateral, pairing.agonist_antagonist, pairing.unpaired + extra))
+    return Selection(emg, keep, excluded, Pairing(pairing.bilateral, pairing.agonist_antagonist, pairing.unpaired + extra),
+                     kinds)
 
 
 def _pair(emg, view, cfg, pairs, excluded, keep) -> Pairing:

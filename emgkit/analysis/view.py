@@ -66,6 +66,16 @@ class RecordingView:
         """The view of the named channels, in that order."""
         return RecordingView(self._all, self._all_channels, self.unit, self.meta, [self.rows[self.index(n)] for n in names])
 
+    @property
+    def all_channels(self) -> list:
+        """Every channel of the underlying recording (also those this view leaves out)."""
+        return list(self._all_channels)
+
+    @property
+    def all_source(self):
+        """The underlying recording's chunked source (every channel)."""
+        return self._all
+
     def whole_channel(self, name) -> np.ndarray:
         """All samples of one channel of the underlying recording (a trigger channel), float64."""
         row = [c.name for c in self._all_channels].index(name)

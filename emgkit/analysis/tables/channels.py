@@ -29,7 +29,7 @@ def build(s):
         ))
     for name, why in s.selection.excluded.items():
         ch = s.view.channels[s.view.index(name)]
-        rows.append(dict(channel=name, muscle=ch.muscle or "", side=ch.side or "", role="trigger" if "trigger" in why else "excluded",
+        rows.append(dict(channel=name, muscle=ch.muscle or "", side=ch.side or "", role=s.selection.role(name),
                          n_bursts=0, active_s=math.nan, activation_reason=why, clipped_pct=math.nan, flat=False,
                          baseline_noise=math.nan, unit=unit, reference=math.nan, reference_source="",
                          max_normalized=math.nan, normalized_unit=""))
