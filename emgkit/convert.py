@@ -37,6 +37,8 @@ class Converted:
         The file written (None when the input failed).
     channels : list of (name, muscle, side)
         The channels written, muscle/side None when unknown.
+    kinds : list of str or None
+        The declared kind of each channel written (None: not declared).
     dropped : list of str
         Channels left out by the map.
     fs : float or None
@@ -55,6 +57,7 @@ class Converted:
     input: Path
     output: Path | None = None
     channels: list = field(default_factory=list)
+    kinds: list = field(default_factory=list)
     dropped: list = field(default_factory=list)
     fs: float | None = None
     duration_s: float | None = None
@@ -177,6 +180,7 @@ def convert(inputs, out_dir, *, channel_map=None, options=None, overwrite=False,
             write(rec, out, overwrite=overwrite)
             result.output = out
             result.channels = [(c.name, c.muscle, c.side) for c in rec.channels]
+            result.kinds = [c.kind for c in rec.channels]
             result.dropped = dropped
             result.fs, result.duration_s, result.unit = rec.fs, rec.duration, rec.unit
             result.n_events = len(rec.meta.get("events") or [])
@@ -200,8 +204,11 @@ def format_report(results: list[Converted]) -> str:
             + (f", {r.n_events} events" if r.n_events else "")
         )
         width = max(len(printable(name)) for name, _, _ in r.channels)
-        for name, muscle, side in r.channels:
-            note = "" if muscle else "   <- no muscle recognised: name it with --channel or a --map file"
+        for (name, muscle, side), kind in zip(r.channels, r.kinds):
+            if kind not in (None, "emg"):
+                note = f"   ({kind}, declared by the map)"
+            else:
+                note = "" if muscle else "   <- no muscle recognised: name it with --channel or a --map file"
             lines.append(f"    {printable(name):<{width}}  {muscle or '?':<24} {side or '-'}{note}")
         if r.dropped:
             lines.append(f"    dropped by the map: {', '.join(map(printable, r.dropped))}")

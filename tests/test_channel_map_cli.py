@@ -121,6 +121,7 @@ def test_convert_with_inline_map(game, tmp_path):
     res = run("convert", game, "--out", tmp_path / "out", "--channel", "CH1 Raw=L quadriceps",
               "--channel", "CH2 Raw=R quadriceps", "--channel", "CH1 Act=processed", "--channel", "CH2 Act=exclude")
     assert res.returncode == 0, res.stderr
+    assert "CH1 Act" in res.stdout and "(processed, declared by the map)" in res.stdout
     back = emgkit.read(tmp_path / "out" / "game.h5")
     assert [(c.name, c.muscle, c.side, c.kind) for c in back.channels] == [
         ("CH1 Raw", "quadriceps", "L", None), ("CH2 Raw", "quadriceps", "R", None), ("CH1 Act", None, None, "processed")]
