@@ -43,7 +43,7 @@ TWO_LEVEL_SHARE = 0.98  # share of samples at the two extreme levels for a step 
 MIN_MEAN_RUN = 5  # samples a step signal stays at one level, on average, at least
 MAX_DIGITAL_LEVELS = 16  # distinct values of a multi-level digital signal, at most
 MAX_DIGITAL_CHANGES = 0.05  # share of consecutive samples that differ in a digital signal, at most
-FOLLOW_R = 0.6  # correlation with an EMG channel's envelope above which an on/off channel is derived from it
+FOLLOW_R = 0.6  # |correlation| with an EMG channel's envelope from which a step channel counts as derived from it
 ENVELOPE_BIN_S = 0.010  # envelope and on/off state averaged in 10 ms bins for the correlation
 ENVELOPE_WINDOW_S = 0.100  # moving RMS window of the EMG envelope
 FLOOR_SHARE = 0.2  # a processed envelope rests (5th percentile) within 20 % of its peak of zero
@@ -169,9 +169,9 @@ def _blocks(source) -> np.ndarray:
 # -- content -------------------------------------------------------------------------------------------------
 @dataclass
 class _Content:
-    kind: str  # "emg", "flat", "step", "digital", "quantised", "slow", "mains", "short", "rate"
+    kind: str  # "emg", "flat", "step", "digital", "quantised", "slow", "slow-envelope", "mains", "short", "rate"
     reason: str
-    on: np.ndarray | None = None  # step signals: (n_blocks, L) bool, True at the less frequent level
+    high: np.ndarray | None = None  # step signals: (n_blocks, L) bool, True at the higher level
 
 
 def _content(x: np.ndarray, fs: float, line_hz, unit: str) -> list[_Content]:
@@ -184,7 +184,8 @@ def _content(x: np.ndarray, fs: float, line_hz, unit: str) -> list[_Content]:
     out: list[_Content | None] = [None] * nc
     for c in range(nc):
         if lo[c] == hi[c]:
-            out[c] = _Content("flat", f"constant: every sampled value is {lo[c]:.6g} {unit} (unused or disconnected input?)")
+            out[c] = _Content("flat", f"constant: every sampled value is {lo[c]:.6g}{' ' + unit if unit else ''} "
+                                      "(unused or disconnected input?)")
             continue
         out[c] = _levels(x[:, c], lo[c], hi[c], changes[c], unit)
     todo = [c for c in range(nc) if out[c] is None]
@@ -209,7 +210,7 @@ def _levels(x, lo, hi, change_share, unit):
             on = at_hi if at_hi.mean() <= at_lo.mean() else at_lo
             rest, active = (lo, hi) if on is at_hi else (hi, lo)
             return _Content("step", f"two levels ({rest:.4g} at rest, {active:.4g} for {100 * on.mean():.1f}% of the "
-                                    f"samples) with sharp steps", on)
+                                    f"samples) with sharp steps", at_hi)
     if change_share <= MAX_DIGITAL_CHANGES:
         levels = np.unique(x)
         if levels.size <= MAX_DIGITAL_LEVELS:
@@ -280,7 +281,7 @@ def _slow(x, share, unit) -> _Content:
 
 
 def _follows(on: np.ndarray, x: np.ndarray, emg_rows: list[int], fs: float):
-    """``(row, r)`` of the EMG channel whose envelope correlates best with the on/off state ``on``."""
+    """``(row, r)`` of the EMG channel whose envelope correlates best (in absolute value) with the state ``on``."""
     nb, _, length = x.shape
     step = max(1, int(round(ENVELOPE_BIN_S * fs)))
     nbins = length // step
@@ -295,7 +296,7 @@ def _follows(on: np.ndarray, x: np.ndarray, emg_rows: list[int], fs: float):
     for row, e in zip(emg_rows, env):
         if np.std(e) > 0 and np.std(state) > 0:
             r = float(np.corrcoef(state, e)[0, 1])
-            if r > best_r:
+            if abs(r) > abs(best_r):
                 best, best_r = row, r
     return best, best_r
 
@@ -366,7 +367,7 @@ def classify(recording, *, channels=None, unit=None, units=None, meta=None) -> l
        evenly spaced over the record (a trigger that fires only between
        them is not seen): constant (unknown); two levels with sharp steps
        (``processed`` when its on periods follow an EMG channel of the
-       recording, correlation >= :data:`FOLLOW_R`, else ``trigger``); at most
+       recording, |correlation| >= :data:`FOLLOW_R`, else ``trigger``); at most
        16 levels changing rarely (trigger); variation only at quantisation
        level (unknown); a rate at or below 100 Hz (``processed`` when the
        label names a muscle or EMG, else unknown); 98 % of the power at the
@@ -426,8 +427,8 @@ def _decide(ch: Channel, unit: str, verdict: _Content, x, emg_rows, fs, chans) -
         kind = "processed" if says_emg else "unknown"
         return ChannelKind(ch.name, kind, f"{verdict.reason}{claim}", "rate")
     if verdict.kind == "step":
-        row, r = _follows(verdict.on, x, emg_rows, fs)
-        if row is not None and r >= FOLLOW_R:
+        row, r = _follows(verdict.high, x, emg_rows, fs)
+        if row is not None and abs(r) >= FOLLOW_R:
             return ChannelKind(ch.name, "processed", f"{verdict.reason}; its on periods follow the activity of "
                                                      f"{chans[row].name!r} (r = {r:.2f}): an on/off channel{claim}",
                                "content")

@@ -65,6 +65,8 @@ def test_processed_on_off_channel_follows_its_emg(emg):
     k = with_channels(emg, [on * 250.0], ["CH3"])["CH3"]
     assert k.kind == "processed" and k.basis == "content", k
     assert "'L biceps_brachii'" in k.reason and "on/off" in k.reason
+    busy = with_channels(emg, [1.0 - on], ["CH4"])["CH4"]  # inverted logic (high at rest) follows as well
+    assert busy.kind == "processed" and "r = -0." in busy.reason
     # with no EMG channel to follow, the same content is a trigger: still never EMG
     alone = emgkit.Recording(on[np.newaxis] * 250.0, FS, ["CH3"])
     assert classify(alone)[0].kind == "trigger"
