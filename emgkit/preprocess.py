@@ -8,13 +8,12 @@ methods section of reports (ISEK reporting standards, Merletti 1999).
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
 from ._checks import window_samples
 from ._signal import as_signal, wrap
-from .errors import InvalidInputError, SignalQualityWarning
+from .errors import InvalidInputError
 from .recording import Recording
 
 __all__ = ["remove_dc", "bandpass", "notch", "rectify", "normalize", "lowpass_sos"]
@@ -55,7 +54,7 @@ def _filtfilt(sos, arr):
     return sosfiltfilt(sos, arr)
 
 
-def bandpass(x, fs=None, low=20.0, high=450.0, order=4):
+def bandpass(x, fs=None, low=20.0, high=450.0, order=4, *, notes=None):
     """Zero-phase Butterworth band-pass (SciPy design, second-order sections).
 
     Parameters
@@ -70,6 +69,9 @@ def bandpass(x, fs=None, low=20.0, high=450.0, order=4):
         Design order N of ``scipy.signal.butter(N, [low, high], "band")``: the
         band-pass has 2N poles, and the forward-backward pass doubles the
         attenuation (-6 dB at the corners).
+    notes : emgkit._notes.Notes, optional
+        Where a caveat (fs below 1 kHz) goes; None: it is warned
+        (:class:`~emgkit.errors.SignalQualityWarning` at the caller's line).
 
     Returns
     -------
@@ -106,11 +108,9 @@ def bandpass(x, fs=None, low=20.0, high=450.0, order=4):
     if not (isinstance(order, (int, np.integer)) and order >= 1):
         raise InvalidInputError(f"order must be a positive integer, got {order!r}")
     if fs < 1000:
-        warnings.warn(
-            f"fs = {fs:g} Hz is below the 1 kHz SENIAM recommends for surface EMG; spectra above {fs / 2:g} Hz are lost",
-            SignalQualityWarning,
-            stacklevel=2,
-        )
+        from ._notes import warn
+
+        warn(f"fs = {fs:g} Hz is below the 1 kHz SENIAM recommends for surface EMG; spectra above {fs / 2:g} Hz are lost", notes)
     sos = butter(int(order), [low, high], btype="band", fs=fs, output="sos")
     out = _filtfilt(sos, arr)
     step = {"step": "bandpass", "type": "Butterworth, zero-phase (forward-backward)", "order": int(order),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-import warnings
 
 import numpy as np
 
 from ._checks import check_fs, check_option
+from ._notes import warn
 from .channels import Channel
-from .errors import InvalidInputError, SignalQualityWarning
+from .errors import InvalidInputError
 
 __all__ = ["Recording"]
 
@@ -150,12 +150,8 @@ class Recording:
                 x[mask] = np.interp(idx[mask], idx[~mask], x[~mask])
             report[self.channels[r].name] = {"samples": int(mask.sum()), "longest_gap_s": float(longest)}
             if policy == "interpolate" and longest > MAX_INTERPOLATED_GAP_S:
-                warnings.warn(
-                    f"channel {self.channels[r].name!r}: interpolated a {longest * 1e3:.1f} ms gap of non-finite samples; "
-                    "gaps over 10 ms bias amplitude and spectra",
-                    SignalQualityWarning,
-                    stacklevel=3,
-                )
+                warn(f"channel {self.channels[r].name!r}: interpolated a {longest * 1e3:.1f} ms gap of non-finite samples; "
+                     "gaps over 10 ms bias amplitude and spectra")
         self.meta["nonfinite"] = {"policy": policy, "channels": report}
 
     # -- properties ----------------------------------------------------------

@@ -78,7 +78,7 @@ class RawScan:
     clipped: list
 
 
-def condition(view, cfg, band, store, chunk) -> RawScan:
+def condition(view, cfg, band, store, chunk, notes) -> RawScan:
     """Condition every channel of ``view`` into ``store``, ``chunk`` samples at a time.
 
     The raw samples are read twice (once in memory): a first pass gathers
@@ -96,6 +96,8 @@ def condition(view, cfg, band, store, chunk) -> RawScan:
         Receives the band-passed signal and its envelope.
     chunk : int
         Core length in samples; ``>= n_samples`` conditions the record in one block.
+    notes : Notes
+        Receives the filters' caveats (a rate below 1 kHz).
 
     Returns
     -------
@@ -114,7 +116,7 @@ def condition(view, cfg, band, store, chunk) -> RawScan:
         clip = ClipScan(stats, adc)
         clip.push(x)
         x -= stats.mean[:, None]
-        store.write(0, n, *condition_block(x, cfg, band, view.fs))
+        store.write(0, n, *condition_block(x, cfg, band, view.fs, notes))
         return RawScan(stats, clip.result())
     for blk in blocks(source, chunk):
         first.push(blk.data)
@@ -122,12 +124,12 @@ def condition(view, cfg, band, store, chunk) -> RawScan:
     clip = ClipScan(stats, adc)
     for blk in blocks(source, chunk, settling_margin(cfg, band, view.fs)):
         clip.push(blk.data[:, blk.core])
-        y, env = condition_block(blk.data - stats.mean[:, None], cfg, band, view.fs)
+        y, env = condition_block(blk.data - stats.mean[:, None], cfg, band, view.fs, notes)
         store.write(blk.a, blk.b, y[:, blk.core], env[:, blk.core])
     return RawScan(stats, clip.result())
 
 
-def condition_block(x, cfg, band, fs):
+def condition_block(x, cfg, band, fs, notes):
     """Band-passed (and notched) EMG and its envelope from DC-free raw EMG ``x`` (n_channels, n), float64."""
     from ..envelope import linear_envelope, rms_envelope
     from ..preprocess import bandpass, notch
@@ -135,12 +137,12 @@ def condition_block(x, cfg, band, fs):
     f, e = cfg.filters, cfg.envelope
     trunk = np.asarray(band.trunk, dtype=bool)
     if not trunk.any():
-        y = bandpass(x, fs, low=band.low_hz, high=band.high_hz, order=f.order)
+        y = bandpass(x, fs, low=band.low_hz, high=band.high_hz, order=f.order, notes=notes)
     else:
         y = np.empty_like(x)
         if (~trunk).any():
-            y[~trunk] = bandpass(x[~trunk], fs, low=band.low_hz, high=band.high_hz, order=f.order)
-        y[trunk] = bandpass(x[trunk], fs, low=band.trunk_low_hz, high=band.high_hz, order=f.order)
+            y[~trunk] = bandpass(x[~trunk], fs, low=band.low_hz, high=band.high_hz, order=f.order, notes=notes)
+        y[trunk] = bandpass(x[trunk], fs, low=band.trunk_low_hz, high=band.high_hz, order=f.order, notes=notes)
     if f.notch_hz:
         y = notch(y, fs, freq=f.notch_hz)
     if e.method == "linear":

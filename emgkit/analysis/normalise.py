@@ -219,7 +219,7 @@ def _mvc_trial(trial, k, selection, band, cfg, notes):
     if w > n:
         raise InvalidInputError(f"MVC trial {k + 1} lasts {n / fs:.3f} s, shorter than the {cfg.normalization.mvc_window_ms:g} ms reference window")
     store = MemoryStore(len(rows), n, 1)
-    condition(RecordingView(ArraySource(x, fs), selection.channels, view.unit, {}), cfg, band, store, n)
+    condition(RecordingView(ArraySource(x, fs), selection.channels, view.unit, {}), cfg, band, store, n, notes)
     return _window_means(store.env, w).max(axis=1)
 
 

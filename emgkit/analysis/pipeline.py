@@ -295,7 +295,7 @@ def run(view, cfg, pairs, mvc, make_store, chunk) -> Stages:
     band = cond.choose_band(cfg, view.fs, selection.channels, notes)
     store = make_store(len(selection.names), cycle_step(view.fs))
     try:
-        raw = cond.condition(selection.view, cfg, band, store, chunk)
+        raw = cond.condition(selection.view, cfg, band, store, chunk, notes)
         detection = detect(selection, cfg, band, store, raw, chunk, notes)
         segments = segment(selection, detection, store, cfg, notes)
         norm = normalise(selection, detection, segments, store, band, cfg, mvc, notes)
