@@ -34,8 +34,6 @@ _EXPORTS = {
     "tkeo_envelope": ".activation",
     "rectified_envelope": ".activation",
     "burst_rms": ".activation",
-    "min_window_mean": ".noise",
-    "quiet_sums": ".noise",
     "minus_floor": ".noise",
 }
 

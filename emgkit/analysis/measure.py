@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..noise_floor import subtract_floor
 from .store import pieces
 
 __all__ = ["Measures", "measure", "AMPLITUDE_METRICS", "FRAGMENTED", "SNR_GAP_DB"]
@@ -68,7 +69,8 @@ def measure(selection, detection, segments, norm, store, fs) -> Measures:
     selection, detection, segments, norm
         Earlier stages.
     store : MemoryStore or ScratchStore
-        The band-passed signal is read from it (RMS); envelopes come from ``norm.env``.
+        The band-passed signal (RMS) and the envelope are read from it; amplitudes lose the noise floor with the
+        capped rule of :func:`emgkit.noise_floor.subtract_floor` (never down to 0), co-contraction uses ``norm.env``.
     fs : float
         Sampling rate, Hz.
 
@@ -97,7 +99,7 @@ def _channel_values(detection, segments, norm, store, fs):
         env_sum[:, k] = env_max[:, k] = sq_sum[:, k] = 0.0
         env_max[:, k] = -np.inf
         for p, q in pieces(int(a), int(b), store.piece):
-            env = norm.env[:, p:q]
+            env = store.env[:, p:q]
             y = store.filtered[:, p:q]
             env_sum[:, k] += env.sum(axis=1)
             env_max[:, k] = np.maximum(env_max[:, k], env.max(axis=1))
@@ -107,11 +109,13 @@ def _channel_values(detection, segments, norm, store, fs):
     n_active = np.array([detection.active.count(c, a, b) for c in range(n_ch)], dtype=np.float64)
     n_clipped = np.array([detection.clipped.count(c, a, b) for c in range(n_ch)], dtype=np.float64)
     scale = norm.amp_scale[:, None]
+    floor, noise = norm.floor[:, None], norm.noise_rms[:, None]
+    mean = subtract_floor(env_sum / length, floor)
     values = {
-        "mean": env_sum / length * scale,
-        "peak": env_max * scale,
-        "rms": np.sqrt(np.maximum(sq_sum / length - norm.noise_rms[:, None] ** 2, 0.0)) * scale,
-        "iemg": env_sum / fs * scale,
+        "mean": mean * scale,
+        "peak": subtract_floor(env_max, floor) * scale,
+        "rms": subtract_floor(np.sqrt(sq_sum / length), noise) * scale,
+        "iemg": mean * length / fs * scale,
         "active_pct": 100.0 * n_active / length,
         "clipped_pct": 100.0 * n_clipped / length,
     }

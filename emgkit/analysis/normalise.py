@@ -1,8 +1,9 @@
 """Stage 5: the noise floor of each channel and the reference its amplitudes are expressed against.
 
-Noise floor: EMG and noise add in power, so the envelope of the muscle's own
-activity is ``sqrt(env**2 - floor**2)`` (exact for moving RMS, close for the
-linear envelope of Gaussian EMG).  Reference: an MVC (recordings, conditioned
+Noise floor (:mod:`emgkit.noise_floor`): EMG and noise add in power, so the
+envelope of the muscle's own activity is ``sqrt(env**2 - floor**2)`` (exact
+for moving RMS, close for the linear envelope of Gaussian EMG); only floors
+whose quiet windows have a noise-like spectrum are removed.  Reference: an MVC (recordings, conditioned
 by the same :func:`~emgkit.analysis.condition.condition` as the task, or
 values), else each channel's task peak or mean (Yang & Winter 1984).
 """
@@ -17,12 +18,10 @@ import numpy as np
 from .._chunks import Rows, row_max, row_mean
 from ..channels import parse_channel_name
 from ..errors import InvalidInputError
-from .store import pieces
+from ..noise_floor import subtract_floor
 
-__all__ = ["Normalisation", "normalise", "REST_WINDOW_S", "QUIET_FACTOR", "GAIN_MISMATCH"]
+__all__ = ["Normalisation", "normalise", "GAIN_MISMATCH"]
 
-REST_WINDOW_S = 0.5  # windows of this length within QUIET_FACTOR of the quietest one give each channel's noise floor
-QUIET_FACTOR = 1.25
 GAIN_MISMATCH = 2.0  # baseline noise differing more than this factor between sides suggests different gains
 
 
@@ -37,7 +36,8 @@ class Normalisation:
     noise_rms : ndarray
         RMS of the band-passed signal at rest per channel (0 when not subtracted).
     env : ndarray or Rows
-        The envelope with the floor removed in quadrature (the envelope itself without subtraction).
+        The envelope with the floor removed in quadrature sample by sample (the
+        envelope itself where nothing is subtracted).
     ref : ndarray
         Reference per channel (MVC or task peak/mean), recording unit; NaN when none.
     ref_source : list of str
@@ -93,7 +93,7 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> N
         method = "mvc" if mvc is not None else "auto"
     elif mvc is not None and method != "mvc":
         notes.add(f"an MVC reference was given but normalization.method = {method!r}: the MVC is not used")
-    floor, noise_rms, env = noise_floor(store, view.fs, ncfg.subtract_noise, notes)
+    floor, noise_rms, env = noise_floor(store, view, band, cfg, notes)
     if method == "mvc":
         if mvc is None:
             raise InvalidInputError("normalization.method = 'mvc' needs mvc=...: an MVC Recording, a list of them, or reference values")
@@ -124,43 +124,50 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> N
     return Normalisation(floor, noise_rms, env, ref, source, np.ones(n_ch), view.unit, "raw", cc_scale, f"%{task}", task)
 
 
-def noise_floor(store, fs, subtract, notes):
-    """Envelope level and RMS of each channel at rest, and the envelope with the level removed in quadrature.
+def noise_floor(store, view, band, cfg, notes):
+    """Each channel's noise floor (:func:`emgkit.noise_floor.floor_from_conditioned`) and the envelope without it.
 
-    Rest = every 0.5 s window whose mean envelope is within 25 % of the
-    quietest one, 0.25 s away from the record's ends (the same samples give
-    the noise RMS); a record too short for it gets no correction (noted).
-    Every such window counts, not the minimum alone, which is biased low
-    (and quadrature subtraction is sensitive to that).
+    Only trusted floors are subtracted (quiet windows with a noise-like
+    spectrum); a floor taken from tonic muscle activity is reported, not
+    removed.  The envelope loses the floor in quadrature sample by sample
+    (for co-contraction, ensembles and references); amplitudes per
+    repetition lose it with the capped rule of
+    :func:`emgkit.noise_floor.subtract_floor` (never down to 0).
 
     Returns
     -------
     floor, noise_rms : ndarray, shape (n_channels,)
+        What is subtracted (0 where nothing is).
     env : ndarray or Rows
     """
-    n_ch, n = store.shape
-    zeros = np.zeros(n_ch)
-    w = int(round(REST_WINDOW_S * fs))
-    edge = int(round(0.25 * fs))
-    if not subtract:
-        return zeros, zeros.copy(), store.env
-    if n - 2 * edge < w:
-        notes.add(f"the record is shorter than {REST_WINDOW_S + 0.5:g} s: noise floors are not subtracted")
-        return zeros, zeros.copy(), store.env
-    from ..kernels import min_window_mean, quiet_sums
+    from ..noise_floor import floor_from_conditioned
 
-    env, filtered, piece = store.env, store.filtered, store.piece
-    first, last = edge, n - edge - w + 1  # window starts
-    quietest = np.full(n_ch, np.inf)
-    for a, b in pieces(first, last, piece):
-        quietest = np.minimum(quietest, min_window_mean(env[:, a : b + w - 1], w))
-    level = QUIET_FACTOR * quietest
-    sums = np.zeros((n_ch, 3))
-    for a, b in pieces(first, last + w - 1, piece):  # samples [a, b) and the windows that may cover them
-        lo, hi = max(first, a - w + 1), min(last, b)
-        sums += quiet_sums(env[:, lo : hi + w - 1], filtered[:, a:b], a - lo, hi - lo, w, level)
-    floor = sums[:, 0] / sums[:, 2]
-    return floor, np.sqrt(sums[:, 1] / sums[:, 2]), _minus_floor(env, floor)
+    n_ch = store.shape[0]
+    if not cfg.normalization.subtract_noise:
+        return np.zeros(n_ch), np.zeros(n_ch), store.env
+    lows = np.where(np.asarray(band.trunk, dtype=bool), band.trunk_low_hz or band.low_hz, band.low_hz)
+    nf = floor_from_conditioned(store.filtered, store.env, view.fs, low_hz=lows, high_hz=band.high_hz, order=cfg.filters.order,
+                                line_hz=cfg.filters.notch_hz or view.meta.get("powerline_hz"), unit=view.unit)
+    names = view.channel_names
+    _floor_notes(nf, names, view.unit, notes)
+    floor = nf.floor_to_subtract
+    return floor, nf.rms_to_subtract, _minus_floor(store.env, floor) if floor.any() else store.env
+
+
+def _floor_notes(nf, names, unit, notes):
+    """One note for the floors subtracted, one per kind of floor that is not."""
+    used = [c for c in range(len(names)) if nf.trusted[c]]
+    if used:
+        lo, hi = float(np.min(nf.noise_rms[used])), float(np.max(nf.noise_rms[used]))
+        notes.add(f"noise floors of {len(used)} of {len(names)} channels from their quietest windows (noise-like spectrum; "
+                  f"{lo:.3g}-{hi:.3g} {unit} RMS) removed in quadrature, capped below twice the floor")
+    tonic = [c for c in range(len(names)) if not nf.trusted[c] and nf.method[c] == "task: upper-band estimate"]
+    if tonic:
+        notes.add(f"noise floor not subtracted for {', '.join(names[c] for c in tonic)}: their quietest 0.5 s is muscle "
+                  "activity (tonic), not noise; amplitudes keep the noise in them", warn=True)
+    for c in range(len(names)):
+        if not nf.trusted[c] and c not in tonic and nf.reason[c]:
+            notes.add(f"{names[c]}: no noise floor subtracted ({nf.reason[c]})")
 
 
 def mvc_reference(mvc, selection, band, floor, cfg, notes):
@@ -171,7 +178,7 @@ def mvc_reference(mvc, selection, band, floor, cfg, notes):
     if isinstance(mvc, Recording) or (isinstance(mvc, (list, tuple)) and mvc and all(isinstance(m, Recording) for m in mvc)):
         trials = [mvc] if isinstance(mvc, Recording) else list(mvc)
         refs = np.vstack([_mvc_trial(t, k, selection, band, cfg, notes) for k, t in enumerate(trials)])
-        ref = np.sqrt(np.maximum(refs.max(axis=0) ** 2 - floor**2, 0.0))  # same electrodes: same noise floor
+        ref = subtract_floor(refs.max(axis=0), floor)  # same electrodes: same noise floor
         how = f"MVC: highest {cfg.normalization.mvc_window_ms:g} ms window mean of the envelope" + (
             f", best of {len(trials)} trials" if len(trials) > 1 else "")
     elif isinstance(mvc, dict):
