@@ -26,6 +26,9 @@ def _add_analysis_arguments(p):
                    help="analyse the file in time chunks without loading it whole (same results); auto: HDF5 files "
                    "holding more than 50 million samples over all channels (default auto)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    from .channel_map import add_map_arguments
+
+    add_map_arguments(p)
 
 
 def add_analyze_parser(subparsers):
@@ -69,6 +72,7 @@ def run_analysis(args, *, traces=False):
     from pathlib import Path
 
     from .analysis import H5_NAME, analyze_source
+    from .channel_map import map_from_args
     from .config import load_config
     from .errors import InvalidInputError, OutputExistsError
     from .io import read
@@ -78,8 +82,9 @@ def run_analysis(args, *, traces=False):
     if earlier.exists() and not args.overwrite:  # say so before spending time on the analysis
         raise OutputExistsError(f"{earlier} holds an earlier analysis; pass --overwrite to replace it, or choose another --out")
     path = _resolve(args.file)
-    options = {"fs": args.fs} if args.fs else {}
-    mvc = [read(_resolve(m)) for m in args.mvc] or None
+    cmap = map_from_args(args)
+    options = {**({"fs": args.fs} if args.fs else {}), **({"channel_map": cmap} if cmap is not None else {})}
+    mvc = [read(_resolve(m), **options) for m in args.mvc] or None
     pairs = None
     if args.pair:
         pairs = []

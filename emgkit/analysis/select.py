@@ -79,8 +79,9 @@ def select_channels(view, cfg, pairs=None) -> Selection:
     for name in names:
         kind = kinds[name]
         if not kind.is_emg and name not in excluded:
-            excluded[name] = (f"not EMG ({kind.kind}: {kind.reason}); if it is EMG, say so with "
-                              f"--channel \"{name}=<side> <muscle>\" or a channel map")
+            excluded[name] = (f"not EMG ({kind.kind}: {kind.reason}); if it is EMG, declare it with "
+                              f"--channel \"{name}=emg\" (and its muscle with --channel \"{name}=<side> <muscle>\") "
+                              "or a channel map")
     keep = [n for n in names if n not in excluded]
     if not keep:
         raise InvalidInputError(
