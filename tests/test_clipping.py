@@ -281,3 +281,90 @@ def test_bad_shapes_and_chunks():
         clipped_mask(np.zeros((2, 2, 2)))
     with pytest.raises(InvalidInputError, match="chunk must be"):
         clipping.check_chunk(0)
+
+
+# -- the kernels (emgkit.kernels: stats_update, band_runs, window_min_ms) against NumPy loops -------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from emgkit.kernels import band_runs, stats_state, stats_update, window_min_ms  # noqa: E402
+from emgkit.kernels.clipping import STATS_COLUMNS  # noqa: E402
+
+
+def _signal(draw, max_n=40):
+    n_rows = draw(st.integers(1, 3))
+    n = draw(st.integers(0, max_n))
+    levels = draw(st.integers(2, 6))  # few levels: plateaus and ties at the extremes are common
+    x = np.array(draw(st.lists(st.integers(0, levels), min_size=n_rows * n, max_size=n_rows * n)), dtype=np.float64)
+    x = x.reshape(n_rows, n) * 0.5
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    if draw(st.booleans()):  # strided rows
+        x = np.repeat(x, 2, axis=1)[:, ::2]
+    return x.astype(dtype, copy=False)
+
+
+@st.composite
+def signals(draw):
+    return _signal(draw)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(signals(), st.integers(1, 4))
+def test_stats_kernel_against_numpy(x, cut):
+    state = stats_state(x.shape[0])
+    for a in range(0, x.shape[1], cut):
+        stats_update(x[:, a:a + cut], state)
+    got = dict(zip(STATS_COLUMNS, state.T))
+    x64 = x.astype(np.float64)
+    assert (got["count"] == x.shape[1]).all()
+    if x.shape[1] == 0:
+        return
+    np.testing.assert_array_equal(got["lo"], x64.min(axis=1))
+    np.testing.assert_array_equal(got["hi"], x64.max(axis=1))
+    np.testing.assert_allclose(got["s1"], (x64 - x64[:, :1]).sum(axis=1), atol=1e-12)
+    np.testing.assert_allclose(got["s2"], ((x64 - x64[:, :1]) ** 2).sum(axis=1), atol=1e-12)
+    d = np.abs(np.diff(x64, axis=1))
+    want = np.array([row[row > 0].min() if (row > 0).any() else np.inf for row in d])
+    np.testing.assert_array_equal(got["step"], want)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(signals(), st.integers(1, 5), st.integers(1, 4), st.data())
+def test_band_kernel_against_numpy(x, cut, min_run, data):
+    n_rows, n = x.shape
+    thr = np.array([[data.draw(st.sampled_from([np.nan, 1.0, 2.0, 2.5])) for _ in range(4)] for _ in range(n_rows)])
+    thr[:, 1::2] -= 1.5  # bottoms below the tops
+    inner = thr[:, :2] + np.array([-0.5, 0.5])
+    counts = np.zeros((n_rows, 4), dtype=np.int64)
+    open_start = np.full((n_rows, 4), -1, dtype=np.int64)
+    runs = [[[] for _ in range(4)] for _ in range(n_rows)]
+    for a in range(0, n, cut):
+        first, starts, stops = band_runs(x[:, a:a + cut], thr, inner, open_start, a, min_run, counts)
+        for r in range(n_rows):
+            for k in range(4):
+                runs[r][k] += list(zip(starts[first[r, k]:first[r, k + 1]], stops[first[r, k]:first[r, k + 1]]))
+    x64 = x.astype(np.float64)
+    for r in range(n_rows):
+        for k in range(4):
+            band = x64[r] >= thr[r, k] if k % 2 == 0 else x64[r] <= thr[r, k]
+            want = [(s, e) for s, e in zip(*runs_of(band)[0]) if e - s >= min_run and e < n]  # closed runs
+            assert runs[r][k] == want
+            last_start = runs_of(band)[0][0][-1] if band.size and band[-1] else -1  # the run still open at the end
+            assert open_start[r, k] == last_start
+            if k < 2:
+                near = x64[r] >= inner[r, k] if k == 0 else x64[r] <= inner[r, k]
+                assert counts[r, k] == band.sum() and counts[r, k + 2] == (near & ~band).sum()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(signals(), st.integers(1, 6), st.integers(1, 6), st.data())
+def test_window_kernel_against_numpy(x, w, hop, data):
+    n = x.shape[1]
+    if n < w:
+        with pytest.raises(InvalidInputError, match="do not fit"):
+            window_min_ms(x, w, hop, 1)
+        return
+    k = data.draw(st.integers(1, (n - w) // hop + 1))
+    x64 = x.astype(np.float64)
+    want = [min(np.mean(row[j * hop:j * hop + w] ** 2) for j in range(k)) for row in x64]
+    np.testing.assert_allclose(window_min_ms(x, w, hop, k), want, rtol=1e-12, atol=1e-15)
