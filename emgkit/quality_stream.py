@@ -29,7 +29,7 @@ def clipped_runs_stream(source, adc_range=None, *, min_run=clipping.MIN_RUN, chu
     adc_range : (lo, hi) or array of shape (n_channels, 2), optional
         Converter limits (:func:`emgkit.clipping.adc_limits` reads them from metadata).
     min_run : int >= 1, default 3
-    chunk : int >= 1, default 131072
+    chunk : int >= 1, default 262144
         Samples per read.
 
     Returns
