@@ -368,3 +368,29 @@ def test_window_kernel_against_numpy(x, w, hop, data):
     x64 = x.astype(np.float64)
     want = [min(np.mean(row[j * hop:j * hop + w] ** 2) for j in range(k)) for row in x64]
     np.testing.assert_allclose(window_min_ms(x, w, hop, k), want, rtol=1e-12, atol=1e-15)
+
+
+# -- the shared real recordings: outcomes written down from each SOURCE.md before running -------------------------
+def test_real_recordings(shared_data):
+    import emgkit
+    from emgkit.datasets.readers import read_opensignals, read_uci_lower_limb, read_uci_physical_action
+
+    def fractions(rec):
+        return dict(zip(rec.channel_names, rec.quality()["clipped_fraction"]))
+
+    action = shared_data / "uci_physical_action" / "sub01" / "Normal" / "txt"
+    running = read_uci_physical_action(action / "Running.txt")
+    got = fractions(running)  # SOURCE.md: R-Thi at exactly +-4000 on 75 % of samples
+    x = running.data[running.channel_names.index("R-Thi")]
+    assert got["R-Thi"] == pytest.approx(np.mean(np.abs(x) >= 4000), abs=0.01)
+    np.testing.assert_array_equal(clipped_mask(running.data), clipped_mask(running.data, running.meta["adc_range"]))
+    for quiet in ("Standing", "Seating", "Handshaking"):  # SOURCE.md: quiet actions never clip
+        assert max(fractions(read_uci_physical_action(action / f"{quiet}.txt")).values()) == 0
+    gait = emgkit.read(shared_data / "c3d_bilateral_gait" / "Gait.c3d")
+    assert "adc_ranges" in gait.meta and max(fractions(gait).values()) < 0.001  # "clipping is negligible"
+    shoulder = emgkit.read(shared_data / "pyomeca_shoulder" / "markers_analogs.c3d")
+    q = shoulder.quality()
+    assert q["flat"].sum() == 19 and (q["clipped_fraction"] == 0).all()  # 19 all-zero channels: flat, not clipped
+    for name in ("emg.txt", "emg_1.txt"):
+        assert max(fractions(read_opensignals(shared_data / "biosppy_single" / name)).values()) == 0
+    assert max(fractions(read_uci_lower_limb(shared_data / "uci_lower_limb" / "3Amar.txt")).values()) == 0
