@@ -69,7 +69,7 @@ class FileSource:
     def read(self, a, b, rows=None) -> np.ndarray:
         """Samples ``a:b`` of ``rows`` (indices into this source's channels; default all) as float64."""
         use = self._rows if rows is None else [self._rows[r] for r in rows]
-        return np.array(self._handle._build(use, a, b, record_start=False).data, dtype=np.float64)
+        return np.array(self._handle._build(use, a, b, record_start=False, share_meta=True).data, dtype=np.float64)
 
 
 def blocks(source, chunk, margin=0, *, rows=None):

@@ -290,9 +290,11 @@ class RecordingFile:
             }
             yield first, block
 
-    def _build(self, rows, first, last, record_start) -> Recording:
+    def _build(self, rows, first, last, record_start, *, share_meta=False) -> Recording:
+        """Samples ``first:last`` of ``rows`` as a Recording; ``share_meta`` hands over the file's metadata uncopied
+        (for readers that only take the samples: a deep copy per piece costs more than the read)."""
         data = self._fetch(rows, first, last)
-        meta = copy.deepcopy(self._meta)
+        meta = self._meta if share_meta else copy.deepcopy(self._meta)
         if record_start:
             meta["start_s"] = float(meta.get("start_s", 0.0)) + first / self.fs
         scale, offset = self._scale, self._offset

@@ -1,17 +1,15 @@
 """Kernel of the noise floor's removal: the envelope with a resting level taken out in quadrature."""
 
 import numpy as np
-from numba import prange
-
 from ..errors import InvalidInputError
 from ._jit import jit
 
 __all__ = ["minus_floor"]
 
 
-@jit(parallel=True)
-def _minus_floor(env, floor, out):
-    for c in prange(env.shape[0]):
+@jit
+def _minus_floor(env, floor, out):  # serial: it is called on short pieces, where waking threads costs more than the loop
+    for c in range(env.shape[0]):
         f2 = floor[c] * floor[c]
         for i in range(env.shape[1]):
             v = env[c, i] * env[c, i] - f2
