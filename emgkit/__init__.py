@@ -4,6 +4,8 @@
 use of a name below.
 """
 
+from typing import TYPE_CHECKING
+
 from ._lazy import lazy_exports
 from ._version import __version__
 
@@ -44,6 +46,7 @@ _EXPORTS = {
     "OutputExistsError": ".errors",
     "MissingDependencyError": ".errors",
     "SignalQualityWarning": ".errors",
+    "show_versions": "._versions",
 }
 
 # subpackages and modules reachable as attributes (``emgkit.datasets.load``)
@@ -52,6 +55,32 @@ _SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels",
                "decimate"}
 
 __all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:  # the same names, seen by type checkers (tests/test_packaging.py keeps them equal to _EXPORTS)
+    from ._versions import show_versions
+    from .activation import detect_activation, Activation
+    from .analysis import analyze, Analysis, load_analysis
+    from .analysis_stream import analyze_file
+    from .batch.runner import run_batch
+    from .channel_map import relabel
+    from .channels import Channel, parse_channel_name
+    from .cocontraction import cocontraction_index
+    from .config import Config, load_config
+    from .envelope import rms_envelope, linear_envelope
+    from .errors import (
+        EmgkitError,
+        InvalidInputError,
+        FileFormatError,
+        OutputExistsError,
+        MissingDependencyError,
+        SignalQualityWarning,
+    )
+    from .io import read, write, open
+    from .pairs import find_pairs
+    from .preprocess import remove_dc, bandpass, notch, rectify, normalize
+    from .recording import Recording
+    from .report_html import report
+    from .symmetry import symmetry_index, symmetry_angle, limb_symmetry_index
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS, _SUBMODULES)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 
 from ._checks import check_fs
 from .errors import InvalidInputError
 from .recording import Recording
+
+#: An array or a Recording: the signal functions return the kind they were given.
+Signal = TypeVar("Signal", np.ndarray, Recording)
 
 
 def as_signal(x, fs=None, *, need_fs=True):

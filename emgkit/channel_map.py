@@ -36,9 +36,20 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
 
 from .channels import KINDS, Channel, closest_muscle, lookup_muscle, split_side
 from .errors import FileFormatError, InvalidInputError
+
+if TYPE_CHECKING:
+    import os
+    from typing import TypeAlias
+
+    from ._reader import RecordingFile
+    from .recording import Recording
+
+    #: What a channel map may be given as (:func:`as_channel_map`).
+    ChannelMapLike: TypeAlias = "ChannelMap | str | os.PathLike[str] | Mapping[str, Any]"
 
 __all__ = ["ChannelMap", "MapEntry", "load_channel_map", "parse_channel_option", "build_channel_map", "as_channel_map",
            "relabel", "drop_declared_non_emg", "propose_map", "reader_options", "add_map_arguments", "map_from_args"]
@@ -119,11 +130,11 @@ def _checked(entry: MapEntry, channel: str, where: str) -> MapEntry:
     """``entry`` with its muscle made canonical and its side normalised; bad values raise one clear error."""
     if entry.drop and any(getattr(entry, k) is not None for k in ("muscle", "side", "kind", "name")):
         raise InvalidInputError(f"{where}: channel {channel!r} is both dropped and mapped; drop it or map it")
-    muscle = entry.muscle
-    if muscle is not None:
-        muscle = lookup_muscle(muscle)
+    given = muscle = entry.muscle
+    if given is not None:
+        muscle = lookup_muscle(given)
         if muscle is None:
-            close = closest_muscle(entry.muscle)
+            close = closest_muscle(given)
             hint = f" (did you mean {close!r}?)" if close else ""
             raise InvalidInputError(
                 f"{where}: unknown muscle {entry.muscle!r} for channel {channel!r}{hint}; the known muscles are "
@@ -137,9 +148,9 @@ def _checked(entry: MapEntry, channel: str, where: str) -> MapEntry:
             raise InvalidInputError(f"{where}: channel {channel!r}: {exc}") from None
     kind = _KIND_ALIASES.get(str(entry.kind).lower(), entry.kind) if entry.kind is not None else None
     if kind is not None and kind not in KINDS:
-        close = difflib.get_close_matches(str(entry.kind), KINDS + tuple(_KIND_ALIASES), n=1)
-        close = [_KIND_ALIASES.get(c, c) for c in close]
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        matches = difflib.get_close_matches(str(entry.kind), KINDS + tuple(_KIND_ALIASES), n=1)
+        kinds = [_KIND_ALIASES.get(c, c) for c in matches]
+        hint = f" (did you mean {kinds[0]!r}?)" if kinds else ""
         raise InvalidInputError(f"{where}: kind {entry.kind!r} for channel {channel!r} is not one of "
                                 f"{', '.join(KINDS)}{hint}")
     return replace(entry, muscle=muscle, side=side, kind=kind)
@@ -367,7 +378,12 @@ def _check_result(channels, dropped, by_map, cmap, where):
                                 + (f"; dropped {', '.join(map(repr, dropped))}" if dropped else ""))
 
 
-def relabel(recording, channel_map, *, missing: str = "error"):
+@overload
+def relabel(recording: Recording, channel_map: ChannelMapLike, *, missing: str = "error") -> Recording: ...
+@overload
+def relabel(recording: RecordingFile, channel_map: ChannelMapLike, *, missing: str = "error") -> RecordingFile: ...
+def relabel(recording: Recording | RecordingFile, channel_map: ChannelMapLike, *,
+            missing: str = "error") -> Recording | RecordingFile:
     """Apply a channel map: a new Recording (or open file) whose channels carry the map's muscles, sides and kinds.
 
     Parameters

@@ -242,7 +242,7 @@ class Channel:
     side: str | None = field(default=None)
     kind: str | None = field(default=None)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise InvalidInputError(f"a channel name must be a non-empty string, got {self.name!r}")
         parsed_muscle, parsed_side = parse_channel_name(self.name)

@@ -25,7 +25,7 @@ def _cmd_info(args) -> int:
     from emgkit.datasets import resolve_input
 
     cmap = map_from_args(args)
-    rec = emgkit.read(resolve_input(args.file), **({"channel_map": cmap} if cmap is not None else {}))
+    rec = emgkit.read(resolve_input(args.file), channel_map=cmap)  # None: no map
     kinds = classify(rec)
     proposal = propose_map(rec.channels, kinds)
     if args.propose_map:
@@ -67,11 +67,34 @@ def _cmd_simulate(args) -> int:
     return EXIT_OK
 
 
+def _cmd_show_versions(args) -> int:
+    from ._versions import show_versions
+
+    show_versions(as_json=args.json)
+    return EXIT_OK
+
+
+def _epilog() -> str:
+    """Where the documentation is, online and in this installation (standard library only: --help stays instant)."""
+    from ._versions import DOCS_URL_VARIABLE, docs_dir, docs_url
+
+    pages = docs_dir()
+    offline = (f"the same pages as Markdown files shipped with emgkit, readable offline, in\n  {pages}"
+               if pages is not None else "the Markdown pages are in docs/ of the source distribution")
+    return (
+        "FILE may be sample:NAME for a bundled sample (curls, squats, trunk).\n\n"
+        f"documentation: {docs_url()}  (set {DOCS_URL_VARIABLE} for another address)\n"
+        f"offline: {offline}\n"
+        "bug reports: include the output of 'emgkit show-versions'"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="emgkit",
         description="Surface EMG analysis built around muscle imbalance (agonist/antagonist, left/right, timing, fatigue).",
-        epilog="FILE may be sample:NAME for a bundled sample (curls, squats, trunk). Docs: docs/ in the source tree.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps the epilog's lines
     )
     parser.add_argument("--version", action="version", version=f"emgkit {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
@@ -112,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .study.cli import add_study_parser
 
     add_study_parser(sub)
+
+    p = sub.add_parser("show-versions", help="versions of emgkit, Python, the platform and the libraries (for bug reports)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_cmd_show_versions)
     return parser
 
 

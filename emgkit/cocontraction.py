@@ -25,11 +25,15 @@ the overlap.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._checks import check_fs, check_option
 from .errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "cocontraction_index",
@@ -68,7 +72,7 @@ def _reduce_out(value):
     return float(value) if np.ndim(value) == 0 else value
 
 
-def cocontraction_index(a, b, method="falconer"):
+def cocontraction_index(a: ArrayLike, b: ArrayLike, method: str = "falconer") -> float | np.ndarray:
     """Co-contraction index of two normalized envelopes.
 
     Parameters

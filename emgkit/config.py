@@ -30,9 +30,12 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import FileFormatError, InvalidInputError
 
@@ -298,7 +301,7 @@ class Config:
 
     filters: FiltersConfig = field(default_factory=FiltersConfig)
     envelope: EnvelopeConfig = field(default_factory=EnvelopeConfig)
-    onset: OnsetConfig = field(default_factory=OnsetConfig)
+    onset: OnsetConfig = field(default_factory=OnsetConfig)  # type: ignore[valid-type]  # made from the onset registry
     normalization: NormalizationConfig = field(default_factory=NormalizationConfig)
     pairs: PairsConfig = field(default_factory=PairsConfig)
     cycles: CyclesConfig = field(default_factory=CyclesConfig)
@@ -383,7 +386,7 @@ def default_config() -> Config:
     return Config()
 
 
-def load_config(source=None) -> Config:
+def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | Config | None = None) -> Config:
     """Read an analysis configuration.
 
     Parameters

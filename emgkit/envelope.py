@@ -5,19 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import window_samples
-from ._signal import as_signal, wrap
+from ._signal import Signal, as_signal, wrap
 from .errors import InvalidInputError
 from .preprocess import lowpass_sos
 
 __all__ = ["rms_envelope", "linear_envelope", "winter_correction"]
 
 
-def winter_correction(order=2):
+def winter_correction(order: int = 2) -> float:
     """Dual-pass cut-off correction ``C = (2**0.5 - 1)**(1 / (2 * order))`` (0.802 for order 2; Winter 2009)."""
     return (2 ** 0.5 - 1) ** (1 / (2 * order))
 
 
-def rms_envelope(x, fs=None, window_ms=100.0, *, causal=False):
+def rms_envelope(x: Signal, fs: float | None = None, window_ms: float = 100.0, *, causal: bool = False) -> Signal:
     """Moving-RMS envelope.
 
     ``RMS[n] = sqrt(mean(x[k]**2 for k in window(n)))``; near the record's ends
@@ -66,7 +66,8 @@ def rms_envelope(x, fs=None, window_ms=100.0, *, causal=False):
     return wrap(out, rec, step)
 
 
-def linear_envelope(x, fs=None, cutoff=6.0, *, order=2, correct_cutoff=True):
+def linear_envelope(x: Signal, fs: float | None = None, cutoff: float = 6.0, *, order: int = 2,
+                    correct_cutoff: bool = True) -> Signal:
     """Linear envelope: full-wave rectification then zero-phase Butterworth low-pass.
 
     Parameters

@@ -20,13 +20,19 @@ values ``iter_chunks`` yields.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._atomic import atomic_output
 from ._reader import HDF5_SIGNATURE, LAYOUTS, NONFINITE_POLICIES, SNIFF_BYTES, RecordingFile, is_hdf5
 from .errors import InvalidInputError
 from .formats import FORMATS, FileFormat, detect_format, register_format
 from .recording import Recording
+
+if TYPE_CHECKING:
+    from .channels import Channel
 
 __all__ = [
     "read",
@@ -47,7 +53,8 @@ __all__ = [
 ]
 
 
-def read(path, channels=None, start=None, stop=None, **options) -> Recording:
+def read(path: str | os.PathLike[str], channels: str | int | Channel | Sequence[str | int | Channel] | None = None,
+         start: float | None = None, stop: float | None = None, **options: Any) -> Recording:
     """Read a recording (or a part of it) from a file.
 
     Parameters
@@ -104,7 +111,7 @@ def read(path, channels=None, start=None, stop=None, **options) -> Recording:
     return fmt.read_file(Path(path).expanduser(), channels=channels, start=start, stop=stop, **options)
 
 
-def open(path, **options) -> "RecordingFile":  # noqa: A001 - public name emgkit.open
+def open(path: str | os.PathLike[str], **options: Any) -> RecordingFile:  # noqa: A001 - public name emgkit.open
     """Open a recording file read-only, lazily: nothing is loaded until you read.
 
     Parameters
@@ -144,7 +151,7 @@ def open(path, **options) -> "RecordingFile":  # noqa: A001 - public name emgkit
         raise
 
 
-def write(rec: Recording, path, overwrite: bool = False) -> Path:
+def write(rec: Recording, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
     """Write a Recording as emgkit native HDF5 (schema in ``docs/format.md``).
 
     The file is written to a temporary file in the same folder

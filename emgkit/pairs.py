@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .channels import Channel, known_muscles
 from .errors import FileFormatError, InvalidInputError
+
+if TYPE_CHECKING:
+    from .recording import Recording
 
 __all__ = [
     "PairRule",
@@ -216,12 +221,12 @@ class Pairing:
 
 
 def find_pairs(
-    channels,
+    channels: Sequence[Channel | str] | Recording,
     *,
-    bilateral=(),
-    agonist_antagonist=(),
-    auto=True,
-    exclude=(),
+    bilateral: Iterable[Sequence[str]] = (),
+    agonist_antagonist: Iterable[Sequence[str]] = (),
+    auto: bool = True,
+    exclude: Iterable[str] = (),
     catalogue: PairCatalogue | None = None,
 ) -> Pairing:
     """Find left/right and agonist/antagonist pairs among channels.

@@ -8,18 +8,25 @@ methods section of reports (ISEK reporting standards, Merletti 1999).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._checks import window_samples
-from ._signal import as_signal, wrap
+from ._signal import Signal, as_signal, wrap
 from .errors import InvalidInputError
 from .recording import Recording
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ._notes import Notes
 
 __all__ = ["remove_dc", "bandpass", "notch", "rectify", "normalize", "lowpass_sos"]
 
 
-def remove_dc(x):
+def remove_dc(x: Signal) -> Signal:
     """Subtract each channel's mean.
 
     Parameters
@@ -54,7 +61,8 @@ def _filtfilt(sos, arr):
     return sosfiltfilt(sos, arr)
 
 
-def bandpass(x, fs=None, low=20.0, high=450.0, order=4, *, notes=None):
+def bandpass(x: Signal, fs: float | None = None, low: float = 20.0, high: float = 450.0, order: int = 4, *,
+             notes: Notes | None = None) -> Signal:
     """Zero-phase Butterworth band-pass (SciPy design, second-order sections).
 
     Parameters
@@ -118,7 +126,7 @@ def bandpass(x, fs=None, low=20.0, high=450.0, order=4, *, notes=None):
     return wrap(out, rec, step)
 
 
-def lowpass_sos(fs, cutoff, order=2):
+def lowpass_sos(fs: float, cutoff: float, order: int = 2) -> np.ndarray:
     """Butterworth low-pass SOS for ``cutoff`` Hz after checking ``0 < cutoff < fs/2``."""
     from scipy.signal import butter
 
@@ -128,7 +136,7 @@ def lowpass_sos(fs, cutoff, order=2):
     return butter(int(order), cutoff, btype="low", fs=fs, output="sos")
 
 
-def notch(x, fs=None, freq=50.0, harmonics=None, q=30.0):
+def notch(x: Signal, fs: float | None = None, freq: float = 50.0, harmonics: int | None = None, q: float = 30.0) -> Signal:
     """Zero-phase IIR notch at the powerline frequency and its harmonics.
 
     Off in emgkit's default pipeline: a notch removes EMG power too
@@ -157,7 +165,7 @@ def notch(x, fs=None, freq=50.0, harmonics=None, q=30.0):
     return wrap(out, rec, {"step": "notch", "freqs_hz": freqs, "q": float(q)})
 
 
-def notch_sos(fs, freq=50.0, harmonics=None, q=30.0):
+def notch_sos(fs: float, freq: float = 50.0, harmonics: int | None = None, q: float = 30.0) -> tuple[np.ndarray, list[float]]:
     """Second-order sections of :func:`notch` and the frequencies they remove, in Hz."""
     from scipy.signal import iirnotch, tf2sos
 
@@ -172,7 +180,7 @@ def notch_sos(fs, freq=50.0, harmonics=None, q=30.0):
     return np.vstack([tf2sos(*iirnotch(f, q, fs=fs)) for f in freqs]), freqs
 
 
-def rectify(x):
+def rectify(x: Signal) -> Signal:
     """Full-wave rectification ``|x|`` (apply after DC removal and band-pass).
 
     Parameters
@@ -238,7 +246,8 @@ def _reference_values(arr, fs, rec, reference, window_ms):
     return values.astype(np.float64), "given reference values"
 
 
-def normalize(x, reference="peak", *, fs=None, window_ms=500.0):
+def normalize(x: Signal, reference: str | float | ArrayLike | Mapping[str, float] | Recording = "peak", *,
+              fs: float | None = None, window_ms: float = 500.0) -> Signal:
     """Express an envelope as a percentage of a reference amplitude.
 
     Parameters

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -10,6 +12,10 @@ from ._checks import check_fs, check_option
 from ._notes import warn
 from .channels import Channel
 from .errors import InvalidInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 __all__ = ["Recording"]
 
@@ -54,7 +60,9 @@ class Recording:
     (2, 1.0, 'R')
     """
 
-    def __init__(self, data, fs, channels, unit="V", meta=None, *, scale=None, offset=None, nonfinite="error"):
+    def __init__(self, data: ArrayLike, fs: float, channels: Sequence[str | Channel], unit: str = "V",
+                 meta: Mapping[str, Any] | None = None, *, scale: float | None = None, offset: float | None = None,
+                 nonfinite: str = "error") -> None:
         self.fs = check_fs(fs)
         self.meta = dict(meta) if meta else {}
         self.data = self._convert(data, scale, offset)
@@ -180,7 +188,7 @@ class Recording:
         return [c.name for c in self.channels]
 
     # -- derived recordings -------------------------------------------------
-    def replace(self, data=None, **changes) -> "Recording":
+    def replace(self, data: ArrayLike | None = None, **changes: Any) -> Recording:
         """A new Recording with some fields replaced (``data``, ``fs``, ``channels``, ``unit``, ``meta``).
 
         Unchanged fields are copied (``meta`` deeply), so the new object never
@@ -199,7 +207,7 @@ class Recording:
             raise InvalidInputError(f"unknown Recording field(s): {sorted(changes)}")
         return new
 
-    def index(self, channel) -> int:
+    def index(self, channel: str | int | Channel) -> int:
         """Row of ``channel`` (a name, a Channel or an int)."""
         if isinstance(channel, (int, np.integer)):
             if not -self.n_channels <= channel < self.n_channels:
@@ -211,14 +219,14 @@ class Recording:
         except ValueError:
             raise InvalidInputError(f"no channel named {name!r}; channels are {self.channel_names}") from None
 
-    def select(self, channels) -> "Recording":
+    def select(self, channels: str | int | Channel | Sequence[str | int | Channel]) -> Recording:
         """Recording with a subset of channels (names, Channels or indices), in the given order."""
         rows = [self.index(c) for c in ([channels] if isinstance(channels, (str, int, Channel)) else channels)]
         if not rows:
             raise InvalidInputError("select() needs at least one channel")
         return self.replace(data=self.data[rows], channels=[self.channels[r] for r in rows])
 
-    def crop(self, start_s=None, stop_s=None) -> "Recording":
+    def crop(self, start_s: float | None = None, stop_s: float | None = None) -> Recording:
         """Recording restricted to ``[start_s, stop_s)`` seconds (None = record edge)."""
         start = 0 if start_s is None else int(round(float(start_s) * self.fs))
         stop = self.n_samples if stop_s is None else int(round(float(stop_s) * self.fs))
@@ -230,13 +238,13 @@ class Recording:
         new.meta["start_s"] = float(self.meta.get("start_s", 0.0)) + start / self.fs
         return new
 
-    def quality(self):
+    def quality(self) -> pd.DataFrame:
         """Per-channel quality table (clipping, flat channel, powerline share, noise); see :func:`emgkit.quality.assess`."""
         from .quality import assess
 
         return assess(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         names = ", ".join(self.channel_names[:6]) + (", ..." if self.n_channels > 6 else "")
         return (
             f"<Recording {self.n_channels} ch x {self.n_samples} samples @ {self.fs:g} Hz "

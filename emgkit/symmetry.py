@@ -16,9 +16,14 @@ division error or warning; :func:`undefined_reason` says why a value is NaN.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, overload
+
 import numpy as np
 
 from .errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "symmetry_index",
@@ -46,7 +51,11 @@ def _out(value, scalar):
     return float(value) if scalar else value
 
 
-def symmetry_index(left, right):
+@overload
+def symmetry_index(left: float, right: float) -> float: ...
+@overload
+def symmetry_index(left: ArrayLike, right: ArrayLike) -> float | np.ndarray: ...
+def symmetry_index(left: ArrayLike, right: ArrayLike) -> float | np.ndarray:
     """Symmetry index of Robinson, Herzog & Nigg (1987), in %.
 
     ``SI = (R - L) / (0.5 * (R + L)) * 100``
@@ -86,7 +95,11 @@ def symmetry_index(left, right):
     return _out(si, scalar)
 
 
-def symmetry_angle(left, right):
+@overload
+def symmetry_angle(left: float, right: float) -> float: ...
+@overload
+def symmetry_angle(left: ArrayLike, right: ArrayLike) -> float | np.ndarray: ...
+def symmetry_angle(left: ArrayLike, right: ArrayLike) -> float | np.ndarray:
     """Symmetry angle of Zifchock et al. (2008), in %.
 
     ``SA = (45 deg - atan2(L, R)) / 90 deg * 100``; where ``45 - atan2(L, R)``
@@ -128,7 +141,11 @@ def symmetry_angle(left, right):
     return _out(sa, scalar)
 
 
-def limb_symmetry_index(involved, uninvolved):
+@overload
+def limb_symmetry_index(involved: float, uninvolved: float) -> float: ...
+@overload
+def limb_symmetry_index(involved: ArrayLike, uninvolved: ArrayLike) -> float | np.ndarray: ...
+def limb_symmetry_index(involved: ArrayLike, uninvolved: ArrayLike) -> float | np.ndarray:
     """Limb symmetry index, in %: ``LSI = involved / uninvolved * 100``.
 
     Parameters

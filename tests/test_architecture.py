@@ -37,6 +37,7 @@ ROOT = Path(emgkit.__file__).resolve().parent
 RANKS = {
     "emgkit.kernels": 0,
     "emgkit._version": 0,
+    "emgkit._versions": 0,  # show_versions, versions(), docs location: standard library only
     "emgkit._lazy": 0,
     "emgkit._notes": 0,
     "emgkit.errors": 0,

@@ -14,10 +14,17 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputError, MissingDependencyError
+
+if TYPE_CHECKING:
+    from ..channel_map import ChannelMap
+    from ..config import Config
+    from .progress import Progress
 
 __all__ = ["process_recording", "LocalRunner", "DaskRunner", "make_runner", "run_batch", "BatchResult", "REPORT_NAME"]
 
@@ -116,7 +123,7 @@ def numba_threads_per_worker(workers: int, cores: int | None = None) -> int:
 def _set_numba_threads(threads: int) -> None:
     import numba
 
-    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]  # set at import
 
 
 def _init_local_worker(threads: int) -> None:
@@ -133,7 +140,7 @@ def _on_dask_worker(task: dict) -> dict:
 
     worker = get_worker()
     nthreads = getattr(getattr(worker, "state", None), "nthreads", None) or getattr(worker, "nthreads", 1)
-    _set_numba_threads(numba_threads_per_worker(int(nthreads)))
+    _set_numba_threads(numba_threads_per_worker(int(nthreads or 1)))
     return process_recording(task)
 
 
@@ -214,7 +221,7 @@ class DaskRunner:
             self._client = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise InvalidInputError(f"cannot reach the Dask scheduler at {address!r} ({exc}); is 'dask scheduler' running there?") from None
-        self._futures = []
+        self._futures: list = []
 
     def describe(self) -> str:
         info = self._client.scheduler_info()
@@ -322,8 +329,11 @@ class BatchResult:
         return 1 if self.n_failed else 0
 
 
-def run_batch(inputs, out, *, config=None, workers=None, scheduler=None, pattern=None, force=False, progress=None,
-              stream="auto", channel_map=None) -> BatchResult:
+def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str], *,
+              config: str | os.PathLike[str] | Mapping[str, Any] | Config | None = None, workers: int | None = None,
+              scheduler: str | None = None, pattern: str | None = None, force: bool = False,
+              progress: Progress | None = None, stream: str = "auto",
+              channel_map: ChannelMap | str | os.PathLike[str] | Mapping[str, Any] | None = None) -> BatchResult:
     """Analyse many recordings: tables and report per recording, then one summary.
 
     Parameters
