@@ -315,8 +315,10 @@ def _result(stages, emit) -> Analysis:
 
 
 def info(s) -> dict:
-    """Recording facts and processing choices of an analysis (its ``info``)."""
+    """Recording facts, processing choices and the versions of emgkit and its dependencies (an analysis's ``info``)."""
     import json
+
+    from .._versions import versions
 
     def jsonable(value):
         try:
@@ -352,4 +354,5 @@ def info(s) -> dict:
         "n_cycles": s.segments.n_kept,
         "fatigue_mode": s.fatigue.mode,
         "config_digest": s.cfg.digest(),
+        "versions": versions(),
     }
