@@ -9,7 +9,7 @@ from ._signal import Signal, as_signal, wrap
 from .errors import InvalidInputError
 from .preprocess import lowpass_sos
 
-__all__ = ["rms_envelope", "linear_envelope", "winter_correction"]
+__all__ = ["linear_envelope", "rms_envelope", "winter_correction"]
 
 
 def winter_correction(order: int = 2) -> float:
@@ -91,7 +91,7 @@ def linear_envelope(x: Signal, fs: float | None = None, cutoff: float = 6.0, *, 
     ndarray or Recording
         Non-negative envelope (ringing below 0 clipped at 0), same shape.
     """
-    from emgkit.kernels import rectify, sosfiltfilt
+    from emgkit.kernels import sosfiltfilt
 
     arr, fs, rec = as_signal(x, fs)
     cutoff = float(cutoff)
@@ -101,7 +101,7 @@ def linear_envelope(x: Signal, fs: float | None = None, cutoff: float = 6.0, *, 
     design = cutoff / c
     if not design < fs / 2:
         raise InvalidInputError(f"cutoff={cutoff} Hz is too high for fs={fs:g} Hz; use a cut-off below {0.45 * fs * c:g} Hz")
-    out = sosfiltfilt(lowpass_sos(fs, design, order), rectify(arr))
+    out = sosfiltfilt(lowpass_sos(fs, design, order), arr, rectify=True)  # |x| read inside the filter: no rectified copy
     np.maximum(out, 0, out=out)
     step = {"step": "linear_envelope", "cutoff_hz": cutoff, "design_cutoff_hz": design, "order": int(order),
             "cutoff_meaning": "-3 dB of the zero-phase filter" if correct_cutoff else "-3 dB of each pass"}

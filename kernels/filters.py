@@ -88,9 +88,26 @@ def _cascade(src, dst, coef, state):
 
 
 @jit
+def _single(src, dst, coef, state):
+    """One biquad over ``src`` into ``dst``: :func:`_cascade` for a one-section filter (same arithmetic)."""
+    b0, b1, b2, a1, a2 = coef[0, 0], coef[0, 1], coef[0, 2], coef[0, 3], coef[0, 4]
+    z0, z1 = state[0, 0], state[0, 1]
+    for i in range(src.shape[0]):
+        x = np.float64(src[i])
+        y = b0 * x + z0
+        z0 = b1 * x - a1 * y + z1
+        z1 = b2 * x - a2 * y
+        dst[i] = y
+    state[0, 0], state[0, 1] = z0, z1
+
+
+@jit
 def _filter_segment(src, dst, coef, state):
     """All section groups over ``src`` into ``dst`` (float64), chunked so data stays in cache."""
     n_groups = coef.shape[0]
+    if coef.shape[1] == 1:  # a one-section filter (the linear envelope's low-pass) is never padded
+        _single(src, dst, coef[0], state[0])
+        return
     if n_groups == 1:
         _cascade(src, dst, coef[0], state[0])
         return
@@ -104,30 +121,43 @@ def _filter_segment(src, dst, coef, state):
 
 
 @jit
-def _filtfilt_row(x, coef, zi, padlen, y, pad):
+def _read(x, i, rect):
+    """``x[i]`` in float64, or ``|x[i]|`` when ``rect``."""
+    v = np.float64(x[i])
+    return abs(v) if rect else v
+
+
+@jit
+def _filtfilt_row(x, coef, zi, padlen, y, pad, rect):
     """Forward-backward filter one row ``x`` into the float64 row ``y``.
 
     ``pad`` is a float64 scratch of ``padlen`` samples.  The odd extensions
     ``2*x[0] - x[padlen:0:-1]`` and ``2*x[-1] - x[-2:-padlen-2:-1]`` are built
     in ``pad`` one at a time; the backward pass's outputs over the left
-    extension are never used, so that part is skipped.
+    extension are never used, so that part is skipped.  With ``rect`` the
+    row is read as ``|x|`` (full-wave rectification fused into the read).
     """
     n = x.shape[0]
     state = np.empty_like(zi)
-    first = np.float64(x[0])
-    last = np.float64(x[n - 1])
+    first = _read(x, 0, rect)
+    last = _read(x, n - 1, rect)
     # forward pass: left extension (outputs discarded), the signal, right extension
     for e in range(padlen):
-        pad[e] = 2.0 * first - np.float64(x[padlen - e])
+        pad[e] = 2.0 * first - _read(x, padlen - e, rect)
     start = pad[0]
     for g in range(zi.shape[0]):
         for s in range(zi.shape[1]):
             state[g, s, 0] = zi[g, s, 0] * start
             state[g, s, 1] = zi[g, s, 1] * start
     _filter_segment(pad, pad, coef, state)
-    _filter_segment(x, y, coef, state)
+    if rect:
+        for i in range(n):
+            y[i] = abs(np.float64(x[i]))
+        _filter_segment(y, y, coef, state)
+    else:
+        _filter_segment(x, y, coef, state)
     for e in range(padlen):
-        pad[e] = 2.0 * last - np.float64(x[n - 2 - e])
+        pad[e] = 2.0 * last - _read(x, n - 2 - e, rect)
     _filter_segment(pad, pad, coef, state)
     # backward pass, starting from the steady state of the last forward output
     start = pad[padlen - 1]
@@ -168,8 +198,28 @@ def _lanes_pass(buf, m, coef, z):
 
 
 @jit
+def _lanes_single(buf, m, coef, z):
+    """:func:`_lanes_pass` for a one-section filter (same arithmetic, a quarter of the work)."""
+    lanes = buf.shape[1]
+    b0, b1, b2, a1, a2 = coef[0, 0], coef[0, 1], coef[0, 2], coef[0, 3], coef[0, 4]
+    z0 = z[0, 0]
+    z1 = z[0, 1]
+    for i in range(m):
+        row = buf[i]
+        for c in range(lanes):
+            x = row[c]
+            y = b0 * x + z0[c]
+            z0[c] = b1 * x - a1 * y + z1[c]
+            z1[c] = b2 * x - a2 * y
+            row[c] = y
+
+
+@jit
 def _lanes_filter(buf, m, coef, z):
     """Every section group over ``buf[:m]``; the chunk stays in L1 between groups."""
+    if coef.shape[1] == 1:
+        _lanes_single(buf, m, coef[0], z[0])
+        return
     for g in range(coef.shape[0]):
         _lanes_pass(buf, m, coef[g], z[g])
 
@@ -184,12 +234,13 @@ def _set_state(z, zi, lane, value):
 
 
 @jit
-def _filtfilt_lanes(x, coef, zi, padlen, lanes, work):
+def _filtfilt_lanes(x, coef, zi, padlen, lanes, work, rect):
     """Forward-backward filter the rows of ``x`` (at most ``lanes``) together into ``work``.
 
     Chunks of the rows are transposed into a (chunk, lanes) float64 buffer,
     filtered across lanes (:func:`_lanes_pass`) and written back; unused
-    lanes stay 0.  ``work`` is float64 and may be the output itself.
+    lanes stay 0.  ``work`` is float64 and may be the output itself.  With
+    ``rect`` the rows are read as ``|x|``.
     """
     n_valid, n = x.shape
     chunk = 512
@@ -197,21 +248,27 @@ def _filtfilt_lanes(x, coef, zi, padlen, lanes, work):
     z = np.zeros((coef.shape[0], coef.shape[1], 2, lanes))
     tail = np.zeros((padlen, lanes))
     for c in range(n_valid):
-        _set_state(z, zi, c, 2.0 * np.float64(x[c, 0]) - np.float64(x[c, padlen]))
+        _set_state(z, zi, c, 2.0 * _read(x[c], 0, rect) - _read(x[c], padlen, rect))
     # forward pass over the left extension (outputs unused), the signal, the right extension
     for lo in range(0, padlen, chunk):
         m = min(chunk, padlen - lo)
         for c in range(n_valid):
-            first = 2.0 * np.float64(x[c, 0])
+            first = 2.0 * _read(x[c], 0, rect)
             for i in range(m):
-                buf[i, c] = first - np.float64(x[c, padlen - lo - i])
+                buf[i, c] = first - _read(x[c], padlen - lo - i, rect)
         _lanes_filter(buf, m, coef, z)
     for lo in range(0, n, chunk):
         m = min(chunk, n - lo)
-        for i in range(m):
-            row = buf[i]
-            for c in range(n_valid):
-                row[c] = x[c, lo + i]
+        if rect:
+            for i in range(m):
+                row = buf[i]
+                for c in range(n_valid):
+                    row[c] = abs(np.float64(x[c, lo + i]))
+        else:
+            for i in range(m):
+                row = buf[i]
+                for c in range(n_valid):
+                    row[c] = x[c, lo + i]
         _lanes_filter(buf, m, coef, z)
         for c in range(n_valid):
             dst = work[c, lo : lo + m]
@@ -220,9 +277,9 @@ def _filtfilt_lanes(x, coef, zi, padlen, lanes, work):
     for lo in range(0, padlen, chunk):
         m = min(chunk, padlen - lo)
         for c in range(n_valid):
-            last = 2.0 * np.float64(x[c, n - 1])
+            last = 2.0 * _read(x[c], n - 1, rect)
             for i in range(m):
-                buf[i, c] = last - np.float64(x[c, n - 2 - lo - i])
+                buf[i, c] = last - _read(x[c], n - 2 - lo - i, rect)
         _lanes_filter(buf, m, coef, z)
         tail[lo : lo + m] = buf[:m]
     # backward pass from the steady state of the last forward output; the left extension is skipped
@@ -247,39 +304,39 @@ def _filtfilt_lanes(x, coef, zi, padlen, lanes, work):
 
 
 @jit(parallel=True)
-def _rows_f64(x, coef, zi, padlen, out):
+def _rows_f64(x, coef, zi, padlen, rect, out):
     for r in prange(x.shape[0]):
-        _filtfilt_row(x[r], coef, zi, padlen, out[r], np.empty(padlen))
+        _filtfilt_row(x[r], coef, zi, padlen, out[r], np.empty(padlen), rect)
 
 
 @jit(parallel=True)
-def _rows_f32(x, coef, zi, padlen, out):
+def _rows_f32(x, coef, zi, padlen, rect, out):
     # a float64 work row per channel, rounded to float32 once at the end
     for r in prange(x.shape[0]):
         work = np.empty(x.shape[1])
-        _filtfilt_row(x[r], coef, zi, padlen, work, np.empty(padlen))
+        _filtfilt_row(x[r], coef, zi, padlen, work, np.empty(padlen), rect)
         for i in range(work.shape[0]):
             out[r, i] = work[i]
 
 
 @jit(parallel=True)
-def _lanes_f64(x, coef, zi, padlen, lanes, out):
+def _lanes_f64(x, coef, zi, padlen, lanes, rect, out):
     n_rows = x.shape[0]
     for g in prange((n_rows + lanes - 1) // lanes):
         r0 = g * lanes
         r1 = min(r0 + lanes, n_rows)
-        _filtfilt_lanes(x[r0:r1], coef, zi, padlen, lanes, out[r0:r1])
+        _filtfilt_lanes(x[r0:r1], coef, zi, padlen, lanes, out[r0:r1], rect)
 
 
 @jit(parallel=True)
-def _lanes_f32(x, coef, zi, padlen, lanes, out):
+def _lanes_f32(x, coef, zi, padlen, lanes, rect, out):
     # float64 work rows per group, rounded to float32 once at the end
     n_rows, n = x.shape
     for g in prange((n_rows + lanes - 1) // lanes):
         r0 = g * lanes
         r1 = min(r0 + lanes, n_rows)
         work = np.empty((r1 - r0, n))
-        _filtfilt_lanes(x[r0:r1], coef, zi, padlen, lanes, work)
+        _filtfilt_lanes(x[r0:r1], coef, zi, padlen, lanes, work, rect)
         for r in range(r1 - r0):
             for i in range(n):
                 out[r0 + r, i] = work[r, i]
@@ -307,8 +364,14 @@ def _check_sos(sos):
 
 
 def _grouped(sos, zi):
-    """Pack coefficients as (n_groups, _GROUP, 5) and zi as (n_groups, _GROUP, 2), identity-padded."""
+    """Pack coefficients as (n_groups, _GROUP, 5) and zi as (n_groups, _GROUP, 2), identity-padded.
+
+    A one-section filter is packed as (1, 1, 5) and (1, 1, 2): the kernels run
+    it on its own instead of beside three identity sections.
+    """
     n_sections = sos.shape[0]
+    if n_sections == 1:
+        return np.ascontiguousarray(sos[:, [0, 1, 2, 4, 5]]).reshape(1, 1, 5), np.asarray(zi, dtype=np.float64).reshape(1, 1, 2)
     n_groups = -(-n_sections // _GROUP)
     coef = np.zeros((n_groups * _GROUP, 5))
     coef[:, 0] = 1.0  # identity section: y = x, state stays 0
@@ -325,7 +388,7 @@ def _lanes_pay_off(n_rows):
     return -(-groups // threads) * _LANE_GROUP_COST < -(-n_rows // threads)
 
 
-def sosfiltfilt(sos, x, out=None):
+def sosfiltfilt(sos, x, out=None, *, rectify=False):
     """Zero-phase forward-backward IIR filter in second-order sections, along the last axis.
 
     Parameters
@@ -337,6 +400,9 @@ def sosfiltfilt(sos, x, out=None):
         float32 or float64, any strides.  Each row is filtered on its own.
     out : ndarray, optional
         Same shape and dtype as ``x``.
+    rectify : bool, default False
+        Filter ``|x|`` instead of ``x`` (the linear envelope's full-wave
+        rectification, fused into the filter's read: no rectified copy).
 
     Returns
     -------
@@ -391,6 +457,7 @@ def sosfiltfilt(sos, x, out=None):
     coef, zi = _grouped(sos, sosfilt_zi(sos))
     n_rows = 1 if arr.ndim == 1 else arr.shape[0]
     f64 = arr.dtype == np.float64
+    rect = bool(rectify)
     if _lanes_pay_off(n_rows):
-        return _run(_lanes_f64 if f64 else _lanes_f32, arr, out, coef, zi, padlen, _LANES)
-    return _run(_rows_f64 if f64 else _rows_f32, arr, out, coef, zi, padlen)
+        return _run(_lanes_f64 if f64 else _lanes_f32, arr, out, coef, zi, padlen, _LANES, rect)
+    return _run(_rows_f64 if f64 else _rows_f32, arr, out, coef, zi, padlen, rect)

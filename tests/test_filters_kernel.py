@@ -154,3 +154,37 @@ def test_passband_sine_survives_and_phase_is_zero():
     x = np.sin(2 * np.pi * 100 * t) + 0.5 * np.sin(2 * np.pi * 3 * t) + np.sin(2 * np.pi * 800 * t)
     y = sosfiltfilt(DESIGNS["band4"], x)[fs:-fs]
     np.testing.assert_allclose(y, np.sin(2 * np.pi * 100 * t)[fs:-fs], atol=0.01)
+
+
+@pytest.mark.parametrize("name", ["low2", "low1", "band4", "high5"])
+@pytest.mark.parametrize("channels", [None, 1, 3, 11])  # 1-D, one-thread-per-row and SIMD-lane paths
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rectify_is_filtering_the_absolute_value(rng, name, channels, dtype):
+    sos = DESIGNS[name]
+    shape = (2001,) if channels is None else (channels, 2001)
+    x = (rng.standard_normal(shape) - 0.2).astype(dtype)
+    y = sosfiltfilt(sos, x, rectify=True)
+    assert_matches_scipy(y, np.abs(x), sos, dtype)
+    np.testing.assert_array_equal(y, sosfiltfilt(sos, np.abs(x)))  # the fused read changes nothing
+    assert np.any(x < 0)  # the input itself is left alone
+
+
+@pytest.mark.parametrize("channels", [1, 3, 16])  # one-thread-per-row and SIMD-lane paths
+def test_one_section_alone_equals_it_beside_identity_sections(rng, channels):
+    """The one-section path gives the very bits of the four-section cascade padded with identity sections."""
+    from emgkit.kernels import filters
+
+    sos = DESIGNS["low2"]
+    x = rng.standard_normal((channels, 5000))
+    zi = signal.sosfilt_zi(sos)
+    coef, z = filters._grouped(sos, zi)
+    assert coef.shape == (1, 1, 5) and z.shape == (1, 1, 2)
+    coef4, zi4 = np.zeros((1, 4, 5)), np.zeros((1, 4, 2))
+    coef4[0, :, 0] = 1.0  # identity sections: y = x, state 0
+    coef4[0, 0], zi4[0, 0] = coef[0, 0], z[0, 0]
+    padlen = padlen_of(sos)
+    for kernel, extra in ((filters._lanes_f64, (filters._LANES,)), (filters._rows_f64, ())):
+        padded = filters._run(kernel, x, None, coef4, zi4, padlen, *extra, False)
+        np.testing.assert_array_equal(filters._run(kernel, x, None, coef, z, padlen, *extra, False), padded)
+        np.testing.assert_array_equal(filters._run(kernel, x, None, coef, z, padlen, *extra, True),
+                                      filters._run(kernel, np.abs(x), None, coef4, zi4, padlen, *extra, False))
