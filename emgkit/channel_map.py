@@ -529,7 +529,7 @@ def propose_map(channels, kinds=None) -> str | None:
 
 # -- reader options of a map --------------------------------------------------------------------------------------
 _OPTION_MODULES = {"c3d": "formats.c3d", "edf": "formats.edf", "text": "formats.text", "nwb": "formats.nwb",
-                   "hdf5": "hdf5_foreign"}
+                   "hdf5": "hdf5_foreign", "matlab": "formats.matlab"}
 
 
 def reader_options(fmt_name: str, options: Mapping) -> tuple[dict, list]:

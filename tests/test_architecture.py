@@ -85,6 +85,7 @@ RANKS = {
     "emgkit.report_html": 12,
     "emgkit.convert": 12,
     "emgkit.cli": 99,
+    "emgkit.__main__": 99,  # python -m emgkit
     "emgkit": 99,  # the package's lazy __init__
 }
 

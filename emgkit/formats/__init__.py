@@ -5,16 +5,17 @@
 and use the first whose ``sniff`` accepts the file's **content**; the
 extensions only explain files that match nothing.
 
-===============  ====================================================  =======================  ========================
-name             recognised by                                         reader (module)          extensions
-===============  ====================================================  =======================  ========================
-``emgkit-hdf5``  HDF5 whose root attribute ``format`` is ``"emgkit"``  ``emgkit.hdf5_native``   .h5 .hdf5
-``nwb``          HDF5 whose root says ``neurodata_type = "NWBFile"``   ``emgkit.formats.nwb``   .nwb
-``hdf5``         any other HDF5 (MATLAB v7.3 ``.mat`` included)        ``emgkit.hdf5_foreign``  .h5 .hdf5 .hdf .he5 .mat
-``c3d``          byte 2 = 0x50 and a known processor type              ``emgkit.formats.c3d``   .c3d
-``edf``          ``"0       "`` / ``"\\xffBIOSEMI"`` header             ``emgkit.formats.edf``   .edf .bdf
-``text``         printable text with digits, not named like the above  ``emgkit.formats.text``  .csv .tsv .txt
-===============  ====================================================  =======================  ========================
+===============  ====================================================  =========================  ========================
+name             recognised by                                         reader (module)            extensions
+===============  ====================================================  =========================  ========================
+``emgkit-hdf5``  HDF5 whose root attribute ``format`` is ``"emgkit"``  ``emgkit.hdf5_native``     .h5 .hdf5
+``nwb``          HDF5 whose root says ``neurodata_type = "NWBFile"``   ``emgkit.formats.nwb``     .nwb
+``matlab``       header ``MATLAB 5.0 MAT-file`` or ``MATLAB 7.3 ...``  ``emgkit.formats.matlab``  .mat
+``hdf5``         any other HDF5 (``.mat`` v7.3 without its header)     ``emgkit.hdf5_foreign``    .h5 .hdf5 .hdf .he5 .mat
+``c3d``          byte 2 = 0x50 and a known processor type              ``emgkit.formats.c3d``     .c3d
+``edf``          ``"0       "`` / ``"\\xffBIOSEMI"`` header             ``emgkit.formats.edf``     .edf .bdf
+``text``         printable text with digits, not named like the above  ``emgkit.formats.text``    .csv .tsv .txt
+===============  ====================================================  =========================  ========================
 
 The readers build on the reader base (:mod:`emgkit._reader`) and never import
 :mod:`emgkit.io` or this registry (no import cycle); the registry
@@ -160,9 +161,19 @@ FORMATS: list[FileFormat] = [
         hdf5=True,
     ),
     FileFormat(
+        name="matlab",
+        description=(
+            "MATLAB .mat v5 and v7.3 (numeric variables or struct fields; options variable=, fs=, labels=, "
+            "layout=, unit=)"
+        ),
+        sniff=_Deferred("emgkit.formats.matlab", "sniff_matlab"),
+        read=_Deferred("emgkit.formats.matlab", "read_matlab"),
+        extensions=(".mat",),
+    ),
+    FileFormat(
         name="hdf5",
         description=(
-            "other HDF5 files incl. MATLAB v7.3 .mat (a 2-D or 1-D numeric dataset; "
+            "other HDF5 files, MATLAB v7.3 .mat without its header included (a 2-D or 1-D numeric dataset; "
             "options dataset=, fs=, labels=, layout=, unit=, scale=, offset=)"
         ),
         sniff=_any_file,
