@@ -561,5 +561,15 @@ def add_map_arguments(parser) -> None:
 
 
 def map_from_args(args) -> ChannelMap | None:
-    """The map given by ``args.map`` and ``args.channel`` (None when neither was given)."""
-    return build_channel_map(getattr(args, "map", None), getattr(args, "channel", None) or ())
+    """The map given by ``args.map`` and ``args.channel`` (None when neither was given).
+
+    A ``--fs`` on the command line (``args.fs``) becomes the map's reader option ``fs`` (overriding the
+    map file's), so it reaches every format that takes a rate and no other.
+    """
+    cmap = build_channel_map(getattr(args, "map", None), getattr(args, "channel", None) or ())
+    fs = getattr(args, "fs", None)
+    if fs is None:
+        return cmap
+    if cmap is None:
+        return ChannelMap(options={"fs": float(fs)}, source="--fs")
+    return ChannelMap(cmap.entries, cmap.default_side, {**cmap.options, "fs": float(fs)}, cmap.source)

@@ -74,6 +74,13 @@ def _cmd_show_versions(args) -> int:
     return EXIT_OK
 
 
+def _cmd_completion(args) -> int:
+    from .completion import completion_script
+
+    print(completion_script(build_parser(), args.shell), end="")
+    return EXIT_OK
+
+
 def _epilog() -> str:
     """Where the documentation is, online and in this installation (standard library only: --help stays instant)."""
     from ._versions import DOCS_URL_VARIABLE, docs_dir, docs_url
@@ -105,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .channel_map import add_map_arguments
 
     add_map_arguments(p)
+    p.add_argument("--fs", type=float, metavar="HZ",
+                   help="sampling rate in Hz, for files that do not store one (text without a time column, MATLAB without fs)")
     p.add_argument("--propose-map", action="store_true",
                    help="print a channels.toml for the EMG channels whose names give no muscle or side, and stop")
     p.set_defaults(func=_cmd_info)
@@ -139,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show-versions", help="versions of emgkit, Python, the platform and the libraries (for bug reports)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_show_versions)
+
+    p = sub.add_parser("completion", help="print a shell completion script for emgkit (bash or zsh)",
+                       description="Print a completion script. Bash: emgkit completion bash > "
+                                   "~/.local/share/bash-completion/completions/emgkit ; "
+                                   "Zsh: add eval \"$(emgkit completion zsh)\" to ~/.zshrc")
+    p.add_argument("shell", choices=("bash", "zsh"))
+    p.set_defaults(func=_cmd_completion)
     return parser
 
 

@@ -86,6 +86,7 @@ RANKS = {
     "emgkit.convert": 12,
     "emgkit.cli": 99,
     "emgkit.__main__": 99,  # python -m emgkit
+    "emgkit.completion": 0,  # shell completion scripts from an argparse parser (standard library only)
     "emgkit": 99,  # the package's lazy __init__
 }
 

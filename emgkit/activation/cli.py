@@ -31,6 +31,8 @@ def add_onsets_parser(subparsers):
     p.add_argument("--baseline", nargs=2, type=float, metavar=("START_S", "STOP_S"),
                    help="a rest interval in s (default: the quietest 0.5 s of each channel)")
     p.add_argument("--channels", nargs="+", metavar="NAME", help="channels to analyse (default: all)")
+    p.add_argument("--fs", type=float, metavar="HZ",
+                   help="sampling rate in Hz, for files that do not store one (text without a time column, MATLAB without fs)")
     keys = "; ".join(f"{name} ({', '.join(m.name for m in REGISTRY.values() if name in m.defaults)})"
                      for name in OPTIONS)
     p.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE",

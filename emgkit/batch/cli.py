@@ -46,6 +46,8 @@ def add_batch_parser(subparsers):
     p.add_argument("--config", metavar="TOML", help="analysis configuration for every recording (see 'emgkit config --show')")
     p.add_argument("--pattern", metavar="GLOB",
                    help="file names to take from folders (default: *.h5 *.hdf5 *.nwb *.mat *.edf *.bdf *.c3d)")
+    p.add_argument("--fs", type=float, metavar="HZ",
+                   help="sampling rate in Hz for files that do not store one (given to every format that takes a rate)")
     p.add_argument("--force", action="store_true", help="redo recordings whose results are already current")
     from ..channel_map import add_map_arguments
 
