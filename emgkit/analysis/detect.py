@@ -8,10 +8,12 @@ import numpy as np
 
 from .._chunks import RunMask
 
-__all__ = ["Detection", "detect", "CLIP_NOTE_FRACTION", "CLIP_TOLERANCE"]
+__all__ = ["CLIP_NOTE_FRACTION", "CLIP_TOLERANCE", "Detection", "detect"]
 
 CLIP_TOLERANCE = 0.01  # a repetition with more than 1 % clipped samples on a channel is left out of that channel's indices
 CLIP_NOTE_FRACTION = 0.001  # channels with more clipped samples than this get a note
+QUALITY_PIECE = 1 << 16  # samples per piece of the quality scan (8 MB per copy for 16 channels: the allocator reuses
+#                          them, where whole-record temporaries are fresh memory every time, 0.3-1 s of page faults)
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def detect(selection, cfg, band, store, raw, chunk, notes) -> Detection:
     act = detect_source(source, view.channels, unit=view.unit, meta=view.meta, method=on.method, baseline=on.baseline,
                         chunk=chunk, notes=notes, filtered=store.filtered_source(), clipped=raw.clipped, band_hz=band.corners,
                         **on.options())
-    quality = q.scan(source, view.channels, unit=view.unit, meta=view.meta, chunk=chunk, stats=raw.stats,
+    quality = q.scan(source, view.channels, unit=view.unit, meta=view.meta, chunk=min(chunk, QUALITY_PIECE), stats=raw.stats,
                      clipped=raw.clipped, highpassed=store.filtered_source()).table
     clipped = RunMask(raw.clipped, n)
     active = RunMask([act.runs(c, fs, n) for c in range(len(selection.names))], n)
