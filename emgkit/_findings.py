@@ -15,7 +15,9 @@ import numpy as np
 from .symmetry import symmetry_index
 
 FLAG, NOTICE, OK, NA = "flag", "notice", "ok", ""
-_SEVERITY = {FLAG: 0, NOTICE: 1, OK: 2, "info": 3}
+NOT_COMPARED = "not compared"  # severity of the scope row when no pair could be compared: never "ok"
+_SEVERITY = {NOT_COMPARED: -1, FLAG: 0, NOTICE: 1, OK: 2, "info": 3}
+MAX_NAMES = 6  # channel names listed per group in the scope row (the channels table lists all)
 
 
 def stats(values, confidence):
@@ -130,12 +132,61 @@ def _worst(levels):
     return min(levels, key=lambda v: _SEVERITY.get(v, 9))
 
 
-def summary_rows(bilateral, agonist_antagonist, timing, notes_info):
-    """Ranked findings in plain words from the aggregated tables.
+def _names(names) -> str:
+    names = list(names)
+    shown = ", ".join(names[:MAX_NAMES])
+    return shown + (f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
 
-    One finding per muscle for left/right amplitude (the first flagged of
-    mean, peak, RMS, iEMG, naming the others that agree), per pair for
-    co-contraction and per compared pair of channels for timing.
+
+def _plural(n, word) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def scope_row(sc) -> dict:
+    """The first row of the summary: what was analysed and compared, what was not (reason and fix).
+
+    ``sc`` is the scope dict of :func:`emgkit.analysis.tables.summary.scope`.
+    Severity ``"not compared"`` when no pair was compared (never ``ok``),
+    else ``"info"``.
+    """
+    parts = [f"Analysed {_plural(sc['channels'], 'EMG channel')} ({_plural(sc['muscles'], 'muscle')} named): "
+             f"{sc['bilateral_compared']} of {_plural(sc['bilateral_pairs'], 'left/right pair')} and "
+             f"{sc['agonist_antagonist_compared']} of {_plural(sc['agonist_antagonist_pairs'], 'agonist/antagonist pair')} compared."]
+    if sc["not_compared"]:
+        parts.append("Not compared: " + "; ".join(f"{k}: {v}" for k, v in list(sc["not_compared"].items())[:MAX_NAMES])
+                     + (f"; and {len(sc['not_compared']) - MAX_NAMES} more" if len(sc["not_compared"]) > MAX_NAMES else "") + ".")
+    groups = {}
+    for name, why in sc["left_out"].items():
+        role = sc["roles"].get(name, "excluded")
+        head = "dead" if role == "dead" else "mains hum" if role == "hum" else "excluded" if role in ("excluded", "trigger") \
+            else f"not EMG ({role})"
+        groups.setdefault(head, []).append(name)
+    if groups:
+        parts.append("Left out: " + "; ".join(f"{_plural(len(v), 'channel')} {k}: {_names(v)}" for k, v in groups.items())
+                     + " (reasons in the channels table; a channel map overrules a wrong kind: --channel \"NAME=emg\").")
+    fixes = {}
+    for name, fix in sc["not_paired"].items():
+        fixes.setdefault(fix.split(":")[0], []).append((name, fix))
+    for head, items in fixes.items():
+        parts.append(f"Not paired ({head}): {_names(n for n, _ in items)}; {items[0][1].split(': ', 1)[-1]}.")
+    if not sc["channels"]:
+        parts = ["No usable EMG in any channel: " + "; ".join(f"{n}: {w}" for n, w in list(sc["left_out"].items())[:MAX_NAMES])
+                 + (f"; and {len(sc['left_out']) - MAX_NAMES} more" if len(sc["left_out"]) > MAX_NAMES else "")
+                 + ". Nothing was compared."]
+    severity = "info" if sc["pairs_compared"] else NOT_COMPARED
+    return dict(severity=severity, category="scope", subject="", finding=" ".join(parts), value=float(sc["pairs_compared"]),
+                unit="pairs compared", threshold="", source="", _key=math.inf)
+
+
+def summary_rows(bilateral, agonist_antagonist, timing, notes_info, scope=None):
+    """Ranked findings in plain words from the aggregated tables, after the scope row.
+
+    The first row (category ``scope``, :func:`scope_row`) says what was
+    compared when ``scope`` is given.  Then one finding per muscle for
+    left/right amplitude (the first flagged of mean, peak, RMS, iEMG, naming
+    the others that agree), per pair for co-contraction and per compared pair
+    of channels for timing.  The ``ok`` row appears only when something was
+    compared and nothing exceeds its threshold.
 
     Returns a list of dicts with keys ``rank, severity, category, subject,
     finding, value, unit, threshold, source``.
@@ -211,11 +262,15 @@ def summary_rows(bilateral, agonist_antagonist, timing, notes_info):
                          threshold=first.threshold, source=first.source, _key=biggest / 10.0))
     for text in notes_info:
         rows.append(dict(severity="info", category="data", subject="", finding=text, value=math.nan, unit="", threshold="", source="", _key=0.0))
-    if not any(r["severity"] in (FLAG, NOTICE) for r in rows):
+    compared = scope is None or scope["pairs_compared"] > 0
+    if compared and not any(r["severity"] in (FLAG, NOTICE) for r in rows):
         rows.append(dict(severity=OK, category="overall", subject="",
-                         finding="No left/right, co-contraction, timing or fatigue difference exceeds its threshold.",
+                         finding="No left/right, co-contraction, timing or fatigue difference exceeds its threshold "
+                                 "among the pairs compared.",
                          value=math.nan, unit="", threshold="", source="", _key=0.0))
     rows.sort(key=lambda r: (_SEVERITY[r["severity"]], -r["_key"]))
+    if scope is not None:
+        rows.insert(0, scope_row(scope))
     for rank, r in enumerate(rows, start=1):
         r.pop("_key")
         r["rank"] = rank

@@ -4,7 +4,7 @@ Every number the imbalance analysis uses (filters, envelope, onset detection,
 normalization, pairing, repetition segmentation, fatigue windows, flag
 thresholds and their sources) lives here, so that a result can be reproduced
 from the configuration saved beside it.  The defaults follow
-``SCIENCE.md``; each field documents its unit and source.
+``docs/science.md``; each field documents its unit and source.
 
 A configuration is read from TOML (:func:`load_config`), printed with
 :meth:`Config.to_toml` (``emgkit config --show``), compared or hashed with
@@ -74,7 +74,7 @@ FATIGUE_SOURCE = (
 LSI_SOURCE = "90 %: return-to-sport criterion for strength and hop tests (Grindem et al. 2016, Br J Sports Med 50:804-808)"
 VARIABILITY_SOURCE = (
     "EMG amplitude varies more than force: flag only when the mean asymmetry exceeds the between-repetition SD "
-    "(SCIENCE.md section 5; pre-existing asymmetry has not been shown to raise injury risk, Afonso et al. 2022)"
+    "(docs/science.md#left-right-symmetry; pre-existing asymmetry has not been shown to raise injury risk, Afonso et al. 2022)"
 )
 
 
@@ -93,6 +93,19 @@ class FiltersConfig:
     order: int = _opt(4, "Butterworth design order N of butter(N, [low, high], 'band'), zero phase", ge=1, le=10)
     notch_hz: float | None = _opt(
         None, "powerline notch at this frequency and its harmonics, Hz; off by default (McManus et al. 2020)", gt=0, nullable=True
+    )
+    hum_max_share: float = _opt(
+        0.10,
+        "powerline share (of the 20-450 Hz power within +-1 Hz of the mains line and its harmonics) above which a channel "
+        "is notched at the detected line and harmonics, or left out (hum_action); emgkit default: twice the ~5 % that "
+        "clean surface EMG puts in those bins, the level quality.assess notes (notch only when needed: McManus et al. "
+        "2020, notches remove EMG power too)",
+        ge=0,
+        le=1,
+    )
+    hum_action: str = _opt(
+        "notch", "what to do with a channel whose powerline share exceeds hum_max_share: 'notch' it (with a note naming "
+        "the share) or 'exclude' it from the analysis (with the reason)", choices=("notch", "exclude"),
     )
     trunk_low_hz: float | None = _opt(
         None,
@@ -161,7 +174,7 @@ OnsetConfig = _onset_config()
 
 @dataclass(frozen=True)
 class NormalizationConfig:
-    """Amplitude normalization (SCIENCE.md section 2)."""
+    """Amplitude normalization (docs/science.md#amplitude-normalization)."""
 
     method: str = _opt(
         "auto",
@@ -191,7 +204,7 @@ class PairsConfig:
 
 @dataclass(frozen=True)
 class CyclesConfig:
-    """Repetition / cycle segmentation (SCIENCE.md section 8)."""
+    """Repetition / cycle segmentation (docs/science.md#repetitions-and-cycles)."""
 
     source: str = _opt(
         "auto",
@@ -217,7 +230,7 @@ class CyclesConfig:
 
 @dataclass(frozen=True)
 class FatigueConfig:
-    """Spectral fatigue indices (SCIENCE.md section 7)."""
+    """Spectral fatigue indices (docs/science.md#fatigue)."""
 
     mode: str = _opt(
         "windows", "'windows' (sliding windows, isometric holds) or 'repetitions' (one window per repetition at the same phase)",
@@ -382,7 +395,7 @@ class Config:
 
 
 def default_config() -> Config:
-    """The default configuration (literature defaults of SCIENCE.md)."""
+    """The default configuration (literature defaults of docs/science.md)."""
     return Config()
 
 

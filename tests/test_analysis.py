@@ -94,7 +94,8 @@ def test_raw_amplitude_ratio_without_normalization():
     assert b["symmetry_index"] == pytest.approx(0.3 / 1.15 * 100, abs=4)
     assert b["flag"] == "flag" and "indicative only" in b["note"]
     assert any("not normalized" in n for n in res.notes)
-    top = res.summary.iloc[0]
+    top = res.summary.iloc[1]  # row 1 says what was compared (scope)
+    assert res.summary.iloc[0]["category"] == "scope"
     assert top["severity"] == "flag" and "biceps brachii" in top["finding"] and "right side" in top["finding"]
 
 
@@ -129,7 +130,8 @@ def test_both_sides_silent_gives_nan_with_reason():
     rec = simulate(n_reps=3, fs=1000, cocontraction=0.0, seed=4)  # triceps silent on both sides
     res = _quiet(analyze, rec)
     tri = res.bilateral.query("muscle == 'triceps_brachii' and metric == 'mean'").iloc[0]
-    assert math.isnan(tri["symmetry_index"]) and "no bursts on either side" in tri["flag_reason"]
+    assert math.isnan(tri["symmetry_index"]) and "not compared: no activity" in tri["flag_reason"]
+    assert "no bursts" in tri["flag_reason"] and tri["flag"] == ""
     assert tri["flag"] == ""
 
 

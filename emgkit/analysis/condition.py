@@ -33,12 +33,22 @@ class Band:
     trunk : tuple of bool
         Per channel: trunk muscle high-passed at ``trunk_low_hz`` instead of ``low_hz``.
     trunk_low_hz : float or None
+    notch : tuple of float
+        Per channel: mains frequency (Hz) notched with its harmonics because the
+        channel's hum exceeded ``filters.hum_max_share`` (:func:`hum_notches`);
+        0 where none.  Empty: no channel.  ``filters.notch_hz`` notches every
+        channel anyway.
     """
 
     low_hz: float
     high_hz: float
     trunk: tuple
     trunk_low_hz: float | None
+    notch: tuple = ()
+
+    def notched(self, c) -> float:
+        """Frequency (Hz) at which channel ``c`` is notched for its hum, 0 when it is not."""
+        return float(self.notch[c]) if c < len(self.notch) else 0.0
 
     @property
     def corners(self) -> tuple:
@@ -145,6 +155,9 @@ def condition_block(x, cfg, band, fs, notes):
         y[trunk] = bandpass(x[trunk], fs, low=band.trunk_low_hz, high=band.high_hz, order=f.order, notes=notes)
     if f.notch_hz:
         y = notch(y, fs, freq=f.notch_hz)
+    for line in sorted({float(v) for v in band.notch if v}):
+        rows = np.asarray(band.notch, dtype=np.float64) == line
+        y[rows] = notch(y[rows], fs, freq=line)
     if e.method == "linear":
         env = linear_envelope(y, fs, cutoff=e.cutoff_hz, order=e.order)
     else:
@@ -162,8 +175,8 @@ def settling_margin(cfg, band, fs) -> int:
     f, e = cfg.filters, cfg.envelope
     lows = [band.low_hz] + ([band.trunk_low_hz] if any(band.trunk) else [])
     total = max(settle_samples(butter(f.order, [low, band.high_hz], btype="band", fs=fs, output="sos")) for low in lows)
-    if f.notch_hz:
-        sos, _ = notch_sos(fs, f.notch_hz)
+    for line in {float(v) for v in (f.notch_hz, *band.notch) if v}:
+        sos, _ = notch_sos(fs, line)
         total += sum(settle_samples(section[None]) for section in sos)  # the notches run one after another
     if e.method == "linear":
         total += settle_samples(butter(e.order, e.cutoff_hz / winter_correction(e.order), fs=fs, output="sos"))

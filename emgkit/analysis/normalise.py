@@ -46,6 +46,9 @@ class Normalisation:
     amp_unit, cc_unit : str
     amp_mode : {"mvc", "raw", "refused"}
     cc_mode : {"mvc", "peak", "mean"}
+    noise : NoiseFloor or None
+        Every channel's noise floor (:func:`emgkit.noise_floor.floor_from_conditioned`),
+        subtracted or not: activity gating compares the channels with it.
     """
 
     floor: np.ndarray
@@ -59,6 +62,7 @@ class Normalisation:
     cc_scale: np.ndarray
     cc_unit: str
     cc_mode: str
+    noise: object = None
 
     def cc_env(self, rows, a, b) -> np.ndarray:
         """Samples ``[a, b)`` of channels ``rows`` of the envelope in co-contraction units."""
@@ -93,7 +97,7 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> N
         method = "mvc" if mvc is not None else "auto"
     elif mvc is not None and method != "mvc":
         notes.add(f"an MVC reference was given but normalization.method = {method!r}: the MVC is not used")
-    floor, noise_rms, env = noise_floor(store, view, band, cfg, notes)
+    floor, noise_rms, env, nf = noise_floor(store, view, band, cfg, notes)
     if method == "mvc":
         if mvc is None:
             raise InvalidInputError("normalization.method = 'mvc' needs mvc=...: an MVC Recording, a list of them, or reference values")
@@ -103,7 +107,7 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> N
         for c in np.flatnonzero(top > 100.0):
             notes.add(f"{selection.names[c]} exceeds 100 %MVC (envelope peak {top[c]:.0f} %MVC; kept, not clipped): "
                       "check that the MVC trial was maximal and processed like the task", warn=True)
-        return Normalisation(floor, noise_rms, env, ref, [how] * n_ch, scale, "%MVC", "mvc", scale, "%MVC", "mvc")
+        return Normalisation(floor, noise_rms, env, ref, [how] * n_ch, scale, "%MVC", "mvc", scale, "%MVC", "mvc", nf)
     task = "mean" if method == "mean" else "peak"
     if segments.n_kept:
         _, mean_curve, _ = ensemble(env, view.fs, segments.intervals, cfg.cycles.n_points)
@@ -117,11 +121,11 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> N
     if method in ("peak", "mean"):
         notes.add(f"amplitudes normalized to each channel's task {task}: this erases left/right amplitude asymmetry, "
                   "so amplitude symmetry indices are not computed (give an MVC); shape and timing are kept")
-        return Normalisation(floor, noise_rms, env, ref, source, cc_scale, f"%{task}", "refused", cc_scale, f"%{task}", task)
+        return Normalisation(floor, noise_rms, env, ref, source, cc_scale, f"%{task}", "refused", cc_scale, f"%{task}", task, nf)
     notes.add("amplitudes are not normalized (no MVC): left/right amplitude comparisons are indicative only, since "
               "electrode site, skin and fat change raw amplitude (Burden 2010); co-contraction uses each channel's task peak")
     _check_gains(selection, detection, notes)
-    return Normalisation(floor, noise_rms, env, ref, source, np.ones(n_ch), view.unit, "raw", cc_scale, f"%{task}", task)
+    return Normalisation(floor, noise_rms, env, ref, source, np.ones(n_ch), view.unit, "raw", cc_scale, f"%{task}", task, nf)
 
 
 def noise_floor(store, view, band, cfg, notes):
@@ -139,19 +143,21 @@ def noise_floor(store, view, band, cfg, notes):
     floor, noise_rms : ndarray, shape (n_channels,)
         What is subtracted (0 where nothing is).
     env : ndarray or Rows
+    nf : NoiseFloor
+        Every channel's floor (measured also when ``subtract_noise`` is off: activity gating uses it).
     """
     from ..noise_floor import floor_from_conditioned
 
     n_ch = store.shape[0]
-    if not cfg.normalization.subtract_noise:
-        return np.zeros(n_ch), np.zeros(n_ch), store.env
     lows = np.where(np.asarray(band.trunk, dtype=bool), band.trunk_low_hz or band.low_hz, band.low_hz)
     nf = floor_from_conditioned(store.filtered, store.env, view.fs, low_hz=lows, high_hz=band.high_hz, order=cfg.filters.order,
                                 line_hz=cfg.filters.notch_hz or view.meta.get("powerline_hz"), unit=view.unit)
+    if not cfg.normalization.subtract_noise:
+        return np.zeros(n_ch), np.zeros(n_ch), store.env, nf
     names = view.channel_names
     _floor_notes(nf, names, view.unit, notes)
     floor = nf.floor_to_subtract
-    return floor, nf.rms_to_subtract, _minus_floor(store.env, floor) if floor.any() else store.env
+    return floor, nf.rms_to_subtract, _minus_floor(store.env, floor) if floor.any() else store.env, nf
 
 
 def _floor_notes(nf, names, unit, notes):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .._notes import Notes
@@ -29,11 +29,12 @@ from ..config import load_config
 from ..errors import InvalidInputError
 from . import condition as cond
 from .detect import detect
+from .hum import find_hum
 from .measure import measure
 from .normalise import normalise
 from .result import Analysis
 from .segment import cycle_step, segment
-from .select import select_channels
+from .select import dead_in_record, select_channels
 from .spectra import fatigue
 from .store import MemoryStore, ScratchStore
 from .tables import build_tables
@@ -63,6 +64,17 @@ class Stages:
     norm: object
     measures: object
     fatigue: object
+    hum: object = None
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """What is left when no channel is usable EMG: the selection says why (no stage ran)."""
+
+    cfg: object
+    view: object
+    notes: Notes
+    selection: object
 
 
 def analyze(recording, *, pairs=None, mvc=None, config=None) -> Analysis:
@@ -234,7 +246,7 @@ def _analyze_recording(recording, pairs, mvc, config, *, traces, emit):
     view = RecordingView.of_recording(recording)
     n = view.n_samples
     stages = run(view, cfg, pairs, mvc, lambda n_ch, step: MemoryStore(n_ch, n, step), chunk=n)
-    return _result(stages, emit), browser_traces(stages) if traces else None
+    return _result(stages, emit), browser_traces(stages) if traces and isinstance(stages, Stages) else None
 
 
 def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emit, **options):
@@ -250,9 +262,10 @@ def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emi
         scratch = Path(tmp) / "scratch.h5"
         stages = run(view, cfg, pairs, mvc, lambda n_ch, step: ScratchStore(scratch, n_ch, view.n_samples, step, chunk, view.fs), chunk)
         try:
-            return _result(stages, emit), browser_traces(stages) if traces else None
+            return _result(stages, emit), browser_traces(stages) if traces and isinstance(stages, Stages) else None
         finally:
-            stages.store.close()
+            if isinstance(stages, Stages):
+                stages.store.close()
 
 
 def wants_streaming(path, mode="auto", **options) -> bool:
@@ -284,19 +297,48 @@ def wants_streaming(path, mode="auto", **options) -> bool:
         return handle.n_channels * handle.n_samples > STREAM_ABOVE_SAMPLES
 
 
-def run(view, cfg, pairs, mvc, make_store, chunk) -> Stages:
+def run(view, cfg, pairs, mvc, make_store, chunk):
     """Every stage in order on ``view``; ``make_store(n_channels, step)`` gives the store of the conditioned signals.
 
     The store stays open in the result (the caller closes it): the table
-    builders and the report's traces read from it.
+    builders and the report's traces read from it.  Channels found dead over
+    the whole record (constant, overflowing) and channels with mains hum
+    above ``filters.hum_max_share`` (:mod:`emgkit.analysis.hum`) make the
+    stages run again without them, or with them notched.  Returns
+    :class:`Unusable` when no usable EMG channel is left.
     """
-    notes = Notes()
-    selection = select_channels(view, cfg, pairs)
-    band = cond.choose_band(cfg, view.fs, selection.channels, notes)
-    store = make_store(len(selection.names), cycle_step(view.fs))
+    drop, hum = {}, None
+    while True:
+        notes = Notes()
+        selection = select_channels(view, cfg, pairs, drop)
+        if not selection.names:
+            return Unusable(cfg, view, notes, selection)
+        band = cond.choose_band(cfg, view.fs, selection.channels, notes)
+        if hum is not None and hum.action == "notch":
+            band = replace(band, notch=tuple(hum.line_hz if hum.of(n)[0] > hum.limit else 0.0 for n in selection.names))
+        store = make_store(len(selection.names), cycle_step(view.fs))
+        try:
+            raw = cond.condition(selection.view, cfg, band, store, chunk, notes)
+            dead = dead_in_record(selection.names, raw.stats)
+            if dead:
+                drop.update(dead)
+                store.close()
+                continue
+            detection = detect(selection, cfg, band, store, raw, chunk, notes)
+            if hum is None:
+                hum = find_hum(selection, detection, band, cfg)
+                if hum.found:
+                    store.close()
+                    if hum.action == "exclude":
+                        drop.update({n: ("hum", why) for n, why in hum.excluded().items()})
+                    continue
+        except BaseException:
+            store.close()
+            raise
+        break
+    if hum.action == "notch":
+        hum.add_notes(notes)
     try:
-        raw = cond.condition(selection.view, cfg, band, store, chunk, notes)
-        detection = detect(selection, cfg, band, store, raw, chunk, notes)
         segments = segment(selection, detection, store, cfg, notes)
         norm = normalise(selection, detection, segments, store, band, cfg, mvc, notes)
         measures = measure(selection, detection, segments, norm, store, view.fs)
@@ -304,14 +346,33 @@ def run(view, cfg, pairs, mvc, make_store, chunk) -> Stages:
     except BaseException:
         store.close()
         raise
-    return Stages(cfg, view, notes, selection, band, raw, store, detection, segments, norm, measures, spectra)
+    return Stages(cfg, view, notes, selection, band, raw, store, detection, segments, norm, measures, spectra, hum)
 
 
 def _result(stages, emit) -> Analysis:
+    if isinstance(stages, Unusable):
+        from .tables.unusable import build_unusable
+
+        tables, compared = build_unusable(stages)
+        facts = _facts(stages)
+        facts["compared"] = compared
+        return Analysis(tables, config=stages.cfg, info=facts, notes=list(stages.notes))
     tables = build_tables(stages)
     if emit:
         stages.notes.emit()
-    return Analysis(tables, config=stages.cfg, info=info(stages), notes=list(stages.notes))
+    facts = info(stages)
+    facts["compared"] = tables["summary"].attrs.pop("compared", {})
+    return Analysis(tables, config=stages.cfg, info=facts, notes=list(stages.notes))
+
+
+def _facts(s) -> dict:
+    """The recording facts of :func:`info` that exist when no stage ran."""
+    from .._versions import versions
+
+    return {"emgkit_version": __version__, "fs": s.view.fs, "duration_s": s.view.n_samples / s.view.fs,
+            "n_samples": s.view.n_samples, "unit": s.view.unit, "n_channels": 0, "channels": [],
+            "excluded_channels": list(s.selection.excluded), "meta": {}, "n_cycles": 0, "cycles_source": "none",
+            "config_digest": s.cfg.digest(), "versions": versions()}
 
 
 def info(s) -> dict:

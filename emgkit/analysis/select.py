@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import InvalidInputError
 from ..pairs import PairCatalogue, Pairing, Unpaired, find_pairs
 
-__all__ = ["Selection", "select_channels"]
+__all__ = ["Selection", "select_channels", "dead_reason", "OVERFLOW"]
+
+OVERFLOW = 1e150  # |sample| above this: squares and filter states overflow float64 (a wrong scale, not EMG)
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class Selection:
         Pairs, and unpaired or excluded channels with the reason.
     kinds : dict
         Channel name -> :class:`emgkit.channel_kinds.ChannelKind` of every channel.
+    roles : dict
+        Channel name -> role of a channel left out for what its samples are
+        (``"dead"``: constant, non-finite or overflowing; ``"hum"``: mains hum
+        with ``filters.hum_action = "exclude"``).
     """
 
     view: object
@@ -33,9 +39,12 @@ class Selection:
     excluded: dict
     pairing: Pairing
     kinds: dict
+    roles: dict = field(default_factory=dict)
 
     def role(self, name) -> str:
-        """What a left-out channel is: its kind when it is not EMG, else ``"excluded"``/``"trigger"``."""
+        """What a left-out channel is: dead/hum, its kind when it is not EMG, else ``"excluded"``/``"trigger"``."""
+        if name in self.roles:
+            return self.roles[name]
         kind = self.kinds.get(name)
         if kind is not None and not kind.is_emg:
             return kind.kind
@@ -49,8 +58,8 @@ class Selection:
         return self.names.index(name)
 
 
-def select_channels(view, cfg, pairs=None) -> Selection:
-    """Set aside excluded and trigger channels, then pair the rest.
+def select_channels(view, cfg, pairs=None, drop=None) -> Selection:
+    """Set aside excluded, trigger, non-EMG and dead channels, then pair the rest.
 
     Parameters
     ----------
@@ -59,10 +68,21 @@ def select_channels(view, cfg, pairs=None) -> Selection:
     cfg : Config
     pairs : Pairing, dict or list of (channel, channel), optional
         Explicit pairs (see :func:`emgkit.analyze`).
+    drop : dict, optional
+        Channel -> (role, reason) of channels a later stage found unusable
+        (dead over the whole record, hum with ``hum_action = "exclude"``).
 
     Returns
     -------
     Selection
+        With no analysed channel (``names`` empty) when every channel that is
+        not excluded for its kind is dead: there is no usable EMG.
+
+    Raises
+    ------
+    InvalidInputError
+        Unknown channels in the configuration; every channel excluded by the
+        configuration or not EMG (and none dead).
     """
     from ..channel_kinds import classify
 
@@ -76,13 +96,23 @@ def select_channels(view, cfg, pairs=None) -> Selection:
     if trig is not None and trig in names:
         excluded[trig] = "trigger channel (cycles.trigger_channel): not EMG"
     kinds = {k.name: k for k in classify(view.all_source, channels=view.all_channels, unit=view.unit, meta=view.meta)}
+    roles = {}
+    for name, (role, why) in (drop or {}).items():
+        excluded.setdefault(name, why)
+        roles.setdefault(name, role)
     for name in names:
         kind = kinds[name]
-        if not kind.is_emg and name not in excluded:
+        dead = dead_reason(kind, view.meta, name, view.n_samples)
+        if dead and name not in excluded:
+            excluded[name], roles[name] = dead, "dead"
+        elif not kind.is_emg and name not in excluded:
             excluded[name] = (f"not EMG ({kind.kind}: {kind.reason}); if it is EMG, declare it with "
                               f"--channel \"{name}=emg\" (and its muscle with --channel \"{name}=<side> <muscle>\") "
                               "or a channel map")
     keep = [n for n in names if n not in excluded]
+    if not keep and roles:
+        unusable = Pairing((), (), tuple(Unpaired(n, "excluded", why) for n, why in excluded.items()))
+        return Selection(view, [], excluded, unusable, kinds, roles)
     if not keep:
         raise InvalidInputError(
             f"no EMG channel left to analyse: every channel is excluded, the trigger channel or not EMG "
@@ -91,7 +121,37 @@ def select_channels(view, cfg, pairs=None) -> Selection:
     pairing = _pair(emg, view, cfg, pairs, excluded, keep)
     extra = tuple(Unpaired(n, "excluded", why) for n, why in excluded.items())
     return Selection(emg, keep, excluded, Pairing(pairing.bilateral, pairing.agonist_antagonist, pairing.unpaired + extra),
-                     kinds)
+                     kinds, roles)
+
+
+def dead_reason(kind, meta, name, n_samples) -> str:
+    """Why a channel is dead from its kind and the reader's non-finite report ('' when it is not).
+
+    Dead: every sample non-finite (repaired to 0 by the reader), or constant
+    (the content test of :func:`emgkit.channel_kinds.classify`) unless the
+    channel map declared its kind.
+    """
+    bad = ((meta or {}).get("nonfinite") or {}).get("channels", {}).get(name)
+    if isinstance(bad, dict) and n_samples and bad.get("samples", 0) >= n_samples:
+        return "dead: every sample is non-finite (NaN/inf in the file, set to 0 on reading): no signal"
+    if kind.basis == "content" and kind.reason.startswith("constant"):
+        return f"dead: {kind.reason}"
+    return ""
+
+
+def dead_in_record(names, stats) -> dict:
+    """Channel -> (``"dead"``, reason) of channels constant or overflowing over the whole record (pass-1 statistics)."""
+    import numpy as np
+
+    out = {}
+    for c, name in enumerate(names):
+        lo, hi = float(stats.lo[c]), float(stats.hi[c])
+        if not (np.isfinite(lo) and np.isfinite(hi)) or max(abs(lo), abs(hi)) > OVERFLOW:
+            out[name] = ("dead", f"dead: overflowing (samples reach {max(abs(lo), abs(hi)):.3g}; a wrong scale or "
+                                 "conversion factor in the file?): no usable signal")
+        elif lo == hi:
+            out[name] = ("dead", f"dead: constant, every sample is {lo:.6g} (unused or disconnected input?)")
+    return out
 
 
 def _pair(emg, view, cfg, pairs, excluded, keep) -> Pairing:

@@ -6,6 +6,7 @@ import math
 
 from ... import _findings as fd
 from ...symmetry import symmetry_index
+from ..activity import activity
 from ._frame import frame
 from .bilateral import why_silent
 
@@ -16,13 +17,16 @@ COLUMNS = ["side", "agonist", "antagonist", "agonist_muscle", "antagonist_muscle
            "threshold", "source", "note"]
 
 
-def undefined_reason(s, i, j, usable) -> str:
+def undefined_reason(s, i, j, usable, act=None) -> str:
     """Why co-contraction of channels ``i`` and ``j`` is not computed ('' when it is)."""
     det, names = s.detection, s.selection.names
     if det.flat[i] or det.flat[j]:
         return f"{names[i] if det.flat[i] else names[j]} is flat (disconnected or unused)"
     if det.silent[i] and det.silent[j]:
-        return f"no bursts in either muscle ({why_silent(s, i)}; {why_silent(s, j)}): co-contraction is undefined"
+        return f"not compared: no activity (no bursts in either muscle: {why_silent(s, i)}; {why_silent(s, j)})"
+    gate = (act or activity(s)).pair_gate(names, i, j)
+    if gate:
+        return gate
     if not usable.any():
         return "every repetition is clipped on one of the muscles"
     return ""
@@ -34,11 +38,12 @@ def build(s):
     chans = s.selection.channels
     norm_text = {"mvc": "MVC", "peak": "task peak per channel", "mean": "task mean per channel"}[norm.cc_mode]
     rows, per_rep = [], {}
+    act = activity(s)
     for p in s.selection.pairing.agonist_antagonist:
         i, j = s.selection.index(p.agonist), s.selection.index(p.antagonist)
         cc = s.measures.cocontraction[(p.side, p.agonist, p.antagonist)]
         usable = cc["usable"]
-        reason = undefined_reason(s, i, j, usable)
+        reason = undefined_reason(s, i, j, usable, act)
         metrics = {m: v if not reason else v * math.nan for m, v in cc.items() if m != "usable"}
         per_rep[(p.side, p.agonist, p.antagonist)] = metrics["cci_falconer"]
         n, f_mean, f_sd, f_lo, f_hi = fd.stats(metrics["cci_falconer"], conf)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ... import _findings as fd
 from ...symmetry import limb_symmetry_index, symmetry_angle, symmetry_index, undefined_reason
+from ..activity import activity
 from ._frame import frame
 
 COLUMNS = ["muscle", "metric", "unit", "left_channel", "right_channel", "left", "right", "difference", "ratio",
@@ -30,8 +31,11 @@ def build(s):
     norm_text = {"mvc": "MVC", "raw": "none (indicative only)",
                  "refused": f"task {norm.cc_mode} per channel (amplitude SI refused)"}[norm.amp_mode]
     rows = []
+    act = activity(s)
     for p in s.selection.pairing.bilateral:
         i, j = s.selection.index(p.left), s.selection.index(p.right)
+        gate = act.pair_gate(s.selection.names, i, j)
+        quiet = _within_noise(s, act, p, i, j) if not gate else ""
         for metric in cfg.analysis.amplitude_metrics:
             usable, L, R, si_per_rep = si_reps(s, p, metric)
             note = []
@@ -43,12 +47,17 @@ def build(s):
             _, lm, *_ = fd.stats(L, conf)
             _, rm, *_ = fd.stats(R, conf)
             n, si_mean, si_sd, si_lo, si_hi = fd.stats(si_per_rep, conf)
-            undefined = _undefined_si(s, i, j, usable)
+            base = _undefined_si(s, i, j, usable)
+            undefined = base or gate
             if undefined:
                 si = sa = math.nan
             else:
                 si, sa, undefined = symmetry_index(lm, rm), symmetry_angle(lm, rm), undefined_reason(lm, rm)
             flag, reason, threshold, source = fd.si_flag(si, si_sd, n, flags, undefined)
+            if gate:
+                flag, reason = fd.NA, f"{gate}; {base}" if base else gate
+            elif quiet and flag in (fd.FLAG, fd.NOTICE):
+                flag, reason = fd.OK, f"{reason}, but {quiet}"
             lsi = math.nan
             if involved is not None and math.isfinite(lm) and math.isfinite(rm):
                 lsi = limb_symmetry_index(lm, rm) if involved == "L" else limb_symmetry_index(rm, lm)
@@ -61,8 +70,18 @@ def build(s):
                 normalization=norm_text, flag=flag, flag_reason=reason, threshold=threshold, source=source,
                 note="; ".join(note),
             ))
-        rows.append(_slope_row(s, p, i, j))
+        rows.append(_slope_row(s, p, i, j, gate))
     return frame(rows, COLUMNS, ints=("n_reps",))
+
+
+def _within_noise(s, act, p, i, j) -> str:
+    """Why the pair's left/right difference of mean activity is within the noise ('' when it is not)."""
+    if "mean" not in s.measures.values:
+        return ""
+    usable, left, right, _ = si_reps(s, p, "mean")
+    lm = float(np.nanmean(left)) if np.isfinite(left).any() else math.nan
+    rm = float(np.nanmean(right)) if np.isfinite(right).any() else math.nan
+    return act.within_noise(i, j, lm, rm, float(s.norm.amp_scale[i]), float(s.norm.amp_scale[j]))
 
 
 def _undefined_si(s, i, j, usable):
@@ -72,8 +91,6 @@ def _undefined_si(s, i, j, usable):
     for c in (i, j):
         if det.flat[c]:
             return f"{names[c]} is flat (disconnected or unused)"
-    if det.silent[i] and det.silent[j]:
-        return f"no bursts on either side ({why_silent(s, i)}; {why_silent(s, j)}): the index is undefined"
     if not usable.any():
         return "every repetition is clipped on one side: amplitudes are biased"
     return ""
@@ -85,13 +102,15 @@ def why_silent(s, c):
     return f"{s.selection.names[c]}: {why.split(':')[0]}"
 
 
-def _slope_row(s, p, i, j):
+def _slope_row(s, p, i, j, gate=""):
     flags = s.cfg.flags
     res = s.fatigue.channels
     left, right = res[i].mdf, res[j].mdf
     diff, lo, hi = fd.slope_difference(left, right, 1 - flags.fatigue_alpha)
     flag, reason, threshold, source = fd.fatigue_flag(diff, lo, hi, flags)
-    if not math.isfinite(left.pct_per_min) or not math.isfinite(right.pct_per_min):
+    if gate:
+        flag, reason = fd.NA, gate
+    if not gate and (not math.isfinite(left.pct_per_min) or not math.isfinite(right.pct_per_min)):
         reason = "; ".join(x for x in (res[i].reason, res[j].reason) if x) or reason
     same_sign = left.pct_per_min * right.pct_per_min > 0
     return dict(

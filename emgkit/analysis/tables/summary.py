@@ -1,4 +1,10 @@
-"""Table ``summary``: ranked findings in plain words (built last, from the other tables and the notes)."""
+"""Table ``summary``: what was compared (first row), then ranked findings in plain words (built last)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
 
 from ... import _findings as fd
 from ._frame import frame
@@ -7,6 +13,74 @@ COLUMNS = ["rank", "severity", "category", "subject", "finding", "value", "unit"
 
 
 def build(s, tables):
-    """Findings of the bilateral, agonist/antagonist and timing tables, then the notes."""
-    rows = fd.summary_rows(tables["bilateral"], tables["agonist_antagonist"], tables["timing"], list(s.notes))
-    return frame(rows, COLUMNS, ints=("rank",))
+    """The scope row, the findings of the bilateral, agonist/antagonist and timing tables, then the notes.
+
+    ``attrs["compared"]`` holds the counts of the scope row (copied into the
+    analysis's ``info["compared"]``).
+    """
+    sc = scope(s, tables)
+    rows = fd.summary_rows(tables["bilateral"], tables["agonist_antagonist"], tables["timing"], list(s.notes), scope=sc)
+    out = frame(rows, COLUMNS, ints=("rank",))
+    out.attrs["compared"] = sc
+    return out
+
+
+def scope(s, tables) -> dict:
+    """How many channels, muscles and pairs were analysed and compared; what was not, with the reason and the fix.
+
+    Returns
+    -------
+    dict
+        ``channels``, ``muscles`` (counts of analysed EMG channels and their
+        muscles), ``bilateral_pairs`` / ``agonist_antagonist_pairs`` (pairs
+        found), ``bilateral_compared`` / ``agonist_antagonist_compared``
+        (pairs with a symmetry index / a co-contraction index),
+        ``pairs_compared`` (their sum), ``not_compared`` (pair -> reason),
+        ``left_out`` (channel -> reason), ``roles`` (channel -> role of a
+        left-out channel) and ``not_paired`` (analysed channel in no pair ->
+        the fix).
+    """
+    sel = s.selection
+    chans = sel.channels
+    b, aa = tables["bilateral"], tables["agonist_antagonist"]
+    amp = b[b["metric"] != "mdf_slope_pct_per_min"]
+    not_compared = {}
+    bil_done = 0
+    for p in sel.pairing.bilateral:
+        rows = amp[(amp["left_channel"] == p.left) & (amp["right_channel"] == p.right)]
+        if np.isfinite(rows["symmetry_index"].to_numpy(float)).any():
+            bil_done += 1
+        else:
+            not_compared[f"{p.muscle} (left/right)"] = rows["flag_reason"].iloc[0] if len(rows) else "no amplitude metric"
+    aa_done = 0
+    for r in aa.itertuples(index=False):
+        if math.isfinite(r.cci_falconer):
+            aa_done += 1
+        else:
+            not_compared[f"{r.agonist} / {r.antagonist}"] = r.flag_reason
+    paired = {n for p in sel.pairing.bilateral for n in (p.left, p.right)}
+    paired |= {n for p in sel.pairing.agonist_antagonist for n in (p.agonist, p.antagonist)}
+    not_paired = {c.name: channel_fix(c) for c in chans if c.name not in paired}
+    return {
+        "channels": len(sel.names),
+        "muscles": len({(c.muscle or "") for c in chans if c.muscle}),
+        "bilateral_pairs": len(sel.pairing.bilateral),
+        "bilateral_compared": bil_done,
+        "agonist_antagonist_pairs": len(sel.pairing.agonist_antagonist),
+        "agonist_antagonist_compared": aa_done,
+        "pairs_compared": bil_done + aa_done,
+        "not_compared": not_compared,
+        "left_out": dict(sel.excluded),
+        "roles": {n: sel.role(n) for n in sel.excluded},
+        "not_paired": not_paired,
+    }
+
+
+def channel_fix(ch) -> str:
+    """How to pair an analysed channel that is in no pair: name its muscle and side."""
+    name = str(ch.name).replace('"', "'")
+    if not ch.muscle:
+        return f'no muscle in its name: give its side and muscle, e.g. --channel "{name}=L quadriceps" (or a --map file)'
+    if ch.side not in ("L", "R"):
+        return f'no side (L/R) in its name: e.g. --channel "{name}=L {ch.muscle}" (or a --map file)'
+    return f"no partner muscle: no {'right' if ch.side == 'L' else 'left'} {ch.muscle} and no antagonist in the recording"
