@@ -47,12 +47,15 @@ _EXPORTS = {
     "MissingDependencyError": ".errors",
     "SignalQualityWarning": ".errors",
     "show_versions": "._versions",
+    "from_mne": ".bridges",
+    "from_xarray": ".bridges",
+    "from_dataframe": ".bridges",
 }
 
 # subpackages and modules reachable as attributes (``emgkit.datasets.load``)
 _SUBMODULES = {"datasets", "kernels", "quality", "io", "activation", "channels", "channel_kinds", "channel_map", "errors", "preprocess", "envelope",
                "figures", "config", "pairs", "symmetry", "cocontraction", "fatigue", "cycles", "analysis", "analysis_stream", "formats", "convert", "batch", "study",
-               "decimate"}
+               "decimate", "bridges"}
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -62,6 +65,7 @@ if TYPE_CHECKING:  # the same names, seen by type checkers (tests/test_packaging
     from .analysis import analyze, Analysis, load_analysis
     from .analysis_stream import analyze_file
     from .batch.runner import run_batch
+    from .bridges import from_dataframe, from_mne, from_xarray
     from .channel_map import relabel
     from .channels import Channel, parse_channel_name
     from .cocontraction import cocontraction_index

@@ -244,6 +244,25 @@ class Recording:
 
         return assess(self)
 
+    # -- other libraries (emgkit.bridges has the way back: from_mne, from_xarray, from_dataframe) --
+    def to_dataframe(self) -> pd.DataFrame:
+        """One column per channel, indexed by time in s; ``attrs`` hold ``fs``, ``unit``, channels and events."""
+        from ._bridge_out import to_dataframe
+
+        return to_dataframe(self)
+
+    def to_xarray(self) -> Any:
+        """An ``xarray.DataArray`` as pyomeca's Analogs: dims ``(channel, time)``, attrs ``rate`` (Hz) and ``units``."""
+        from ._bridge_out import to_xarray
+
+        return to_xarray(self)
+
+    def to_mne(self) -> Any:
+        """An ``mne.io.RawArray`` in volts: EMG channels typed ``emg``, ``meta["events"]`` as annotations."""
+        from ._bridge_out import to_mne
+
+        return to_mne(self)
+
     def __repr__(self) -> str:
         names = ", ".join(self.channel_names[:6]) + (", ..." if self.n_channels > 6 else "")
         return (

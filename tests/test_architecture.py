@@ -86,7 +86,9 @@ RANKS = {
     "emgkit.convert": 12,
     "emgkit.cli": 99,
     "emgkit.__main__": 99,  # python -m emgkit
-    "emgkit.completion": 0,  # shell completion scripts from an argparse parser (standard library only)
+    "emgkit.completion": 0,
+    "emgkit._bridge_out": 1,  # Recording.to_mne/to_xarray/to_dataframe (duck-typed: recording imports it)
+    "emgkit.bridges": 3,  # from_mne/from_xarray/from_dataframe  # shell completion scripts from an argparse parser (standard library only)
     "emgkit": 99,  # the package's lazy __init__
 }
 
