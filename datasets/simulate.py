@@ -36,7 +36,7 @@ from emgkit.recording import Recording
 __all__ = ["simulate"]
 
 TRUTH_VERSION = 1
-ANALYSIS_BAND_HZ = (20.0, 450.0)  # band in which truth MDF/MNF are stated (SCIENCE.md section 7)
+ANALYSIS_BAND_HZ = (20.0, 450.0)  # band in which truth MDF/MNF are stated (docs/science.md#fatigue)
 NOISE_BAND_HZ = (10.0, 500.0)  # amplifier band of the simulated noise floor
 SHAPE_FL_HZ, SHAPE_FH_HZ = 60.0, 120.0  # Shwedyk shape at scale 1 (MDF about 96 Hz)
 DEFAULT_MDF_RANGE_HZ = (85.0, 115.0)  # per-channel MDF drawn here when mdf_hz is None
@@ -239,7 +239,7 @@ def simulate(
       and ``fatigue["mdf_slope_pct_per_min"]`` are the *realised* slopes: the
       least-squares line through the model MDF (20-450 Hz, including the
       band truncation at fs/2) evaluated at 61 instants over the record, in
-      Hz/s and in %/min of that line's intercept (SCIENCE.md section 7).
+      Hz/s and in %/min of that line's intercept (docs/science.md#fatigue).
     * ``noise_rms_v``, ``snr_db``, ``powerline_v``, ``wander_rms_v``, ``ecg_v``
       per channel; ``lr_ratio``, ``onset_delay_s``, ``cocontraction``,
       ``pairs`` per muscle; ``ecg["r_peaks_s"]``; ``schedule``; ``seed``;

@@ -1,4 +1,4 @@
-"""References behind emgkit's methods, as printed at the end of every report (SCIENCE.md)."""
+"""References behind emgkit's methods, as printed at the end of every report (docs/science.md#references)."""
 
 CITATIONS = {
     "bandpass": "Hermens HJ et al. (2000) Development of recommendations for SEMG sensors and sensor placement procedures. "

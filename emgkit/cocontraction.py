@@ -1,4 +1,4 @@
-"""Agonist/antagonist co-contraction indices (SCIENCE.md section 4).
+"""Agonist/antagonist co-contraction indices (docs/science.md#co-contraction).
 
 Inputs are two **normalized** envelopes ``a`` (agonist) and ``b``
 (antagonist) on one time base over one interval (a repetition or cycle),

@@ -1,4 +1,4 @@
-"""Repetitions and cycles: segmentation, time normalization, ensemble averages (SCIENCE.md section 8).
+"""Repetitions and cycles: segmentation, time normalization, ensemble averages (docs/science.md#repetitions-and-cycles).
 
 Cycle starts come from one of:
 

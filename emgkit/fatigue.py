@@ -2,7 +2,7 @@
 
 With sustained or repeated effort the EMG spectrum compresses (MDF and MNF
 fall) and the amplitude often rises (De Luca 1997; Merletti, Knaflitz & De
-Luca 1990; review: Cifrek et al. 2009).  Here (SCIENCE.md section 7):
+Luca 1990; review: Cifrek et al. 2009).  Here (docs/science.md#fatigue):
 
 * the band-passed signal is cut into analysis windows (default 1 s, 50 %
   overlap, or one window per repetition at the same phase);
@@ -207,7 +207,7 @@ def linear_trend(t, y, *, confidence=0.95, min_points=3, effective_n=None) -> Tr
     confidence : float in (0, 1), default 0.95
         Level of the interval on the slope.
     min_points : int >= 3, default 3
-        Fewer points give a Trend of NaN with a reason (SCIENCE.md section 7).
+        Fewer points give a Trend of NaN with a reason (docs/science.md#fatigue).
     effective_n : float, optional
         Number of independent points when the points are correlated (e.g.
         overlapping windows share samples).  The slope's standard error is

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["Recording"]
 
 NONFINITE_POLICIES = ("error", "interpolate", "zero")
-MAX_INTERPOLATED_GAP_S = 0.010  # SCIENCE.md §0: gaps up to 10 ms may be interpolated
+MAX_INTERPOLATED_GAP_S = 0.010  # docs/science.md#edge-cases: gaps up to 10 ms may be interpolated
 
 
 class Recording:

@@ -1,4 +1,4 @@
-"""Left/right symmetry indices (SCIENCE.md section 5).
+"""Left/right symmetry indices (docs/science.md#left-right-symmetry).
 
 All functions take scalars or arrays (broadcast together) and return a float
 for scalar input, an ndarray otherwise.  Undefined cases give NaN, never a

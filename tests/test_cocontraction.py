@@ -1,4 +1,4 @@
-"""Co-contraction indices against their formulas (SCIENCE.md section 4)."""
+"""Co-contraction indices against their formulas (docs/science.md#co-contraction)."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Repetition segmentation, time normalization and ensembles (SCIENCE.md section 8)."""
+"""Repetition segmentation, time normalization and ensembles (docs/science.md#repetitions-and-cycles)."""
 
 import numpy as np
 import pytest

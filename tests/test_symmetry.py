@@ -1,4 +1,4 @@
-"""Symmetry indices against their formulas (SCIENCE.md section 5) on hand-computed cases."""
+"""Symmetry indices against their formulas (docs/science.md#left-right-symmetry) on hand-computed cases."""
 
 import math
 import warnings

@@ -1,6 +1,6 @@
 """NWB (Neurodata Without Borders) files: EMG in an ``ElectricalSeries`` or a volts ``TimeSeries``, read with h5py.
 
-Follows the NWB 2.x HDF5 layout (SCIENCE.md section 9), without pynwb:
+Follows the NWB 2.x HDF5 layout (docs/science.md#metadata-conventions), without pynwb:
 
 * ``data`` is time x channels (or 1-D for one channel); volts =
   ``data * conversion * channel_conversion[channel] + offset`` (``offset``
