@@ -443,43 +443,38 @@ def _windows(windows, n, fs, window_s, overlap):
     return np.round(w * fs).astype(np.int64)
 
 
-def _segment_grid_psd(x, fs, nper, offset):
-    """One-sided Hann periodograms (density, mean removed) of segments ``x[offset + j*step : ... + nper]``, step = nper - nper // 2.
+def _window_stats(x, fs, windows, segment_s, low, high):
+    """Band power, MDF, MNF and FInsm5 (columns) of the Welch spectrum of every window, shape (n_windows, 4).
 
-    The same segments, window and scaling as ``scipy.signal.welch`` uses
-    inside any window that starts on this grid, so Welch spectra of aligned
-    windows are means of these rows.
+    Windows of one length on one segment grid (sliding windows) share their
+    segments: each segment's periodogram is computed once and the window
+    spectra are means of consecutive ones (the kernels of
+    :mod:`emgkit.kernels.spectra`, the same values as ``scipy.signal.welch``
+    per window).  Other windows get ``welch_psd`` each.
     """
-    from numpy.lib.stride_tricks import sliding_window_view
-    from scipy.signal import get_window
-
-    step = nper - nper // 2
-    frames = sliding_window_view(x[offset:], nper)[::step]
-    win = get_window("hann", nper)
-    spec = np.fft.rfft((frames - frames.mean(axis=1, keepdims=True)) * win, axis=1)
-    p = (spec.real**2 + spec.imag**2) / (fs * np.sum(win**2))
-    p[:, 1 : (nper + 1) // 2] *= 2.0  # one-sided: every bin but DC (and Nyquist for even nper) counts twice
-    return np.fft.rfftfreq(nper, 1.0 / fs), p, step
-
-
-def _window_psds(x, fs, windows, segment_s):
-    """Welch PSD of every window: shared segment periodograms when the windows sit on one segment grid."""
     lengths = windows[:, 1] - windows[:, 0]
-    nper = min(max(8, int(round(segment_s * fs))), int(lengths.min()))
+    full = max(8, int(round(segment_s * fs)))
+    nper = min(full, int(lengths.min()))
     step = nper - nper // 2
     offset = int(windows[0, 0]) % step
-    aligned = (lengths == lengths[0]).all() and ((windows[:, 0] - offset) % step == 0).all() and nper == max(8, int(round(segment_s * fs)))
-    if aligned:
-        f, seg, step = _segment_grid_psd(x, fs, nper, offset)
+    if nper == full and (lengths == lengths[0]).all() and ((windows[:, 0] - offset) % step == 0).all():
+        from scipy.signal import get_window
+
+        from .kernels import hann_segments, window_band_stats
+
+        win = get_window("hann", nper)
+        f = np.fft.rfftfreq(nper, 1.0 / fs)
+        keep = np.flatnonzero((f >= low) & (f <= high))
+        if keep.size < 2:
+            _band(f, f, low, high)  # raises the error of too narrow a band
+        spec = np.fft.rfft(hann_segments(x, offset, nper, step, win), axis=1)
         per_window = (int(lengths[0]) - nper) // step + 1
-        first = (windows[:, 0] - offset) // step
-        csum = np.concatenate([np.zeros((1, seg.shape[1])), np.cumsum(seg, axis=0)])
-        return f, (csum[first + per_window] - csum[first]) / per_window
-    out = []
-    for a, b in windows:
-        f, p = welch_psd(x[a:b], fs, segment_s)
-        out.append(p)
-    return f, np.asarray(out)
+        return window_band_stats(spec, fs, win, (keep[0], keep[-1] + 1), (windows[:, 0] - offset) // step, per_window,
+                                 f[keep[0]: keep[-1] + 1])
+    psd = [welch_psd(x[a:b], fs, segment_s) for a, b in windows]
+    fb, pb = _band(psd[0][0], np.asarray([p for _, p in psd]), low, high)
+    return np.column_stack([pb.sum(axis=1), np.atleast_1d(median_frequency(fb, pb)), np.atleast_1d(mean_frequency(fb, pb)),
+                            _moment_ratio(fb, pb)])
 
 
 def _channel(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, min_windows, finsm5, confidence):
@@ -547,7 +542,7 @@ def _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_
             frac = np.asarray(active, dtype=np.int64) / length
         nclip = np.zeros(k, dtype=np.int64) if clipped is None else np.asarray(clipped, dtype=np.int64)
         short = (b - a) < max(8, int(round(segment_s * fs)))
-        for i in range(k):
+        for i in np.flatnonzero(short | (frac < min_active_fraction) | (nclip != 0)):  # the windows left out
             if short[i]:
                 excluded[i] = "window shorter than a Welch segment"
                 rms[i] = np.nan
@@ -557,14 +552,12 @@ def _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_
                 excluded[i] = f"clipped ({int(nclip[i])} samples)"
         ok = ~short
         if ok.any():
-            f, p = _window_psds(x, fs, windows[ok], segment_s)
-            fb, pb = _band(f, p, low, high)
-            power = pb.sum(axis=1)
+            power, mdf_ok, mnf_ok, fi_ok = _window_stats(x, fs, windows[ok], segment_s, low, high).T
             idx = np.flatnonzero(ok)
-            mdf[idx] = np.atleast_1d(median_frequency(fb, pb))
-            mnf[idx] = np.atleast_1d(mean_frequency(fb, pb))
+            mdf[idx] = mdf_ok
+            mnf[idx] = mnf_ok
             if finsm5:
-                fi[idx] = _moment_ratio(fb, pb)
+                fi[idx] = fi_ok
             for i in idx[~(power > 0)]:
                 excluded[i] = excluded[i] or "no power in the band"
     return {"mdf": mdf, "mnf": mnf, "rms": rms, "finsm5": fi, "active_fraction": frac, "excluded": excluded}

@@ -35,6 +35,8 @@ _EXPORTS = {
     "rectified_envelope": ".activation",
     "burst_rms": ".activation",
     "minus_floor": ".noise",
+    "hann_segments": ".spectra",
+    "window_band_stats": ".spectra",
 }
 
 __all__ = list(_EXPORTS)

@@ -143,12 +143,15 @@ def test_simulated_fatigue_slope_within_ci():
 
 @pytest.mark.parametrize("fs, segment_s", [(2000.0, 0.25), (1000.0, 0.3), (1500.0, 0.2)])
 def test_window_spectra_equal_scipy_welch_per_window(rng, fs, segment_s):
-    from emgkit.fatigue import _window_psds
+    from emgkit.fatigue import _band, _moment_ratio, _window_stats
 
     x = rng.standard_normal(12000)
     w = sliding_windows(x.size, fs, 1.0, 0.5)  # aligned windows use shared segments, others scipy per window
-    f, p = _window_psds(x, fs, w, segment_s)
-    for (a, b), row in zip(w, p):
-        fr, ref = welch_psd(x[a:b], fs, segment_s)
-        np.testing.assert_allclose(row, ref, rtol=1e-10, atol=1e-14 * ref.max())
-    np.testing.assert_allclose(f, fr)
+    off = w[:-1].copy()
+    off[::2] += 1
+    for windows in (w, w[:-1] + 1, off):  # on segment grids (kernels), and off them (scipy per window)
+        got = _window_stats(x, fs, windows, segment_s, 20.0, 450.0)
+        for (a, b), row in zip(windows, got):
+            fb, pb = _band(*welch_psd(x[a:b], fs, segment_s), 20.0, 450.0)
+            ref = [pb.sum(), median_frequency(fb, pb), mean_frequency(fb, pb), float(_moment_ratio(fb, pb))]
+            np.testing.assert_allclose(row, ref, rtol=1e-10)
