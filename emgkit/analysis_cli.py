@@ -100,13 +100,21 @@ def run_analysis(args, *, traces=False):
 
 
 def _print_summary(args, result):
+    """The ranked summary on the terminal; its first row says what was compared ("not compared" when nothing was).
+
+    Text from the file (channel names in the findings) is made printable
+    (:func:`emgkit._text.printable`): no terminal escape codes reach the screen.
+    """
+    from ._text import printable
+
     if not args.quiet:
         info = result.info
-        print(f"analysed {args.file}: {info['n_channels']} channels, {info['duration_s']:.1f} s at {info['fs']:g} Hz, "
-              f"{result.info['n_cycles']} repetitions ({result.info['cycles_source']})")
+        print(f"analysed {printable(args.file)}: {info['n_channels']} EMG channels, {info['duration_s']:.1f} s at {info['fs']:g} Hz, "
+              f"{result.info['n_cycles']} repetitions ({printable(result.info['cycles_source'])})")
         for row in result.summary.itertuples(index=False):
-            mark = {"flag": "FLAG  ", "notice": "notice", "ok": "ok    ", "info": "info  "}.get(row.severity, row.severity)
-            print(f"  {row.rank:>2}. [{mark}] {row.finding}")
+            mark = {"flag": "FLAG  ", "notice": "notice", "ok": "ok    ", "info": "info  ",
+                    "not compared": "NOT COMPARED"}.get(row.severity, row.severity)
+            print(f"  {row.rank:>2}. [{mark}] {printable(row.finding)}")
 
 
 

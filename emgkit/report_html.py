@@ -46,7 +46,8 @@ BUNDLE_TRACES = {
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2}}
 AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")  # SI bars: amplitudes only (an SI of slopes near 0 is unstable)
 SEVERITY = {"flag": ("flag", "#d73027", "Flag"), "notice": ("notice", "#f59e0b", "Notice"),
-            "ok": ("ok", "#1a9850", "OK"), "info": ("info", "#6b7280", "Note")}
+            "ok": ("ok", "#1a9850", "OK"), "info": ("info", "#6b7280", "Note"),
+            "not compared": ("not-compared", "#374151", "Not compared")}
 
 CSS = """
 body{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#1f2937;background:#fafaf9}
@@ -182,9 +183,13 @@ def page_scripts(plotlyjs_tag: str) -> str:
     return f"{plotlyjs_tag}<script>{LOADER_JS}</script>"
 
 
-def _headline(summary) -> str:
+def _headline(summary, *, notes=False) -> str:
+    """The findings table (``notes=False``: the scope row and the findings) or the table of data notes (``notes=True``)."""
     if summary.empty:
-        return "<p>No findings: nothing could be compared in this recording.</p>"
+        return "" if notes else "<p>No findings: nothing could be compared in this recording.</p>"
+    summary = summary[(summary["category"] == "data") == notes]
+    if notes and summary.empty:
+        return ""
     rows = []
     for r in summary.itertuples(index=False):
         key, colour, label = SEVERITY.get(r.severity, SEVERITY["info"])
@@ -192,11 +197,59 @@ def _headline(summary) -> str:
         basis = f"{_e(r.threshold)}<br><span class='muted'>{_e(r.source)}</span>" if r.threshold else ""
         rows.append(
             f"<tr class='finding {key}'><td><span class='light' style='background:{colour}'></span>"
-            f"<span class='badge'>{label}</span></td><td>{_e(r.category)}</td><td>{_e(r.finding)}</td>"
+            f"<span class='badge'>{label}</span> <span class='muted'>#{_e(r.rank)}</span></td><td>{_e(r.category)}</td>"
+            f"<td>{_e(r.finding)}</td>"
             f"<td>{value}</td><td>{basis}</td></tr>"
         )
+    if notes:
+        return ("<h3>Notes on the data</h3><table id='notes-table'><thead><tr><th></th><th>kind</th><th>note</th><th></th>"
+                "<th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     return ("<table id='findings-table'><thead><tr><th>flag</th><th>kind</th><th>finding</th><th>value</th>"
             "<th>threshold and source</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _channel_findings(channels, summary) -> dict:
+    """Channel -> ranks of the findings that name the channel or, for left/right and co-contraction, its muscle."""
+    out = {}
+    rows = [r for r in summary.itertuples(index=False) if r.category not in ("scope", "overall")]
+    for ch in channels.itertuples(index=False):
+        muscle = str(ch.muscle or "")
+        hits = []
+        for r in rows:
+            text = f"{r.subject} {r.finding}"
+            words = muscle.replace("_", " ")
+            if str(ch.channel) in text or (muscle and r.category != "data" and (muscle in text or words in text)):
+                hits.append(int(r.rank))
+        out[ch.channel] = hits
+    return out
+
+
+def _channels_table(analysis) -> str:
+    """Every channel, used or left out, with kind, clipping, hum, noise and activity, and the findings it affects."""
+    ch = analysis.channels
+    if ch.empty:
+        return ""
+    affects = _channel_findings(ch, analysis.summary)
+    rows = []
+    for r in ch.itertuples(index=False):
+        used = r.role == "emg"
+        status = "used" if used else f"left out: {r.activation_reason}"
+        hum = _num(100 * r.powerline_share, "{:.0f} %") if math.isfinite(r.powerline_share) else "–"
+        if used and r.notch_hz and math.isfinite(r.notch_hz) and r.notch_hz > 0:
+            hum += f" (notched at {_num(r.notch_hz, '{:g}')} Hz)"
+        noise = f"{_num(r.noise_rms, '{:.3g}')} {_e(r.unit)}" if used and math.isfinite(r.noise_rms) else "–"
+        found = ", ".join(f"#{k}" for k in affects.get(r.channel, [])) or "–"
+        who = " ".join(x for x in (r.side, str(r.muscle).replace("_", " ")) if x)
+        rows.append(
+            f"<tr class='channel {'used' if used else 'left-out'}'><td>{_e(r.channel)}</td><td>{_e(who)}</td>"
+            f"<td>{_e(r.kind or r.role)}</td><td>{_e(status)}</td>"
+            f"<td>{_num(r.clipped_pct, '{:.1f} %') if used else '–'}</td><td>{hum}</td><td>{noise}</td>"
+            f"<td>{_e(r.activity) if used else '–'}</td><td>{_e(found)}</td></tr>")
+    return ("<h3>Channels</h3><p class='muted'>Used and left out, with what was measured on each; the last column lists "
+            "the findings above that involve the channel or its muscle.</p>"
+            "<table id='channels-table'><thead><tr><th>channel</th><th>muscle</th><th>kind</th><th>status</th>"
+            "<th>clipped</th><th>mains hum</th><th>noise RMS</th><th>activity</th><th>findings</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
 
 
 def _body_map_patches(analysis):
@@ -296,8 +349,9 @@ def report(analysis, path, *, traces=None, title=None, plotlyjs="embed", overwri
     flags = analysis.config.flags
     patches, links = _body_map_patches(analysis)
     sections = [
-        ("findings", "Findings", "Ranked in order of importance. Red: beyond the flag threshold; amber: beyond the notice threshold.",
-         [_headline(analysis.summary)]),
+        ("findings", "Findings", "The first row says what was compared; then the findings in order of importance. Red: beyond "
+         "the flag threshold; amber: beyond the notice threshold. Below: every channel, used or left out.",
+         [_headline(analysis.summary), _channels_table(analysis), _headline(analysis.summary, notes=True)]),
         ("bodymap", "Body map", "Each recorded muscle coloured by its left/right symmetry index (mean activity); "
          "orange: right larger, purple: left larger, grey: no partner. Dotted lines link agonist/antagonist pairs. Hover for numbers.",
          [body_map(patches, links)]),

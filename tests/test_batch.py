@@ -211,12 +211,19 @@ def test_summary_tables_by_hand():
     r1, m1 = recording_rows("s1/a.h5", t1, info)
     r2, m2 = recording_rows("s2/b.h5", t2, info)
     assert (r1["max_abs_si"], r1["max_abs_si_muscle"], r1["n_flags"], r1["n_notices"]) == (12.5, "biceps", 1, 2)  # slopes are left out
+    assert (r1["si_at_max"], r1["dominant_side"], r1["headline"]) == (-12.5, "left", "flag")  # SI < 0: the left side is larger
+    assert (r2["si_at_max"], r2["dominant_side"], r2["headline"]) == (20.0, "right", "ok")
+    assert r1["pairs_compared"] == 4 and r2["pairs_compared"] == 1  # no scope in info: muscles and sides with an index
+    scoped = recording_rows("s4/d.h5", _tables([], [], ["not compared", "info"]),
+                            {**info, "compared": {"pairs_compared": 0}, "meta": {"action": "Standing", "trial": "2"}})[0]
+    assert (scoped["pairs_compared"], scoped["headline"], scoped["task"], scoped["trial"]) == (0, "not compared", "Standing", "2")
     failed = {"relpath": "s3/c.h5", "path": "/data/s3/c.h5", "step": "read", "error_type": "FileFormatError", "message": "truncated"}
     entries = [{"result": {"relpath": "s1/a.h5"}, "row": r1, "metrics": m1}, {"result": {"relpath": "s2/b.h5"}, "row": r2, "metrics": m2},
                {"result": failed, "row": None, "metrics": None}]
     recordings, metrics, failures = build_summary(entries)
-    assert list(recordings.columns) == ["recording", "status", "n_channels", "duration_s", "fs_hz", "n_cycles", "n_flags", "n_notices",
-                                        "max_abs_si", "max_abs_si_muscle", "max_abs_si.biceps", "max_abs_si.deltoid",
+    assert list(recordings.columns) == ["recording", "status", "task", "trial", "n_channels", "duration_s", "fs_hz", "n_cycles",
+                                        "pairs_compared", "headline", "n_flags", "n_notices", "max_abs_si", "si_at_max",
+                                        "dominant_side", "max_abs_si_muscle", "max_abs_si.biceps", "max_abs_si.deltoid",
                                         "max_abs_si.triceps", "cci_falconer.L.biceps/triceps", "cci_falconer.R.biceps/triceps",
                                         "report", "error"]
     assert recordings["max_abs_si.biceps"].tolist()[0] == 12.5 and recordings["max_abs_si.triceps"].tolist()[0] == 3.0
@@ -305,7 +312,14 @@ def test_batch_summary_matches_each_recordings_tables(mixed):
         result = emgkit.load_analysis(out / rel)
         bil = result.bilateral[result.bilateral["metric"].isin(["mean", "peak", "rms", "iemg"])]
         for muscle, group in bil.groupby("muscle"):
-            assert rec.loc[rel, f"max_abs_si.{muscle}"] == np.nanmax(np.abs(group["symmetry_index"].to_numpy()))
+            si = np.abs(group["symmetry_index"].to_numpy())
+            want = np.nanmax(si) if np.isfinite(si).any() else np.nan  # a pair not compared (no activity) has no SI
+            assert rec.loc[rel, f"max_abs_si.{muscle}"] == want or (np.isnan(want) and np.isnan(rec.loc[rel, f"max_abs_si.{muscle}"]))
+        assert rec.loc[rel, "pairs_compared"] == result.info["compared"]["pairs_compared"] > 0
+        finite = bil[np.isfinite(bil["symmetry_index"])]
+        top = finite.loc[finite["symmetry_index"].abs().idxmax()]
+        assert rec.loc[rel, "si_at_max"] == top["symmetry_index"] and rec.loc[rel, "max_abs_si_muscle"] == top["muscle"]
+        assert rec.loc[rel, "dominant_side"] == ("right" if top["symmetry_index"] > 0 else "left")
         for r in result.agonist_antagonist.itertuples():
             assert rec.loc[rel, f"cci_falconer.{r.side}.{r.agonist_muscle}/{r.antagonist_muscle}"] == r.cci_falconer
         assert rec.loc[rel, "n_flags"] == (result.summary["severity"] == "flag").sum()

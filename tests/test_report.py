@@ -252,6 +252,34 @@ def test_malicious_names_stay_inert(browser, tmp_path):
     page.close()
 
 
+def test_first_screen_lists_channels_used_and_left_out(browser, tmp_path):
+    """Issue #12: the first screen shows every channel (kind, clipping, hum, noise, activity) beside the findings, escaped."""
+    rec = emgkit.datasets.simulate(duration_s=20, fs=1000, seed=5, powerline_uv=150)
+    dead = np.zeros((1, rec.n_samples))
+    step = np.where((np.arange(rec.n_samples) // 1500) % 2 == 0, 0.0, 5.0)[None]
+    data = np.vstack([rec.data, dead, step])
+    chans = [*rec.channels, Channel(MALICIOUS + " dead"), Channel("Sync <b>in</b>")]
+    rec = emgkit.Recording(data, rec.fs, chans, unit=rec.unit)
+    result = analyze(rec)
+    path = report(result, tmp_path / "channels.html")
+    page, events = open_report(browser, path, "channels-first-screen")
+    assert events["dialogs"] == [] and events["console_errors"] == []
+    table = page.locator("#channels-table")
+    box = table.bounding_box()
+    assert box is not None and box["y"] < 900, f"the channels table starts below the first screen: {box}"
+    rows = page.locator("#channels-table tbody tr")
+    assert rows.count() == 6
+    text = table.inner_text()
+    assert MALICIOUS + " dead" in text and "Sync <b>in</b>" in text  # names shown as text, never as markup
+    assert page.evaluate("document.querySelectorAll('#channels-table img, #channels-table b').length") == 0
+    assert "dead" in page.locator("#channels-table tr.left-out").first.inner_text()
+    assert page.locator("#channels-table tr.used").count() == 4
+    assert "notched at 50 Hz" in text  # the simulated hum is notched and shown
+    scope = page.locator("#findings-table tbody tr").first.inner_text()
+    assert "Analysed 4 EMG channels" in scope and "Left out" in scope
+    page.close()
+
+
 def test_directory_plotlyjs_is_linked_relatively(browser, tmp_path):
     rec = emgkit.datasets.load("trunk")
     result = analyze(rec)

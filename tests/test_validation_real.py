@@ -92,9 +92,10 @@ def check_rules(rec, a):
             assert np.isfinite(r.notch_hz) and r.notch_hz > 0, (r.channel, r.powerline_share)
             assert any(r.channel in n and "hum" in n for n in a.notes), (r.channel, a.notes)
     line = a.channels["powerline_hz"].dropna()
-    if len(line) and not a.fatigue.empty and "mdf_hz" in a.fatigue:
-        mdf = a.fatigue["mdf_hz"].to_numpy(float)
-        assert not np.any(np.abs(mdf[np.isfinite(mdf)] - float(line.iloc[0])) < 2.0)
+    fw = a.fatigue_windows
+    if len(line) and len(fw):  # the median over each compared channel's windows is not the line
+        mdf = fw[fw["used"]].groupby("channel")["mdf_hz"].median().to_numpy(float)
+        assert not np.any(np.abs(mdf[np.isfinite(mdf)] - float(line.iloc[0])) < 2.0), mdf
     # R6: pairs without activity on both sides: no SI, no flag
     b = a.bilateral
     gated = b[b["flag_reason"].str.contains("not compared: no activity", regex=False)]
@@ -140,7 +141,10 @@ def test_uci_lower_limb(name):
     check_rules(rec, a)
     out = left_out(a)
     fx = [n for n in rec.channel_names if "FX" in n.upper() or "flex" in n.lower()]
-    assert fx and all(n in out and out[n][0] == "angle" for n in fx), out
+    # measured: the reader already keeps the goniometer out of the channels (meta["aux"]["knee_angle"]);
+    # when a channel carries it, it must be left out as an angle
+    assert all(n in out and out[n][0] == "angle" for n in fx), out
+    assert fx or "knee_angle" in rec.meta.get("aux", {}), rec.channel_names
     assert len(used(a)) == 4
     assert a.info["compared"]["bilateral_pairs"] == 0
     assert a.info["compared"]["agonist_antagonist_pairs"] >= 1

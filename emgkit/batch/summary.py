@@ -8,9 +8,17 @@ Tables
 ------
 recordings (``summary.csv``)
     One row per recording, sorted by relative path: ``recording, status``
-    (``"ok"``/``"failed"``), ``n_channels, duration_s, fs_hz, n_cycles,
-    n_flags, n_notices, max_abs_si`` (largest |symmetry index| of the
-    amplitude metrics over all muscles, %), ``max_abs_si_muscle``, then one
+    (``"ok"``/``"failed"``), ``task`` and ``trial`` (the recording's
+    ``meta["task"]`` or ``meta["action"]``, and ``meta["trial"]``; '' when
+    absent), ``n_channels, duration_s, fs_hz, n_cycles, pairs_compared``
+    (left/right pairs with a symmetry index plus agonist/antagonist pairs
+    with a co-contraction index: 0 means nothing was compared, whatever the
+    flag counts say), ``headline`` (the first severity of its summary:
+    ``"flag"``, ``"notice"``, ``"ok"`` or ``"not compared"``), ``n_flags,
+    n_notices, max_abs_si`` (largest |symmetry index| of the amplitude
+    metrics over all muscles, %), ``si_at_max`` (that index with its sign:
+    positive = right larger), ``dominant_side`` (``"right"``/``"left"``,
+    the side with more activity there), ``max_abs_si_muscle``, then one
     ``max_abs_si.<muscle>`` column per muscle and one
     ``cci_falconer.<side>.<agonist>/<antagonist>`` column (%) per pair and
     side met in the batch, then ``report`` (relative link) and ``error``.
@@ -33,8 +41,10 @@ SUMMARY_NAMES = {"csv": "summary.csv", "h5": "summary.h5", "html": "summary.html
 AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")  # |SI| of these; SI of slopes near zero is unstable
 METRIC_COLUMNS = ["recording", "kind", "subject", "side", "metric", "value", "unit"]
 FAILURE_COLUMNS = ["recording", "input", "step", "error_type", "message"]
-BASE_COLUMNS = ["recording", "status", "n_channels", "duration_s", "fs_hz", "n_cycles", "n_flags", "n_notices",
-                "max_abs_si", "max_abs_si_muscle"]
+BASE_COLUMNS = ["recording", "status", "task", "trial", "n_channels", "duration_s", "fs_hz", "n_cycles", "pairs_compared",
+                "headline", "n_flags", "n_notices", "max_abs_si", "si_at_max", "dominant_side", "max_abs_si_muscle"]
+TEXT_COLUMNS = ("recording", "status", "task", "trial", "headline", "dominant_side", "max_abs_si_muscle", "report", "error")
+INT_COLUMNS = ("n_channels", "n_cycles", "pairs_compared", "n_flags", "n_notices")
 
 
 def recording_rows(relpath: str, tables: dict, info: dict):
@@ -57,15 +67,32 @@ def recording_rows(relpath: str, tables: dict, info: dict):
     for r in tables["agonist_antagonist"].itertuples(index=False):
         metrics.append(dict(recording=relpath, kind="cci", subject=f"{r.agonist_muscle}/{r.antagonist_muscle}", side=str(r.side),
                             metric="cci_falconer", value=float(r.cci_falconer), unit="%"))
-    best, best_muscle = math.nan, ""
+    best, signed, best_muscle = math.nan, math.nan, ""
     for m in metrics:
         if m["kind"] == "si" and math.isfinite(m["value"]) and (not best_muscle or abs(m["value"]) > best):
-            best, best_muscle = abs(m["value"]), m["subject"]
+            best, signed, best_muscle = abs(m["value"]), m["value"], m["subject"]
     severity = tables["summary"]["severity"]
-    row = dict(recording=relpath, status="ok", n_channels=int(info.get("n_channels", 0)), duration_s=float(info.get("duration_s", math.nan)),
-               fs_hz=float(info.get("fs", math.nan)), n_cycles=int(info.get("n_cycles", 0)), n_flags=int((severity == "flag").sum()),
-               n_notices=int((severity == "notice").sum()), max_abs_si=best, max_abs_si_muscle=best_muscle)
+    meta = info.get("meta") or {}
+    compared = (info.get("compared") or {}).get("pairs_compared")
+    if compared is None:  # a result saved before the scope row: count what has an index
+        compared = len({(m["kind"], m["subject"], m["side"]) for m in metrics if math.isfinite(m["value"])})
+    row = dict(recording=relpath, status="ok", task=str(meta.get("task") or meta.get("action") or ""),
+               trial=str(meta.get("trial") or ""), n_channels=int(info.get("n_channels", 0)),
+               duration_s=float(info.get("duration_s", math.nan)), fs_hz=float(info.get("fs", math.nan)),
+               n_cycles=int(info.get("n_cycles", 0)), pairs_compared=int(compared), headline=_headline(severity),
+               n_flags=int((severity == "flag").sum()), n_notices=int((severity == "notice").sum()), max_abs_si=best,
+               si_at_max=signed, dominant_side="right" if signed > 0 else "left" if signed < 0 else "",
+               max_abs_si_muscle=best_muscle)
     return row, metrics
+
+
+def _headline(severity) -> str:
+    """The recording's headline severity: 'not compared' when nothing was, else its worst finding ('flag', 'notice', 'ok')."""
+    values = set(severity)
+    for level in ("not compared", "flag", "notice", "ok"):
+        if level in values:
+            return level
+    return ""
 
 
 def _max_abs(values):
@@ -98,8 +125,9 @@ def build_summary(entries):
         res = e["result"]
         relpath = res["relpath"]
         if e["row"] is None:
-            row = dict(recording=relpath, status="failed", n_channels=0, duration_s=math.nan, fs_hz=math.nan, n_cycles=0, n_flags=0,
-                       n_notices=0, max_abs_si=math.nan, max_abs_si_muscle="")
+            row = dict(recording=relpath, status="failed", task="", trial="", n_channels=0, duration_s=math.nan, fs_hz=math.nan,
+                       n_cycles=0, pairs_compared=0, headline="", n_flags=0, n_notices=0, max_abs_si=math.nan,
+                       si_at_max=math.nan, dominant_side="", max_abs_si_muscle="")
             failures.append(dict(recording=relpath, input=res["path"], step=res["step"], error_type=res["error_type"], message=res["message"]))
         else:
             row = dict(e["row"])
@@ -115,9 +143,9 @@ def build_summary(entries):
     columns = BASE_COLUMNS + [f"max_abs_si.{m}" for m in muscles] + [f"cci_falconer.{s}.{p}" for s, p in pairs] + ["report", "error"]
     recordings = pd.DataFrame({c: [r[c] for r in rows] for c in columns}, columns=columns)
     for c in columns:
-        if c in ("n_channels", "n_cycles", "n_flags", "n_notices"):
+        if c in INT_COLUMNS:
             recordings[c] = recordings[c].astype(np.int64)
-        elif c in ("recording", "status", "max_abs_si_muscle", "report", "error"):
+        elif c in TEXT_COLUMNS:
             recordings[c] = recordings[c].astype(object)
         else:
             recordings[c] = recordings[c].astype(np.float64)
