@@ -182,7 +182,7 @@ def row_max(x) -> np.ndarray:
     """Maximum of every row of an array or :class:`Rows`, NaN ignored (NaN for an all-NaN row)."""
     out = np.full(x.shape[0], -np.inf)
     for v in _values(x):
-        out = np.maximum(out, np.max(np.where(np.isnan(v), -np.inf, v), axis=1, initial=-np.inf))
+        out = np.maximum(out, np.fmax.reduce(v, axis=1, initial=-np.inf))  # fmax skips NaN, without a masked copy
     return np.where(np.isneginf(out), np.nan, out)
 
 
