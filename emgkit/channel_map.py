@@ -529,7 +529,8 @@ def propose_map(channels, kinds=None) -> str | None:
 
 # -- reader options of a map --------------------------------------------------------------------------------------
 _OPTION_MODULES = {"c3d": "formats.c3d", "edf": "formats.edf", "text": "formats.text", "nwb": "formats.nwb",
-                   "hdf5": "hdf5_foreign", "matlab": "formats.matlab"}
+                   "hdf5": "hdf5_foreign", "matlab": "formats.matlab",
+                   "bids-emg": "formats.bids"}
 
 
 def reader_options(fmt_name: str, options: Mapping) -> tuple[dict, list]:

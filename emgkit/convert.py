@@ -1,10 +1,22 @@
-"""``emgkit convert``: any readable file -> emgkit native HDF5, with the channels' muscles and sides reported.
+"""``emgkit convert``: any readable file -> emgkit HDF5, CSV, BDF+, NWB or a BIDS-EMG tree, with muscles and sides reported.
 
-Each input is read with :func:`emgkit.read` (C3D, EDF/BDF, text, NWB, HDF5;
-see ``docs/formats.md``), optionally corrected by a channel map, and
-written with :func:`emgkit.write` (a temporary file renamed into place, so
-an output is complete or absent).  Inputs are never overwritten, even with
-``overwrite=True``.
+Each input is read with :func:`emgkit.read` (C3D, EDF/BDF, text, NWB,
+MATLAB, HDF5; see ``docs/formats.md``), optionally corrected by a channel
+map, and written in the format ``to`` (a temporary file renamed into place,
+so an output is complete or absent):
+
+=========  ===============================================  ============================================
+``to``     output                                           writer
+=========  ===============================================  ============================================
+``h5``     ``OUT/<stem>.h5`` (default)                      :func:`emgkit.write` (docs/format.md)
+``csv``    ``OUT/<stem>.csv``                               :func:`emgkit.formats.export.write_csv`
+``bdf``    ``OUT/<stem>.bdf`` (BDF+, µV)                    :func:`emgkit.formats.export.write_bdf`
+``nwb``    ``OUT/<stem>.nwb`` (ElectricalSeries, pynwb)     :func:`emgkit.formats.nwb_write.write_nwb`
+``bids``   ``OUT/sub-*/[ses-*/]emg/*_emg.bdf`` + sidecars   :func:`emgkit.formats.bids_write.write_bids`
+=========  ===============================================  ============================================
+
+Each writer's file is read back by emgkit's reader of that format.  Inputs
+are never overwritten, even with ``overwrite=True``.
 
 Channel map: ``--map channels.toml`` and ``--channel NAME=SPEC``
 (:mod:`emgkit.channel_map`, format in ``docs/channels.md``): muscles, sides,
@@ -20,10 +32,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._text import printable
-from .channel_map import add_map_arguments, as_channel_map, map_from_args, reader_options, relabel
+from .channel_map import (
+    add_map_arguments,
+    as_channel_map,
+    map_from_args,
+    reader_options,
+    relabel,
+)
 from .errors import EmgkitError, InvalidInputError, OutputExistsError
 
-__all__ = ["convert", "format_report", "Converted", "add_convert_parser", "cli_convert"]
+__all__ = ["BIDS_ENTITIES", "TARGETS", "Converted", "add_convert_parser", "cli_convert", "convert", "format_report"]
+
+TARGETS = {"h5": ".h5", "csv": ".csv", "bdf": ".bdf", "nwb": ".nwb", "bids": None}  # --to -> file extension
+BIDS_ENTITIES = ("subject", "session", "task", "acquisition", "run")
 
 
 @dataclass
@@ -73,7 +94,7 @@ class Converted:
 
 
 # -- conversion -------------------------------------------------------------------------------------
-def _outputs(inputs: list[Path], out_dir: Path, tree: bool) -> list[Path]:
+def _outputs(inputs: list[Path], out_dir: Path, tree: bool, suffix: str = ".h5") -> list[Path]:
     if tree and len(inputs) > 1:
         root = Path(os.path.commonpath([str(p.parent) for p in inputs]))
     else:
@@ -81,12 +102,51 @@ def _outputs(inputs: list[Path], out_dir: Path, tree: bool) -> list[Path]:
     outs = []
     for p in inputs:
         rel = p.parent.relative_to(root) if root is not None else Path()
-        outs.append(out_dir / rel / f"{p.stem}.h5")
+        outs.append(out_dir / rel / f"{p.stem}{suffix}")
     return outs
 
 
-def convert(inputs, out_dir, *, channel_map=None, options=None, overwrite=False, tree=False) -> list[Converted]:
-    """Convert recordings to emgkit native HDF5 files in ``out_dir``.
+def _label(value) -> str:
+    """A BIDS label from text read in a file: letters and digits only."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9]", "", str(value))
+
+
+def _bids_labels(rec, src: Path, given: dict) -> dict:
+    """BIDS entities of one recording: ``given`` (command line) over the recording's ``meta`` over defaults."""
+    from .formats.bids import check_entity_label
+
+    labels = {}
+    for key in BIDS_ENTITIES:
+        if given.get(key) is not None:
+            labels[key] = check_entity_label(key, given[key])
+        elif rec.meta.get(key) not in (None, "") and _label(rec.meta[key]):
+            labels[key] = _label(rec.meta[key])
+    labels.setdefault("subject", "01")
+    labels.setdefault("task", _label(rec.meta.get("trial") or src.stem) or "unknown")
+    return labels
+
+
+def _write(rec, out: Path, to: str, overwrite: bool) -> None:
+    from .formats.export import write_bdf, write_csv
+    from .io import write
+
+    if to == "h5":
+        write(rec, out, overwrite=overwrite)
+    elif to == "csv":
+        write_csv(rec, out, overwrite=overwrite)
+    elif to == "bdf":
+        write_bdf(rec, out, overwrite=overwrite)
+    else:
+        from .formats.nwb_write import write_nwb
+
+        write_nwb(rec, out, overwrite=overwrite)
+
+
+def convert(inputs, out_dir, *, to="h5", bids=None, channel_map=None, options=None, overwrite=False, tree=False,
+            progress=None) -> list[Converted]:
+    """Convert recordings to emgkit HDF5, CSV, BDF+, NWB files or a BIDS-EMG tree in ``out_dir``.
 
     Parameters
     ----------
@@ -94,7 +154,14 @@ def convert(inputs, out_dir, *, channel_map=None, options=None, overwrite=False,
         Files in any format :func:`emgkit.read` recognises.
     out_dir : path
         Output folder (created when missing).  Each input becomes
-        ``<out_dir>/<stem>.h5``.
+        ``<out_dir>/<stem>.<to>``; with ``to="bids"`` the folder is the BIDS
+        root and each input ``sub-<s>/[ses-<x>/]emg/<entities>_emg.bdf``.
+    to : {"h5", "csv", "bdf", "nwb", "bids"}, default "h5"
+        Output format (module notes).
+    bids : dict, optional
+        BIDS labels ``subject``, ``session``, ``task``, ``acquisition``,
+        ``run`` for ``to="bids"``; default: the recording's ``meta`` (subject
+        ``01`` and the file's stem as task when it has none).
     channel_map : str, Path, dict or ChannelMap, optional
         A channels.toml file, a dict ``{name: spec}`` or a
         :class:`emgkit.channel_map.ChannelMap` (:func:`emgkit.channel_map.as_channel_map`).
@@ -107,6 +174,9 @@ def convert(inputs, out_dir, *, channel_map=None, options=None, overwrite=False,
     tree : bool, default False
         Mirror the inputs' folders (relative to their common parent) under
         ``out_dir``, for inputs that share a file name.
+    progress : emgkit.batch.progress.Progress-like, optional
+        Told ``start(total, 0)`` and ``update(result)`` after each input (the
+        command line passes batch's progress display).
 
     Returns
     -------
@@ -128,8 +198,20 @@ def convert(inputs, out_dir, *, channel_map=None, options=None, overwrite=False,
     >>> [(r.output.name, r.channels[0]) for r in results]          # doctest: +SKIP
     [('Gait.h5', ('LREC', 'rectus_femoris', 'L')), ('trial.h5', ...)]
     """
-    from .io import detect_format, write
+    import time
 
+    from ._checks import check_option
+    from .io import detect_format
+
+    check_option("to", to, tuple(TARGETS))
+    given = dict(bids or {})
+    unknown = sorted(set(given) - set(BIDS_ENTITIES))
+    if unknown:
+        raise InvalidInputError(f"unknown BIDS entities {unknown}; accepted: {', '.join(BIDS_ENTITIES)}")
+    if given:
+        from .formats.bids import check_entity_label
+
+        given = {k: check_entity_label(k, v) for k, v in given.items() if v is not None}
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     inputs = [Path(p).expanduser() for p in inputs]
@@ -144,9 +226,9 @@ def convert(inputs, out_dir, *, channel_map=None, options=None, overwrite=False,
     cmap = None if channel_map is None else as_channel_map(channel_map)
     read_options = {**(cmap.options if cmap else {}), **(options or {})}
 
-    outputs = _outputs(inputs, out_dir, tree)
+    outputs = _outputs(inputs, out_dir, tree, TARGETS[to] or ".bdf")
     seen = {}
-    for src, out in zip(inputs, outputs):
+    for src, out in zip(inputs, [] if to == "bids" else outputs):
         key = os.path.normcase(os.path.abspath(out))
         if key in seen:
             raise InvalidInputError(
@@ -163,10 +245,13 @@ def convert(inputs, out_dir, *, channel_map=None, options=None, overwrite=False,
 
     results = []
     unused = set(cmap.entries if cmap else ())
+    if progress is not None:
+        progress.start(len(inputs), 0)
     for src, out in zip(inputs, outputs):
         result = Converted(input=src)
+        began = time.perf_counter()
         try:
-            if out.exists() and not overwrite:
+            if to != "bids" and out.exists() and not overwrite:
                 raise OutputExistsError(f"{out} already exists; pass --overwrite (overwrite=True) to replace it")
             fmt = detect_format(src)
             opts, result.ignored_options = reader_options(fmt.name, read_options)
@@ -176,8 +261,17 @@ def convert(inputs, out_dir, *, channel_map=None, options=None, overwrite=False,
                 rec = relabel(rec, cmap, missing="ignore")
                 dropped = rec.meta["channel_map"]["dropped"]
                 unused -= set(rec.meta["channel_map"]["applied"])
-            out.parent.mkdir(parents=True, exist_ok=True)
-            write(rec, out, overwrite=overwrite)
+            if to == "bids":
+                from .formats.bids_write import bids_path, write_bids
+
+                labels = _bids_labels(rec, src, given)
+                out = bids_path(out_dir, **labels)
+                if os.path.normcase(os.path.realpath(out)) in input_keys:
+                    raise InvalidInputError(f"the output {out} is an input file; choose another --out folder")
+                write_bids(rec, out_dir, overwrite=overwrite, **labels)
+            else:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                _write(rec, out, to, overwrite)
             result.output = out
             result.channels = [(c.name, c.muscle, c.side) for c in rec.channels]
             result.kinds = [c.kind for c in rec.channels]
@@ -187,6 +281,11 @@ def convert(inputs, out_dir, *, channel_map=None, options=None, overwrite=False,
         except (EmgkitError, OSError, ValueError) as exc:
             result.error = f"{type(exc).__name__}: {exc}"
         results.append(result)
+        if progress is not None:
+            progress.update({"relpath": src.name, "status": "ok" if result.ok else "failed",
+                             "seconds": time.perf_counter() - began, "bytes": src.stat().st_size if src.is_file() else 0,
+                             "step": "convert", "error_type": (result.error or "").split(":", 1)[0],
+                             "message": (result.error or "").split(": ", 1)[-1]})
     for r in results:
         r.map_unmatched = sorted(unused)
     return results
@@ -246,14 +345,20 @@ def add_convert_parser(subparsers):
 
     p = subparsers.add_parser(
         "convert",
-        help="convert C3D, EDF/BDF, text, NWB or HDF5 recordings to emgkit HDF5, reporting muscles and sides",
+        help="convert C3D, EDF/BDF, text, NWB, MATLAB or HDF5 recordings to emgkit HDF5, CSV, BDF, NWB or BIDS-EMG",
         description=(
             "Read each INPUT (format recognised by content), apply an optional channel map, and write "
-            "OUT/<name>.h5 (emgkit native HDF5, written atomically). Inputs are never overwritten."
+            "OUT/<name>.h5 (emgkit native HDF5; --to csv|bdf|nwb for those formats; --to bids for a BIDS-EMG tree "
+            "in OUT), written atomically. Inputs are never overwritten."
         ),
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files to convert")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created when missing)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created when missing; the BIDS root with --to bids)")
+    p.add_argument("--to", choices=tuple(TARGETS), default="h5",
+                   help="output format: h5 (emgkit HDF5, default), csv, bdf (BDF+, uV), nwb, bids (BIDS-EMG tree)")
+    for key in BIDS_ENTITIES:
+        p.add_argument(f"--{key}", metavar="LABEL",
+                       help=f"BIDS {key} label with --to bids (letters and digits; default: from the recording)")
     add_map_arguments(p)
     p.add_argument("--fs", type=float, metavar="HZ", help="sampling rate for text files without a time column")
     p.add_argument(
@@ -276,12 +381,34 @@ def _option_arg(argparse):
     return parse
 
 
+class _Lines:
+    """Progress of a conversion on stderr: one line per finished input (done/total, time, elapsed)."""
+
+    def start(self, total: int, skipped: int) -> None:
+        import time
+
+        self.total, self.done, self.t0 = total, 0, time.perf_counter()
+
+    def update(self, result: dict) -> None:
+        import sys
+        import time
+
+        self.done += 1
+        what = "ok" if result["status"] == "ok" else f"FAILED ({result['error_type']})"
+        elapsed = time.perf_counter() - self.t0
+        left = elapsed / self.done * (self.total - self.done)
+        print(f"[{self.done}/{self.total}] {what} {printable(result['relpath'])} ({result['seconds']:.1f} s; "
+              f"{elapsed:.0f} s elapsed, about {left:.0f} s left)", file=sys.stderr, flush=True)
+
+
 def cli_convert(args) -> int:
     """Run ``emgkit convert``; prints the report; exit code 0 when every input converted, 1 otherwise."""
     options = dict(args.option)
     if args.fs is not None:
         options["fs"] = args.fs
-    results = convert(args.inputs, args.out, channel_map=map_from_args(args), options=options, overwrite=args.overwrite,
-                      tree=args.tree)
+    bids = {k: getattr(args, k) for k in BIDS_ENTITIES if getattr(args, k, None) is not None}
+    progress = _Lines() if len(args.inputs) > 1 else None
+    results = convert(args.inputs, args.out, to=args.to, bids=bids, channel_map=map_from_args(args), options=options,
+                      overwrite=args.overwrite, tree=args.tree, progress=progress)
     print(format_report(results))
     return 0 if all(r.ok for r in results) else 1

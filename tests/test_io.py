@@ -549,7 +549,7 @@ def test_hdf5_signature_after_user_block(tmp_path):
 
 
 def test_registry_lists_every_format_once_in_detection_order():
-    assert [f.name for f in eio.FORMATS] == ["emgkit-hdf5", "nwb", "matlab", "hdf5", "c3d", "edf", "text"]
+    assert [f.name for f in eio.FORMATS] == ["emgkit-hdf5", "nwb", "matlab", "hdf5", "c3d", "bids-emg", "edf", "text"]
     for fmt in eio.FORMATS:  # every reader named in the table exists (imported here, not at registration)
         for function in (fmt.sniff, fmt.open, fmt.read):
             if hasattr(function, "resolve"):

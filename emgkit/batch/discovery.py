@@ -6,6 +6,11 @@ recording gets a *relative path*: its path below the folder it was found in
 directly.  Its results go to ``DIR/<relative path>/``; nothing read from
 inside the file (subject, session...) ever takes part in the output path, so
 a crafted file cannot write elsewhere.
+
+A folder holding ``dataset_description.json`` is a **BIDS root**: its EMG
+recordings (``sub-*/[ses-*/]emg/*_emg.edf|.bdf``,
+:func:`emgkit.formats.bids.iter_recordings`) are taken instead of a file-name
+search, and a root without any is an error saying what it holds.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import InvalidInputError
+from ..formats.bids import is_root, iter_recordings
 
-__all__ = ["Job", "discover", "output_folder", "RECORDING_PATTERNS"]
+__all__ = ["RECORDING_PATTERNS", "Job", "discover", "output_folder"]
 
 # files picked up when searching a folder without --pattern (other formats: --pattern "*.csv")
 RECORDING_PATTERNS = ("*.h5", "*.hdf5", "*.nwb", "*.mat", "*.edf", "*.bdf", "*.c3d")
@@ -88,7 +94,8 @@ def discover(inputs, *, pattern=None, out=None) -> list[Job]:
     ----------
     inputs : list of str
         Files, folders (searched recursively; hidden files and folders are
-        skipped) or glob patterns (``"data/**/*.h5"``).
+        skipped; a BIDS root gives its EMG recordings) or glob patterns
+        (``"data/**/*.h5"``).
     pattern : str, optional
         File-name glob for folder searches (``"*.csv"``); default: the
         common recording extensions :data:`RECORDING_PATTERNS`.  Files named
@@ -126,7 +133,10 @@ def discover(inputs, *, pattern=None, out=None) -> list[Job]:
     for text in inputs:
         given = str(text)
         path = Path(given).expanduser()
-        if path.is_dir():
+        if path.is_dir() and is_root(path) and not pattern:
+            for file, _ in iter_recordings(path):
+                add(file, path, given)
+        elif path.is_dir():
             for file in _walk(path, patterns, exclude):
                 add(file, path, given)
         elif path.is_file():

@@ -13,6 +13,7 @@ name             recognised by                                         reader (m
 ``matlab``       header ``MATLAB 5.0 MAT-file`` or ``MATLAB 7.3 ...``  ``emgkit.formats.matlab``  .mat
 ``hdf5``         any other HDF5 (``.mat`` v7.3 without its header)     ``emgkit.hdf5_foreign``    .h5 .hdf5 .hdf .he5 .mat
 ``c3d``          byte 2 = 0x50 and a known processor type              ``emgkit.formats.c3d``     .c3d
+``bids-emg``     EDF/BDF ``*_emg.*`` in a BIDS root, with sidecars     ``emgkit.formats.bids``    .edf .bdf
 ``edf``          ``"0       "`` / ``"\\xffBIOSEMI"`` header             ``emgkit.formats.edf``     .edf .bdf
 ``text``         printable text with digits, not named like the above  ``emgkit.formats.text``    .csv .tsv .txt
 ===============  ====================================================  =========================  ========================
@@ -188,6 +189,12 @@ FORMATS: list[FileFormat] = [
         open=_Deferred("emgkit.formats.c3d", "open_c3d"),
         read=_Deferred("emgkit.formats.c3d", "read_c3d"),
         extensions=(".c3d",),
+    ),
+    FileFormat(
+        name="bids-emg",
+        description="BIDS-EMG recordings (*_emg.edf/.bdf below a dataset_description.json) with their sidecars",
+        sniff=_Deferred("emgkit.formats.bids", "sniff_bids"),
+        read=_Deferred("emgkit.formats.bids", "read_bids"),
     ),
     FileFormat(
         name="edf",
