@@ -3,8 +3,10 @@
 A channel is **at its noise floor** when the onset detector found no burst
 (and not activity throughout), or when its floor is noise-like (trusted) and
 even its loud stretches stay within the noise: the 95th percentile of its 0.5 s window RMS (band-passed) is below
-:data:`ACTIVE_RATIO` times its noise RMS (:class:`emgkit.noise_floor.NoiseFloor`
-``loud_rms`` and ``noise_rms``; white noise alone gives about 1.1-1.3).
+:data:`ACTIVE_RATIO` = 1.5 times its noise RMS (:class:`emgkit.noise_floor.NoiseFloor`
+``loud_rms`` and ``noise_rms``; stationary noise alone gives 1.0-1.1, slowly
+drifting noise up to about 1.3; at 1.5 the muscle's own RMS,
+``sqrt(1.5**2 - 1)`` = 1.1 times the noise, is below 1 dB SNR).
 Pairs whose two channels are both at their floor are "not compared: no
 activity" (no SI, no CCI, no flag); a left/right difference of mean activity
 smaller than the two sides' noise floors combined (``sqrt(f_L**2 + f_R**2)``,
@@ -18,11 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..noise_floor import SUBTRACT_RATIO
-
 __all__ = ["Activity", "activity", "ACTIVE_RATIO", "NO_ACTIVITY"]
 
-ACTIVE_RATIO = SUBTRACT_RATIO  # loud windows below this many noise RMS: the channel is within its noise (the subtraction rule's limit)
+ACTIVE_RATIO = 1.5  # loud windows (95th percentile) below this many noise RMS: the channel is within its noise
 NO_ACTIVITY = "not compared: no activity"
 
 
