@@ -43,7 +43,7 @@ from ._bridge_out import require, to_dataframe, to_mne, to_xarray
 from ._checks import check_fs
 from .channels import Channel
 from .errors import InvalidInputError
-from .formats._common import uniform_rate
+from .formats._common import build_channels, uniform_rate
 from .formats.events import make_event
 from .recording import Recording
 
@@ -61,11 +61,14 @@ def _rate_from_times(times, where: str) -> float:
 
 
 def _channels(names, muscles=None, sides=None):
+    """Channels named ``names``, parsed as the file readers parse labels (a lone "biceps" among leg muscles is
+    biceps femoris), with ``muscles``/``sides`` where given."""
+    parsed, _ = build_channels([str(n) for n in names])
     out = []
-    for i, name in enumerate(names):
+    for i, c in enumerate(parsed):
         muscle = (muscles[i] or None) if muscles is not None else None
         side = (sides[i] or None) if sides is not None else None
-        out.append(Channel(str(name), muscle=muscle, side=side))
+        out.append(Channel(c.name, muscle=muscle or c.muscle, side=side or c.side))
     return out
 
 
@@ -120,7 +123,7 @@ def from_mne(raw: Any, *, picks: str | Sequence[str] = "emg") -> Recording:
                                  duration_s=float(duration) or None))
     meta = {"events": sorted(events, key=lambda e: e["time_s"]),
             "source": {"format": "MNE Raw", "channel_types": [types[i] for i in idx]}}
-    return Recording(data, float(raw.info["sfreq"]), names, unit="V", meta=meta)
+    return Recording(data, float(raw.info["sfreq"]), _channels(names), unit="V", meta=meta)
 
 
 # -- xarray -------------------------------------------------------------------------------------------

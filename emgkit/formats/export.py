@@ -75,12 +75,13 @@ def _record_samples(fs: float, n: int) -> tuple[int, float]:
     return base, float(frac.denominator)
 
 
-def _physical_bound(value: float) -> float:
+def _physical_bound(value: float) -> float | int:
     """``value`` rounded up to 3 significant digits, so that it fits the header's 8 characters uncut."""
     if value <= 0:
         return 1.0
     step = 10.0 ** (math.floor(math.log10(value)) - 2)
-    return float(f"{math.ceil(value / step) * step:.3g}")
+    bound = float(f"{math.ceil(value / step) * step:.3g}")
+    return int(bound) if bound.is_integer() else bound  # pyedflib writes str(value): "1110000", not "1110000.0"
 
 
 def write_bdf(rec: Recording, path, *, overwrite: bool = False) -> Path:
