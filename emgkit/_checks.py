@@ -1,15 +1,27 @@
 """Validation helpers shared by the public API (boundary checks, one place)."""
 
-import math
 import difflib
+import math
+
+import numpy as np
 
 from .errors import InvalidInputError
 
 
 def check_fs(fs):
-    """Return ``fs`` as a positive finite float or raise InvalidInputError."""
+    """Return ``fs`` as a positive finite float or raise InvalidInputError.
+
+    Only a real number (or a one-element numeric array) is a rate: ``True``,
+    ``"2000"``-like strings, lists such as ``[1000, 2000]`` and ``0`` are refused.
+    """
+    arr = np.asarray(fs) if not isinstance(fs, (str, bytes)) else None
+    if isinstance(fs, (bool, np.bool_)) or arr is None or arr.dtype.kind not in "iuf" or arr.size != 1:
+        shown = repr(fs) if len(repr(fs)) <= 80 else repr(fs)[:77] + "..."
+        raise InvalidInputError(
+            f"fs must be one number in Hz, got {shown}; pass the rate the recording was sampled at, e.g. fs=2000"
+        )
     try:
-        value = float(fs)
+        value = float(arr.reshape(-1)[0])
     except (TypeError, ValueError):
         raise InvalidInputError(
             f"fs must be a number in Hz, got {fs!r}; pass the sampling rate, e.g. fs=2000"

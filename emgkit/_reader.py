@@ -20,13 +20,13 @@ from __future__ import annotations
 import copy
 import difflib
 import math
-import os
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 from ._checks import check_fs, check_option
+from ._input import check_input_path, check_meta, source_path
 from .channels import Channel
 from .errors import FileFormatError, InvalidInputError
 from .recording import NONFINITE_POLICIES, Recording
@@ -48,36 +48,12 @@ LAYOUTS = ("channels_first", "samples_first")
 
 
 # -- the input file -------------------------------------------------------------------
-def check_input_path(path) -> Path:
-    """``path`` as a :class:`~pathlib.Path` to an existing file, or an error saying what it is instead.
-
-    Raises
-    ------
-    InvalidInputError
-        ``path`` is not a str/path-like, or is a folder.
-    FileNotFoundError
-        ``path`` does not exist; the message lists similar names in its folder.
-    """
-    if not isinstance(path, (str, os.PathLike)):
-        raise InvalidInputError(f"path must be a str or os.PathLike, got {type(path).__name__}: {path!r}")
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise InvalidInputError(f"{path} is a folder, not a recording file; pass one file (emgkit batch reads folders)")
-    if not path.exists():
-        hint = ""
-        if path.parent.is_dir():
-            close = difflib.get_close_matches(path.name, [p.name for p in path.parent.iterdir()], n=3)
-            if close:
-                hint = f"; similar names in {path.parent}: {', '.join(close)}"
-        elif str(path.parent) not in ("", "."):
-            hint = f"; the folder {path.parent} does not exist either"
-        raise FileNotFoundError(f"no such file: {path}{hint}")
-    return path
+# check_input_path (the input gate: file kinds, pipes, link loops) lives in emgkit._input.
 
 
 def read_head(path: Path) -> bytes:
-    """The first :data:`SNIFF_BYTES` bytes of ``path`` (fewer for a shorter file)."""
-    with open(path, "rb") as fh:
+    """The first :data:`SNIFF_BYTES` bytes of ``path`` (fewer for a shorter file; a pipe's copy for a pipe)."""
+    with open(source_path(path), "rb") as fh:
         return fh.read(SNIFF_BYTES)
 
 
@@ -85,6 +61,7 @@ def is_hdf5(path: Path, head: bytes) -> bool:
     """True when the HDF5 signature sits at byte 0, 512, 1024, 2048, ... (HDF5 allows a user block before it)."""
     if head.startswith(HDF5_SIGNATURE):
         return True
+    path = source_path(path)
     size = path.stat().st_size
     offset = 512
     with open(path, "rb") as fh:
@@ -170,6 +147,7 @@ class RecordingFile:
         self._scale, self._offset = scale, offset
         self._integer = np.issubdtype(np.dtype(source.dtype), np.integer)
         self.path = Path(path) if path is not None else None
+        check_meta(self._meta, self._where())
         self._closer = close
         self._closed = False
 
@@ -301,16 +279,21 @@ class RecordingFile:
         if not self._integer and (scale is not None or offset is not None):
             data = data * (1.0 if scale is None else scale) + (0.0 if offset is None else offset)
             scale = offset = None
-        return Recording(
-            data,
-            self.fs,
-            [self.channels[r] for r in rows],
-            unit=self.unit,
-            meta=meta,
-            scale=scale,
-            offset=offset,
-            nonfinite=self._nonfinite,
-        )
+        try:
+            return Recording(
+                data,
+                self.fs,
+                [self.channels[r] for r in rows],
+                unit=self.unit,
+                meta=meta,
+                scale=scale,
+                offset=offset,
+                nonfinite=self._nonfinite,
+            )
+        except InvalidInputError as exc:  # e.g. NaN samples: say which file holds them
+            if self.path is None or str(self.path) in str(exc):
+                raise
+            raise InvalidInputError(f"{self.path}: {exc}") from None
 
     def _fetch(self, rows, first, last) -> np.ndarray:
         """Samples ``first:last`` of ``rows`` as a (len(rows), last - first) array, rows in the given order."""
@@ -382,12 +365,12 @@ class RecordingFile:
         last = n if stop is None else _time_to_sample("stop", stop, self.fs)
         span = f"the record lasts {dur:.6g} s ({n} samples at {self.fs:g} Hz); start/stop are in seconds"
         if first < 0 or last < 0:
-            raise InvalidInputError(f"start={start!r}, stop={stop!r} is negative; {span}")
+            raise InvalidInputError(f"{self._where()}: start={start!r}, stop={stop!r} is negative; {span}")
         if first >= n or last > n:
-            raise InvalidInputError(f"start={start!r}, stop={stop!r} reaches beyond the end of the record: {span}")
+            raise InvalidInputError(f"{self._where()}: start={start!r}, stop={stop!r} reaches beyond the end of the record: {span}")
         if first >= last:
             raise InvalidInputError(
-                f"start={start!r} s must be before stop={stop!r} s (at least one sample, {1 / self.fs:.6g} s); {span}"
+                f"{self._where()}: start={start!r} s must be before stop={stop!r} s (at least one sample, {1 / self.fs:.6g} s); {span}"
             )
         return first, last
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from ._version import __version__
 
@@ -165,7 +166,10 @@ def main(argv=None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            if not args.debug:  # a raw Python warning never reaches the terminal: it becomes a log record
+                warnings.showwarning = _log_warning
+            return args.func(args)
     except KeyboardInterrupt:
         print("emgkit: interrupted", file=sys.stderr)
         return 130
@@ -183,7 +187,15 @@ def main(argv=None) -> int:
         print(f"emgkit {args.command}: {kind}: {printable(exc)}", file=sys.stderr)
         if not known:
             print("  (rerun with --debug for the traceback and please report it)", file=sys.stderr)
-        return EXIT_FAILED
+            return EXIT_FAILED
+        return EXIT_USAGE  # a refused input, option or output: nothing was done
+
+
+def _log_warning(message, category, filename, lineno, file=None, line=None):
+    """``warnings.showwarning`` for the command line: the warning as an ``emgkit`` log record (not shown by default)."""
+    import logging
+
+    logging.getLogger("emgkit").info("%s: %s", category.__name__, message)
 
 
 if __name__ == "__main__":

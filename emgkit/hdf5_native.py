@@ -171,10 +171,11 @@ def _parse(f: h5py.File, path: Path):
     if "fs" not in ds.attrs:
         raise FileFormatError(f"{path}: /emg/data has no 'fs' attribute (sampling rate in Hz), which the schema requires")
     try:
-        fs = check_fs(np.asarray(ds.attrs["fs"]).reshape(-1)[0])
-    except (InvalidInputError, IndexError):
+        fs = check_fs(ds.attrs["fs"])
+    except InvalidInputError:
         raise FileFormatError(
-            f"{path}: /emg/data attribute fs={show(ds.attrs['fs'])} is not a positive sampling rate in Hz"
+            f"{path}: /emg/data attribute fs={show(ds.attrs['fs'])} is not a positive sampling rate in Hz (one number); "
+            "rewrite the file with the rate it was sampled at (emgkit.write(rec) stores one number)"
         ) from None
     unit = _as_str(ds.attrs.get("unit"))
     if not unit:
@@ -237,11 +238,14 @@ def _read_json(f, name, path):
     if not isinstance(ds, h5py.Dataset) or ds.shape != () or ds.dtype.kind not in "OSU":
         raise FileFormatError(f"{path}: /{name} must be a scalar string dataset holding JSON")
     text = ds[()]
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
     try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
         return meta_from_json(text)
-    except json.JSONDecodeError as exc:
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(f"{path}: /{name} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                              "the file is corrupt: copy it again from its source") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise FileFormatError(f"{path}: /{name} is not valid JSON ({exc})") from None
 
 

@@ -124,10 +124,15 @@ class Recording:
                 f"{len(chans)} channel names for {n_rows} data rows; data must be (n_channels, n_samples) "
                 f"and have one row per channel.{hint}"
             )
-        names = [c.name for c in chans]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        counts: dict[str, int] = {}
+        for c in chans:  # one pass: a file may declare 200,000 channels
+            counts[c.name] = counts.get(c.name, 0) + 1
+        dupes = sorted(n for n, k in counts.items() if k > 1)
         if dupes:
-            raise InvalidInputError(f"duplicate channel names {dupes}; channel names must be unique (rename them, e.g. 'EMG 1', 'EMG 2')")
+            shown = dupes if len(dupes) <= 10 else [*dupes[:10], f"... {len(dupes) - 10} more"]
+            raise InvalidInputError(
+                f"duplicate channel names {shown}; channel names must be unique (rename them, e.g. 'EMG 1', 'EMG 2')"
+            )
         return chans
 
     def _repair_nonfinite(self, policy):

@@ -56,6 +56,7 @@ RANKS = {
     "emgkit._signal": 2,
     "emgkit.channel_kinds": 2,
     "emgkit._reader": 3,
+    "emgkit._input": 3,  # the input gate: file kinds, pipes, errors naming the file
     "emgkit.io": 3,
     "emgkit.hdf5_native": 3,
     "emgkit.hdf5_foreign": 3,

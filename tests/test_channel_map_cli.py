@@ -20,7 +20,7 @@ def run(*args, cwd=None):
     return res
 
 
-def one_error_line(res, command, code=1):
+def one_error_line(res, command, code=2):
     assert res.returncode == code, (res.stdout, res.stderr)
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"emgkit {command}: "), res.stderr

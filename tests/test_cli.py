@@ -31,14 +31,14 @@ def test_no_command_prints_help_and_exits_2(capsys):
 
 def test_missing_file_is_one_clear_line(tmp_path):
     res = run("info", str(tmp_path / "nope.h5"))
-    assert res.returncode == cli.EXIT_FAILED
+    assert res.returncode == cli.EXIT_USAGE
     assert "Traceback" not in res.stderr
     assert "nope.h5" in res.stderr and res.stderr.startswith("emgkit info: error:")
 
 
 def test_unknown_sample_lists_available():
     res = run("info", "sample:nope")
-    assert res.returncode == cli.EXIT_FAILED
+    assert res.returncode == cli.EXIT_USAGE
     assert "curls" in res.stderr and "Traceback" not in res.stderr
 
 
@@ -58,7 +58,7 @@ def test_simulate_then_info(tmp_path):
     assert rec.fs == 1000 and rec.duration == pytest.approx(5.0)
     assert "truth" in rec.meta
     res = run("simulate", str(out))
-    assert res.returncode == cli.EXIT_FAILED and "overwrite" in res.stderr
+    assert res.returncode == cli.EXIT_USAGE and "overwrite" in res.stderr
 
 
 def test_report_needs_fs_for_files_without_one_and_refuses_to_overwrite(tmp_path):
@@ -70,12 +70,12 @@ def test_report_needs_fs_for_files_without_one_and_refuses_to_overwrite(tmp_path
         f["emg"] = np.random.default_rng(0).standard_normal((2, 3000))
     out = tmp_path / "out"
     res = run("report", str(src), "--out", str(out), "--quiet")
-    assert res.returncode == cli.EXIT_FAILED and "no sampling rate" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == cli.EXIT_USAGE and "no sampling rate" in res.stderr and "Traceback" not in res.stderr
     res = run("analyze", str(src), "--out", str(out), "--fs", "1000", "--quiet")
     assert res.returncode == 0, res.stderr
     assert (out / "analysis.h5").exists()
     res = run("analyze", str(src), "--out", str(out), "--fs", "1000", "--quiet")
-    assert res.returncode == cli.EXIT_FAILED and "pass --overwrite" in res.stderr
+    assert res.returncode == cli.EXIT_USAGE and "pass --overwrite" in res.stderr
     res = run("report", str(src), "--out", str(out), "--fs", "1000", "--quiet", "--overwrite")
     assert res.returncode == 0, res.stderr
     assert (out / "report.html").stat().st_size > 1_000_000

@@ -158,9 +158,9 @@ def test_truncated_v5_is_one_clear_error(tmp_path, x):
         emgkit.read(path)
 
 
-def test_cli_exit_1_and_one_line(tmp_path):
+def test_cli_exit_2_and_one_line(tmp_path):
     path = _save("5", tmp_path / "txt.mat", {"note": "hello"})
     proc = subprocess.run([sys.executable, "-m", "emgkit", "info", str(path)], capture_output=True, text=True, check=False)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a refused input (emgkit.cli: EXIT_USAGE)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "no numeric variable" in lines[0]

@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Callable
 
 from .._checks import check_option
-from .._reader import RecordingFile, check_input_path, is_hdf5, read_head
+from .._input import check_input_path, check_meta, reader_errors, source_path
+from .._reader import RecordingFile, is_hdf5, read_head
 from ..errors import FileFormatError, InvalidInputError
 from ..recording import Recording
 
@@ -90,17 +91,31 @@ class FileFormat:
             raise InvalidInputError(f"format {self.name!r}: extensions must be lower case and start with '.', got {bad}")
 
     def read_file(self, path, channels=None, start=None, stop=None, **options) -> Recording:
-        """Read ``path`` with this format's reader (see :func:`emgkit.read`)."""
-        if self.read is not None:
-            return self.read(path, channels=channels, start=start, stop=stop, **options)
-        with self.open(path, **options) as handle:
-            return handle.read(channels=channels, start=start, stop=stop)
+        """Read ``path`` with this format's reader (see :func:`emgkit.read`).
+
+        The file passes the input gate first (:func:`emgkit._input.check_input_path`);
+        every error names it (:func:`emgkit._input.reader_errors`).
+        """
+        path = check_input_path(path)
+        with reader_errors(path, self.name) as source:
+            if self.read is not None:
+                rec = self.read(source, channels=channels, start=start, stop=stop, **options)
+                check_meta(rec.meta, path)
+                return rec
+            with self.open(source, **options) as handle:
+                return handle.read(channels=channels, start=start, stop=stop)
 
     def open_file(self, path, **options) -> RecordingFile:
         """Open ``path`` lazily with this format's reader, or read it whole into a handle (see :func:`emgkit.open`)."""
-        if self.open is not None:
-            return self.open(path, **options)
-        return RecordingFile.from_recording(self.read(path, channels=None, start=None, stop=None, **options), path=path)
+        path = check_input_path(path)
+        with reader_errors(path, self.name) as source:
+            if self.open is not None:
+                handle = self.open(source, **options)
+            else:
+                rec = self.read(source, channels=None, start=None, stop=None, **options)
+                handle = RecordingFile.from_recording(rec, path=path)
+            handle.path = path
+            return handle
 
 
 @dataclass(frozen=True)
@@ -255,10 +270,11 @@ def detect_format(path) -> FileFormat:
         and lists the supported formats.
     """
     path = check_input_path(path)
-    head = read_head(path)
-    hdf5 = is_hdf5(path, head)
+    source = source_path(path)  # a pipe's private copy
+    head = read_head(source)
+    hdf5 = is_hdf5(source, head)
     for fmt in FORMATS:
-        if (hdf5 or not fmt.hdf5) and fmt.sniff(path, head):
+        if (hdf5 or not fmt.hdf5) and fmt.sniff(source, head):
             return fmt
     note = ""
     if path.suffix.lower() in {e for f in FORMATS if f.hdf5 for e in f.extensions}:
