@@ -34,6 +34,7 @@ from .recording import NONFINITE_POLICIES, Recording
 __all__ = [
     "RecordingFile",
     "check_input_path",
+    "check_hdf5_storage",
     "read_head",
     "is_hdf5",
     "HDF5_SIGNATURE",
@@ -49,6 +50,43 @@ LAYOUTS = ("channels_first", "samples_first")
 
 # -- the input file -------------------------------------------------------------------
 # check_input_path (the input gate: file kinds, pipes, link loops) lives in emgkit._input.
+
+
+def check_hdf5_storage(ds, where, file) -> None:
+    """Refuse an HDF5 dataset that declares more samples than the file holds, before reading any.
+
+    A dataset may declare any shape: chunks never written read as fill
+    values, an external link or external raw storage points at another file,
+    a virtual dataset assembles others.  Reading such a dataset would allocate
+    (or stream) what it declares (terabytes from a 10 KB file), so it is
+    refused: contiguous storage must hold ``ds.nbytes``, a chunked dataset
+    must have every chunk written.  ``file`` is the ``h5py.File`` the reader
+    opened (a dataset found through an external link lives in another).
+
+    Raises
+    ------
+    FileFormatError
+        Naming ``where`` (the file), the dataset, what it declares and holds.
+    """
+    name, declared = ds.name, f"{ds.shape} {ds.dtype} ({ds.nbytes / 1e6:.6g} MB)"
+    fix = "the file is incomplete or corrupt; copy it again from its source, or write the data into the file itself"
+    if ds.file.id != file.id or ds.is_virtual or ds.external:
+        what = "a virtual dataset" if ds.is_virtual else "stored in another file"
+        raise FileFormatError(f"{where}: dataset {name} {declared} is {what}; emgkit reads only samples stored in the "
+                              "file itself: copy the data into it")
+    if ds.chunks is None:
+        held = ds.id.get_storage_size()
+        if held < ds.nbytes:
+            raise FileFormatError(f"{where}: dataset {name} declares {declared} but the file holds {held} bytes of "
+                                  f"it; {fix}")
+        return
+    expected = 1
+    for size, chunk in zip(ds.shape, ds.chunks):
+        expected *= -(-size // chunk)
+    written = ds.id.get_num_chunks()
+    if written < expected:
+        raise FileFormatError(f"{where}: dataset {name} declares {declared} in {expected} chunks but only {written} "
+                              f"are written; {fix}")
 
 
 def read_head(path: Path) -> bytes:

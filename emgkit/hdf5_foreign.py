@@ -50,7 +50,7 @@ import numpy as np
 from ._checks import check_fs, check_option
 from .errors import FileFormatError, InvalidInputError
 from .hdf5_native import open_hdf5, show
-from ._reader import LAYOUTS, NONFINITE_POLICIES, RecordingFile
+from ._reader import LAYOUTS, NONFINITE_POLICIES, RecordingFile, check_hdf5_storage
 
 __all__ = ["open_foreign", "OPTIONS"]
 
@@ -304,6 +304,7 @@ class _Detector:
             self.fail(f"dataset {ds.name} has shape {ds.shape}; samples must be 1-D or 2-D (channels x samples).")
         if ds.size == 0:
             self.fail(f"dataset {ds.name} is empty (shape {ds.shape}); it holds no samples.")
+        check_hdf5_storage(ds, self.path, self.f)
         return ds
 
     def _near(self, ds):

@@ -34,7 +34,7 @@ from ._version import __version__
 from .errors import FileFormatError, InvalidInputError
 from .channels import Channel
 from ._atomic import atomic_output
-from ._reader import NONFINITE_POLICIES, RecordingFile, is_hdf5
+from ._reader import NONFINITE_POLICIES, RecordingFile, check_hdf5_storage, is_hdf5
 from .recording import Recording
 
 __all__ = [
@@ -168,6 +168,7 @@ def _parse(f: h5py.File, path: Path):
         )
     if ds.shape[0] == 0 or ds.shape[1] == 0:
         raise FileFormatError(f"{path}: /emg/data is empty (shape {ds.shape}); the file holds no samples")
+    check_hdf5_storage(ds, path, f)
     if "fs" not in ds.attrs:
         raise FileFormatError(f"{path}: /emg/data has no 'fs' attribute (sampling rate in Hz), which the schema requires")
     try:

@@ -29,6 +29,7 @@ from ..errors import FileFormatError, InvalidInputError
 from .._reader import NONFINITE_POLICIES, RecordingFile
 from .._checks import check_option
 from ._common import build_channels, check_options, common_unit, exclusion_reason, normalise_unit, require, unique_names
+from ._c3d_header import check_declared
 from .events import make_event, side_from_text
 
 __all__ = ["sniff_c3d", "open_c3d", "read_c3d"]
@@ -131,6 +132,7 @@ def _check_complete(path: Path, scale_factor: float, n_samples: int) -> None:
 
 def _load(path: Path) -> _Content:
     ezc3d = require("ezc3d", "c3d", "C3D")
+    check_declared(path)  # rates and sizes from the parameters, before ezc3d allocates what they say
     try:
         c3d = ezc3d.c3d(str(path))
     except (RuntimeError, OSError, ValueError, IndexError) as exc:

@@ -29,7 +29,7 @@ import numpy as np
 from .._checks import check_option
 from ..errors import FileFormatError, InvalidInputError
 from ..hdf5_native import open_hdf5
-from .._reader import NONFINITE_POLICIES, RecordingFile, is_hdf5
+from .._reader import NONFINITE_POLICIES, RecordingFile, check_hdf5_storage, is_hdf5
 from ._common import build_channels, check_options, uniform_rate, unique_names
 from .events import make_event, side_from_text
 
@@ -258,6 +258,7 @@ def _open(f, path, series, nonfinite) -> RecordingFile:
             f"{path}: {ds.name} has shape {ds.shape} and dtype {ds.dtype}; NWB EMG data must be a non-empty "
             "numeric array of time x channels"
         )
+    check_hdf5_storage(ds, path, f)
     n_samples = ds.shape[0]
     n_ch = 1 if ds.ndim == 1 else ds.shape[1]
     unit = _text(ds.attrs.get("unit", "volts")).lower()
