@@ -18,7 +18,7 @@ from __future__ import annotations
 import glob as _glob
 import os
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ..errors import InvalidInputError
 from ..formats.bids import is_root, iter_recordings
@@ -162,11 +162,12 @@ def output_folder(out, relpath: str) -> Path:
     Raises
     ------
     InvalidInputError
-        ``relpath`` is absolute, empty, or contains ``..`` (or resolves outside
-        ``out`` through a symbolic link).
+        ``relpath`` is absolute, empty, or contains ``..``, a backslash or a
+        drive (``C:``; or resolves outside ``out`` through a symbolic link).
+        Other characters legal in a file name (``trial_10:30.h5``) are kept.
     """
     rel = PurePosixPath(relpath)
-    if not relpath or rel.is_absolute() or any(part in ("..", "") for part in rel.parts) or "\\" in relpath or ":" in rel.parts[0]:
+    if not relpath or rel.is_absolute() or any(part in ("..", "") for part in rel.parts) or "\\" in relpath or PureWindowsPath(relpath).drive:
         raise InvalidInputError(f"relative path {relpath!r} would place results outside the output folder; refusing it")
     root = Path(out).expanduser().resolve()
     folder = root.joinpath(*rel.parts)
