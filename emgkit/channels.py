@@ -64,8 +64,10 @@ def _snake(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    """Lower-case alphanumeric words; letters and digits are split (``EMG12`` -> emg, 12)."""
-    return re.findall(r"[a-z]+|[0-9]+", str(text).lower())
+    """Lower-case alphanumeric words; letters and digits are split (``EMG12`` -> emg, 12) and so are
+    CamelCase words (``RTibAnt`` -> r, tib, ant; ``LGastroc`` -> l, gastroc), while an all-capitals run stays
+    one word (``LREC``)."""
+    return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", str(text))]
 
 
 def _phrase(text: str) -> str:

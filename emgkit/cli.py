@@ -45,6 +45,18 @@ def _cmd_info(args) -> int:
     width = max(len(printable(k.name)) for k in kinds)
     for k in kinds:
         print(f"  {printable(k.name):<{width}}  {k.kind:<13} {printable(k.reason)}")
+    unknown = [c for c, k in zip(rec.channels, kinds) if k.is_emg and not c.muscle]
+    if unknown:
+        from emgkit.channels import closest_muscle, split_side
+
+        def hint(name):
+            close = closest_muscle(split_side(name)[1]) or closest_muscle(name)
+            return f"closest known: {close}" if close else "no known muscle is close"
+
+        print("  muscle names not recognised (emgkit.channels.known_muscles() lists the known ones; "
+              "--channel NAME=SPEC sets one):")
+        for c in unknown:
+            print(f"    {printable(c.name)}: {hint(c.name)}")
     if proposal:
         unnamed = [printable(c.name) for c, k in zip(rec.channels, kinds) if k.is_emg and not (c.muscle and c.side)]
         print(f"  {len(unnamed)} EMG channel(s) without a muscle or side ({', '.join(unnamed)}): "
