@@ -299,7 +299,7 @@ def format_report(results: list[Converted]) -> str:
             lines.append(f"{r.input}: FAILED: {printable(r.error)}")
             continue
         lines.append(
-            f"{r.input} -> {r.output}: {len(r.channels)} channels, {r.fs:g} Hz, {r.duration_s:.3f} s, {r.unit}"
+            f"{r.input} -> {r.output}: {len(r.channels)} channels, {r.fs:g} Hz, {r.duration_s:.3f} s, {printable(r.unit)}"
             + (f", {r.n_events} events" if r.n_events else "")
         )
         width = max(len(printable(name)) for name, _, _ in r.channels)

@@ -106,6 +106,8 @@ def cli_onsets(args) -> int:
     if left_out:
         print(f"  left out (declared not EMG): {', '.join(f'{printable(n)} ({k})' for n, k in left_out)}", file=sys.stderr)
     if out is None:
+        if sys.stdout.isatty() and "channel" in frame:  # names from the file never reach a terminal raw
+            frame = frame.assign(channel=[printable(n) for n in frame["channel"]])
         sys.stdout.write(frame.to_csv(index=False, float_format="%.6g"))
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -121,11 +123,14 @@ def _resolve(text):
 
 
 def _print_summary(act, name, stream):
-    print(f"{name}: method {act.method}; statistic: {act.statistic}", file=stream)
+    """The per-channel summary; names and reasons come from the file, so they are made printable."""
+    from emgkit._text import printable
+
+    print(f"{printable(name)}: method {act.method}; statistic: {act.statistic}", file=stream)
     for c, ch in enumerate(act.channels):
         b = act.baseline[c]
         where = str(b) if b is not None else "no baseline"
         status = act.reason[c] or f"{len(act.onsets[c])} bursts, threshold {act.threshold[c]:.4g}"
-        print(f"  {ch.name}: {status}; {where}", file=stream)
+        print(f"  {printable(ch.name)}: {printable(status)}; {where}", file=stream)
         for note in act.notes[c]:
-            print(f"    note: {note}", file=stream)
+            print(f"    note: {printable(note)}", file=stream)

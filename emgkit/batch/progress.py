@@ -15,6 +15,7 @@ import shutil
 import sys
 import time
 from collections import deque
+from .._text import printable
 
 __all__ = ["Progress", "format_duration"]
 
@@ -140,7 +141,7 @@ class Progress:
         if self._bar_shown:
             self.stream.write("\r\x1b[2K")
             self._bar_shown = False
-        self.stream.write(text + "\n")
+        self.stream.write(printable(text) + "\n")  # names and messages come from files: no escape codes
         self.stream.flush()
         self._draw()
 
@@ -153,7 +154,7 @@ class Progress:
         if self.failed:
             text += f"  {self.failed} failed"
         if self._last:
-            text += f"  {self._last}"
+            text += f"  {printable(self._last)}"
         if len(text) > width - 1:
             text = text[: width - 2] + "…"
         self.stream.write("\r\x1b[2K" + text)
