@@ -37,7 +37,7 @@ def _cmd_info(args) -> int:
     print(f"fs        {rec.fs:g} Hz")
     print(f"duration  {rec.duration:.3f} s ({rec.n_samples} samples)")
     print(f"unit      {printable(rec.unit)}")
-    for key in ("subject", "session", "trial", "task"):
+    for key in ("subject", "session", "task", "run", "acquisition", "trial"):
         if key in rec.meta:
             print(f"{key:<9} {printable(rec.meta[key])}")
     print()

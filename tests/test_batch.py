@@ -221,7 +221,8 @@ def test_summary_tables_by_hand():
     entries = [{"result": {"relpath": "s1/a.h5"}, "row": r1, "metrics": m1}, {"result": {"relpath": "s2/b.h5"}, "row": r2, "metrics": m2},
                {"result": failed, "row": None, "metrics": None}]
     recordings, metrics, failures = build_summary(entries)
-    assert list(recordings.columns) == ["recording", "status", "task", "trial", "n_channels", "duration_s", "fs_hz", "n_cycles",
+    assert list(recordings.columns) == ["recording", "status", "task", "trial", "subject", "session", "run", "acquisition",
+                                        "n_channels", "duration_s", "fs_hz", "n_cycles",
                                         "pairs_compared", "headline", "n_flags", "n_notices", "max_abs_si", "si_at_max",
                                         "dominant_side", "max_abs_si_muscle", "max_abs_si.biceps", "max_abs_si.deltoid",
                                         "max_abs_si.triceps", "cci_falconer.L.biceps/triceps", "cci_falconer.R.biceps/triceps",

@@ -119,6 +119,15 @@ def test_batch_discovery_of_a_bids_root_and_entities_in_the_summary(tree, tmp_pa
     (root / "participants.tsv").write_text("participant_id\nsub-01\nsub-02\n")  # not a recording
     jobs = discover([str(root)])
     assert [j.relpath for j in jobs] == sorted(p.relative_to(root).as_posix() for p in paths)
+    from emgkit.cli import main
+
+    out = tmp_path / "results"
+    assert main(["batch", str(root), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    summary = pd.read_csv(out / "summary.csv", keep_default_na=False, dtype=str)
+    got = {r.recording: (r.subject, r.session, r.task, r.run, r.acquisition) for r in summary.itertuples()}
+    assert got == {"sub-01/ses-post/emg/sub-01_ses-post_task-gait_run-1_emg.bdf": ("01", "post", "gait", "1", ""),
+                   "sub-01/ses-pre/emg/sub-01_ses-pre_task-gait_run-1_emg.bdf": ("01", "pre", "gait", "1", ""),
+                   "sub-02/emg/sub-02_task-gait_acq-wireless_emg.bdf": ("02", "", "gait", "", "wireless")}
 
 
 def test_convert_to_bids_writes_a_tree_that_reads_back(tmp_path, rng):

@@ -389,7 +389,7 @@ def info(s) -> dict:
             return False
 
     meta = s.view.meta
-    keep = {k: meta[k] for k in ("subject", "session", "trial", "task", "action", "category", "group", "source")
+    keep = {k: meta[k] for k in ("subject", "session", "trial", "task", "run", "acquisition", "action", "category", "group", "source")
             if k in meta and jsonable(meta[k])}
     f, e = s.cfg.filters, s.cfg.envelope
     env = (f"linear envelope: full-wave rectified, {e.cutoff_hz:g} Hz Butterworth order {e.order} zero phase (-3 dB point corrected)"

@@ -10,7 +10,9 @@ recordings (``summary.csv``)
     One row per recording, sorted by relative path: ``recording, status``
     (``"ok"``/``"failed"``), ``task`` and ``trial`` (the recording's
     ``meta["task"]`` or ``meta["action"]``, and ``meta["trial"]``; '' when
-    absent), ``n_channels, duration_s, fs_hz, n_cycles, pairs_compared``
+    absent), ``subject, session, run, acquisition`` (the recording's
+    ``meta`` keys, which the BIDS-EMG reader sets from the file name; ''
+    when absent), ``n_channels, duration_s, fs_hz, n_cycles, pairs_compared``
     (left/right pairs with a symmetry index plus agonist/antagonist pairs
     with a co-contraction index: 0 means nothing was compared, whatever the
     flag counts say), ``headline`` (the first severity of its summary:
@@ -41,9 +43,10 @@ SUMMARY_NAMES = {"csv": "summary.csv", "h5": "summary.h5", "html": "summary.html
 AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")  # |SI| of these; SI of slopes near zero is unstable
 METRIC_COLUMNS = ["recording", "kind", "subject", "side", "metric", "value", "unit"]
 FAILURE_COLUMNS = ["recording", "input", "step", "error_type", "message"]
-BASE_COLUMNS = ["recording", "status", "task", "trial", "n_channels", "duration_s", "fs_hz", "n_cycles", "pairs_compared",
+BIDS_COLUMNS = ["subject", "session", "run", "acquisition"]  # meta keys (BIDS entities; '' when absent)
+BASE_COLUMNS = ["recording", "status", "task", "trial", *BIDS_COLUMNS, "n_channels", "duration_s", "fs_hz", "n_cycles", "pairs_compared",
                 "headline", "n_flags", "n_notices", "max_abs_si", "si_at_max", "dominant_side", "max_abs_si_muscle"]
-TEXT_COLUMNS = ("recording", "status", "task", "trial", "headline", "dominant_side", "max_abs_si_muscle", "report", "error")
+TEXT_COLUMNS = ("recording", "status", "task", "trial", *BIDS_COLUMNS, "headline", "dominant_side", "max_abs_si_muscle", "report", "error")
 INT_COLUMNS = ("n_channels", "n_cycles", "pairs_compared", "n_flags", "n_notices")
 
 
@@ -83,6 +86,7 @@ def recording_rows(relpath: str, tables: dict, info: dict):
                n_flags=int((severity == "flag").sum()), n_notices=int((severity == "notice").sum()), max_abs_si=best,
                si_at_max=signed, dominant_side="right" if signed > 0 else "left" if signed < 0 else "",
                max_abs_si_muscle=best_muscle)
+    row.update({k: str(meta.get(k) or "") for k in BIDS_COLUMNS})
     return row, metrics
 
 
@@ -127,7 +131,7 @@ def build_summary(entries):
         if e["row"] is None:
             row = dict(recording=relpath, status="failed", task="", trial="", n_channels=0, duration_s=math.nan, fs_hz=math.nan,
                        n_cycles=0, pairs_compared=0, headline="", n_flags=0, n_notices=0, max_abs_si=math.nan,
-                       si_at_max=math.nan, dominant_side="", max_abs_si_muscle="")
+                       si_at_max=math.nan, dominant_side="", max_abs_si_muscle="", **dict.fromkeys(BIDS_COLUMNS, ""))
             failures.append(dict(recording=relpath, input=res["path"], step=res["step"], error_type=res["error_type"], message=res["message"]))
         else:
             row = dict(e["row"])
