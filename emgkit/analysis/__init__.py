@@ -15,7 +15,7 @@ Modules: ``view`` (a recording as channels + chunked source), ``store``
 
 from .pipeline import (DEFAULT_CHUNK_S, STREAM_ABOVE_SAMPLES, STREAM_MODES, analyze, analyze_file, analyze_source,
                        wants_streaming)
-from .result import CONFIG_NAME, H5_NAME, INFO_NAME, TABLES, Analysis, load_analysis
+from .result import CONFIG_NAME, H5_NAME, INFO_NAME, TABLES, Analysis, analysis_state, load_analysis
 
-__all__ = ["Analysis", "analyze", "analyze_file", "analyze_source", "load_analysis", "wants_streaming", "TABLES", "H5_NAME", "CONFIG_NAME",
+__all__ = ["Analysis", "analyze", "analyze_file", "analyze_source", "load_analysis", "analysis_state", "wants_streaming", "TABLES", "H5_NAME", "CONFIG_NAME",
            "INFO_NAME", "DEFAULT_CHUNK_S", "STREAM_ABOVE_SAMPLES", "STREAM_MODES"]
