@@ -158,7 +158,7 @@ def scope_row(sc) -> dict:
     groups = {}
     for name, why in sc["left_out"].items():
         role = sc["roles"].get(name, "excluded")
-        head = {"dead": "dead", "hum": "with mains hum", "excluded": "excluded"}.get(role, f"not EMG ({role})")
+        head = {"dead": "dead", "hum": "with hum or interference", "excluded": "excluded"}.get(role, f"not EMG ({role})")
         groups.setdefault(head, []).append(name)
     if groups:
         parts.append("Left out: " + "; ".join(f"{_plural(len(v), 'channel')} {k}: {_names(v)}" for k, v in groups.items())

@@ -33,11 +33,11 @@ class Band:
     trunk : tuple of bool
         Per channel: trunk muscle high-passed at ``trunk_low_hz`` instead of ``low_hz``.
     trunk_low_hz : float or None
-    notch : tuple of float
-        Per channel: mains frequency (Hz) notched with its harmonics because the
-        channel's hum exceeded ``filters.hum_max_share`` (:func:`hum_notches`);
-        0 where none.  Empty: no channel.  ``filters.notch_hz`` notches every
-        channel anyway.
+    notch : tuple of (float, tuple of float)
+        Per channel: ``(mains Hz notched with its harmonics or 0, (other line
+        Hz, ...))``, notches set because the channel's hum exceeded
+        ``filters.hum_max_share`` (:mod:`emgkit.analysis.hum`).  Empty: no
+        channel.  ``filters.notch_hz`` notches every channel anyway.
     """
 
     low_hz: float
@@ -47,8 +47,16 @@ class Band:
     notch: tuple = ()
 
     def notched(self, c) -> float:
-        """Frequency (Hz) at which channel ``c`` is notched for its hum, 0 when it is not."""
-        return float(self.notch[c]) if c < len(self.notch) else 0.0
+        """Mains frequency (Hz) at which channel ``c`` is notched for its hum, 0 when it is not."""
+        return float(self.notch[c][0]) if c < len(self.notch) else 0.0
+
+    def lines(self, c) -> tuple:
+        """Other line frequencies (Hz) notched on channel ``c``."""
+        return tuple(self.notch[c][1]) if c < len(self.notch) else ()
+
+    def notch_freqs(self):
+        """Every distinct single-frequency notch (other lines) and mains line of the hum notches, Hz."""
+        return ({float(m) for m, _ in self.notch if m}, {float(f) for _, lines in self.notch for f in lines})
 
     @property
     def corners(self) -> tuple:
@@ -155,9 +163,11 @@ def condition_block(x, cfg, band, fs, notes):
         y[trunk] = bandpass(x[trunk], fs, low=band.trunk_low_hz, high=band.high_hz, order=f.order, notes=notes)
     if f.notch_hz:
         y = notch(y, fs, freq=f.notch_hz)
-    for line in sorted({float(v) for v in band.notch if v}):
-        rows = np.asarray(band.notch, dtype=np.float64) == line
-        y[rows] = notch(y[rows], fs, freq=line)
+    for c, (mains, lines) in enumerate(band.notch):
+        if mains:
+            y[c] = notch(y[c], fs, freq=mains)
+        for line in lines:
+            y[c] = notch(y[c], fs, freq=line, harmonics=1)
     if e.method == "linear":
         env = linear_envelope(y, fs, cutoff=e.cutoff_hz, order=e.order)
     else:
@@ -175,9 +185,13 @@ def settling_margin(cfg, band, fs) -> int:
     f, e = cfg.filters, cfg.envelope
     lows = [band.low_hz] + ([band.trunk_low_hz] if any(band.trunk) else [])
     total = max(settle_samples(butter(f.order, [low, band.high_hz], btype="band", fs=fs, output="sos")) for low in lows)
-    for line in {float(v) for v in (f.notch_hz, *band.notch) if v}:
+    mains, lines = band.notch_freqs()
+    worst = 0
+    for line in {float(v) for v in (f.notch_hz, *mains) if v}:
         sos, _ = notch_sos(fs, line)
-        total += sum(settle_samples(section[None]) for section in sos)  # the notches run one after another
+        worst = max(worst, sum(settle_samples(section[None]) for section in sos))  # the notches run one after another
+    per_line = [settle_samples(notch_sos(fs, line, 1)[0]) for line in lines]
+    total += worst + sum(sorted(per_line, reverse=True)[:12])  # a channel has at most 12 other lines (hum.MAX_LINES)
     if e.method == "linear":
         total += settle_samples(butter(e.order, e.cutoff_hz / winter_correction(e.order), fs=fs, output="sos"))
     else:

@@ -307,7 +307,7 @@ def run(view, cfg, pairs, mvc, make_store, chunk):
     stages run again without them, or with them notched.  Returns
     :class:`Unusable` when no usable EMG channel is left.
     """
-    drop, hum = {}, None
+    drop, hum, checked = {}, None, False
     while True:
         notes = Notes()
         selection = select_channels(view, cfg, pairs, drop)
@@ -315,7 +315,7 @@ def run(view, cfg, pairs, mvc, make_store, chunk):
             return Unusable(cfg, view, notes, selection)
         band = cond.choose_band(cfg, view.fs, selection.channels, notes)
         if hum is not None and hum.action == "notch":
-            band = replace(band, notch=tuple(hum.line_hz if hum.of(n)[0] > hum.limit else 0.0 for n in selection.names))
+            band = replace(band, notch=tuple(hum.notch_for(n) for n in selection.names))
         store = make_store(len(selection.names), cycle_step(view.fs))
         try:
             raw = cond.condition(selection.view, cfg, band, store, chunk, notes)
@@ -326,11 +326,18 @@ def run(view, cfg, pairs, mvc, make_store, chunk):
                 continue
             detection = detect(selection, cfg, band, store, raw, chunk, notes)
             if hum is None:
-                hum = find_hum(selection, detection, band, cfg)
+                hum = find_hum(selection, detection, band, store, cfg, view.fs)
                 if hum.found:
                     store.close()
-                    if hum.action == "exclude":
-                        drop.update({n: ("hum", why) for n, why in hum.excluded().items()})
+                    drop.update({n: ("hum", why) for n, why in hum.excluded().items()})
+                    continue
+            elif hum.action == "notch" and not checked:
+                checked = True
+                hum = hum.with_residual(find_hum(selection, detection, band, store, cfg, view.fs, after_notch=True))
+                bad = {n: ("hum", why) for n, why in hum.residual.items() if n not in drop}
+                if bad:
+                    store.close()
+                    drop.update(bad)
                     continue
         except BaseException:
             store.close()
