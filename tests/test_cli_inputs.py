@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from emgkit.cli import build_parser, main
+from emgkit.cli import EXIT_USAGE, build_parser, main
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_every_command_that_reads_a_file_takes_fs(command):
 
 
 def test_info_needs_fs_for_a_text_file_and_takes_it(csv_no_rate, capsys):
-    assert main(["info", str(csv_no_rate)]) == 1
+    assert main(["info", str(csv_no_rate)]) == EXIT_USAGE  # a refused input
     assert "no sampling rate" in capsys.readouterr().err
     assert main(["info", str(csv_no_rate), "--fs", "500"]) == 0
     out = capsys.readouterr().out
