@@ -71,16 +71,16 @@ def run_analysis(args, *, traces=False):
     """Read, analyse and save as the command line asked; returns ``(analysis, folder, traces)`` (traces None unless asked)."""
     from pathlib import Path
 
-    from .analysis import H5_NAME, analyze_source
+    from .analysis import analysis_state, analyze_source
     from .channel_map import map_from_args
     from .config import load_config
     from .errors import InvalidInputError, OutputExistsError
     from .io import read
 
     config = load_config(args.config)
-    earlier = Path(args.out) / H5_NAME
-    if earlier.exists() and not args.overwrite:  # say so before spending time on the analysis
-        raise OutputExistsError(f"{earlier} holds an earlier analysis; pass --overwrite to replace it, or choose another --out")
+    # say so before spending time on the analysis; an interrupted save (killed) is simply redone
+    if not args.overwrite and Path(args.out).is_dir() and analysis_state(args.out) in ("complete", "legacy"):
+        raise OutputExistsError(f"{args.out} holds an earlier analysis; pass --overwrite to replace it, or choose another --out")
     path = _resolve(args.file)
     cmap = map_from_args(args)
     options = {**({"fs": args.fs} if args.fs else {}), **({"channel_map": cmap} if cmap is not None else {})}
@@ -95,7 +95,12 @@ def run_analysis(args, *, traces=False):
             pairs.append(tuple(parts))
     result, shown = analyze_source(path, stream=args.stream, pairs=pairs, mvc=mvc, config=config, traces=traces, emit=False,
                                    **options)
-    folder = result.save(args.out, overwrite=args.overwrite)
+    extra = None
+    if traces:  # the report is part of the same all-or-nothing save (manifest written after it)
+        from .report_html import report
+
+        extra = {"report.html": lambda path: report(result, path, traces=shown, overwrite=True)}
+    folder = result.save(args.out, overwrite=args.overwrite, extra=extra)
     return result, folder, shown
 
 
@@ -129,10 +134,8 @@ def cli_analyze(args) -> int:
 
 def cli_report(args) -> int:
     """Run ``emgkit report``: the analysis of ``emgkit analyze`` plus ``DIR/report.html``."""
-    from .report_html import report
-
-    result, folder, traces = run_analysis(args, traces=True)
-    path = report(result, folder / "report.html", traces=traces, overwrite=True)
+    result, folder, _ = run_analysis(args, traces=True)
+    path = folder / "report.html"  # written inside the save
     _print_summary(args, result)
     if not args.quiet:
         print(f"report written to {path} (open it in a browser; it works offline)")

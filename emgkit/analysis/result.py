@@ -9,7 +9,7 @@ from .._version import __version__
 from ..config import load_config
 from ..errors import FileFormatError, InvalidInputError, OutputExistsError
 
-__all__ = ["Analysis", "load_analysis", "TABLES", "H5_NAME", "CONFIG_NAME", "INFO_NAME"]
+__all__ = ["CONFIG_NAME", "H5_NAME", "INFO_NAME", "TABLES", "Analysis", "analysis_state", "load_analysis"]
 
 # tables of an Analysis, in the order they are saved
 TABLES = (
@@ -117,55 +117,70 @@ class Analysis:
         """All tables by name, in :data:`TABLES` order."""
         return dict(self._tables)
 
-    def save(self, path, *, overwrite=False) -> Path:
-        """Write all tables to one HDF5 file and CSV files side by side in a folder.
+    def save(self, path, *, overwrite=False, extra=None) -> Path:
+        """Write all tables to one HDF5 file and CSV files side by side in a folder, as one unit.
 
         Parameters
         ----------
         path : str or Path
             Output folder (created if missing, parents included).
         overwrite : bool, default False
-            Replace the files of an earlier analysis in that folder.
+            Replace the files of an earlier complete analysis in that folder.
+            An interrupted save (killed while writing) is replaced without it.
+        extra : dict of str -> callable, optional
+            More files of the same result (e.g. ``{"report.html": write}``):
+            each callable receives the file's path and writes it (atomically,
+            e.g. with :func:`emgkit.io.atomic_output`) before the manifest.
 
         Returns
         -------
         Path
             The folder, holding ``analysis.h5`` (every table, the
             configuration and info; layout in :mod:`emgkit.tables`),
-            ``<table>.csv`` for each table, ``config.toml`` and ``info.json``.
-            Each file is written to a temporary name and renamed, so a crash
-            never leaves a half-written file under a final name; ``analysis.h5``
-            is written last and marks a complete result.
+            ``<table>.csv`` for each table, ``config.toml``, ``info.json``, the
+            ``extra`` files and ``manifest.json``.  The manifest is marked
+            "writing" first and lists the SHA-256 of every file last, so a
+            crash at any moment leaves a folder that :func:`load_analysis`
+            refuses and the same save replaces; files of an earlier analysis
+            that this one does not write (an old ``report.html``) are removed.
+            One writer at a time: a concurrent save to the same folder waits.
 
         Raises
         ------
         OutputExistsError
-            ``analysis.h5`` exists in the folder and ``overwrite`` is False.
+            The folder holds a complete analysis and ``overwrite`` is False.
         """
-        from .._atomic import atomic_output
+        from .._atomic import atomic_output, begin_results, finish_results, folder_lock
         from ..tables import write_csv, write_tables
 
         folder = Path(path).expanduser()
         if folder.exists() and not folder.is_dir():
             raise InvalidInputError(f"{folder} is a file; Analysis.save writes a folder of tables")
-        if (folder / H5_NAME).exists() and not overwrite:
-            raise OutputExistsError(f"{folder / H5_NAME} already exists; pass overwrite=True to replace the analysis")
+        extra = dict(extra or {})
         folder.mkdir(parents=True, exist_ok=True)
-        for name, table in self._tables.items():
-            write_csv(folder / f"{name}.csv", table, overwrite=True)
-        toml = self.config.to_toml()
-        with atomic_output(folder / CONFIG_NAME, overwrite=True) as tmp:
-            tmp.write_text(toml, encoding="utf-8")
-        info_text = json.dumps({"info": self.info, "notes": self.notes}, indent=2, ensure_ascii=False, sort_keys=True)
-        with atomic_output(folder / INFO_NAME, overwrite=True) as tmp:
-            tmp.write_text(info_text + "\n", encoding="utf-8")
-        write_tables(
-            folder / H5_NAME,
-            self._tables,
-            texts={"config": toml, "info": json.dumps(self.info, ensure_ascii=False, sort_keys=True), "notes": json.dumps(self.notes, ensure_ascii=False)},
-            attrs={"kind": "emgkit-analysis", "emgkit_version": __version__},
-            overwrite=True,
-        )
+        names = [f"{name}.csv" for name in self._tables] + [CONFIG_NAME, INFO_NAME, *extra, H5_NAME]
+        with folder_lock(folder):
+            if not overwrite and analysis_state(folder) in ("complete", "legacy"):
+                raise OutputExistsError(f"{folder} holds an earlier analysis; pass overwrite=True (--overwrite) to replace it")
+            begin_results(folder, names)
+            for name, table in self._tables.items():
+                write_csv(folder / f"{name}.csv", table, overwrite=True)
+            toml = self.config.to_toml()
+            with atomic_output(folder / CONFIG_NAME, overwrite=True) as tmp:
+                tmp.write_text(toml, encoding="utf-8")
+            info_text = json.dumps({"info": self.info, "notes": self.notes}, indent=2, ensure_ascii=False, sort_keys=True)
+            with atomic_output(folder / INFO_NAME, overwrite=True) as tmp:
+                tmp.write_text(info_text + "\n", encoding="utf-8")
+            for name, write in extra.items():
+                write(folder / name)
+            write_tables(
+                folder / H5_NAME,
+                self._tables,
+                texts={"config": toml, "info": json.dumps(self.info, ensure_ascii=False, sort_keys=True), "notes": json.dumps(self.notes, ensure_ascii=False)},
+                attrs={"kind": "emgkit-analysis", "emgkit_version": __version__},
+                overwrite=True,
+            )
+            finish_results(folder, names, result="emgkit-analysis", emgkit_version=__version__)
         return folder
 
     def __repr__(self):
@@ -193,18 +208,22 @@ def load_analysis(path) -> Analysis:
     Raises
     ------
     FileNotFoundError
-        No ``analysis.h5`` there.
+        No ``analysis.h5`` there, or no ``manifest.json`` beside it.
     FileFormatError
-        The file is not an emgkit analysis, or is damaged.
+        The file is not an emgkit analysis, or is damaged; the folder holds
+        an interrupted save, or a file differs from its manifest (a folder
+        mixing two analyses is never loaded).
     """
     import tomllib
 
+    from .._atomic import check_results
     from ..tables import read_tables
 
     path = Path(path).expanduser()
     file = path / H5_NAME if path.is_dir() else path
     if not file.is_file():
         raise FileNotFoundError(f"no analysis at {path} (expected {H5_NAME} from Analysis.save)")
+    check_results(file.parent, need=(file.name,))  # complete, and every file the one its manifest lists
     tables, texts, attrs = read_tables(file)
     if attrs.get("kind") != "emgkit-analysis":
         raise FileFormatError(f"{file} holds tables but not an emgkit analysis (kind {attrs.get('kind')!r})")
@@ -215,3 +234,11 @@ def load_analysis(path) -> Analysis:
     except (KeyError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise FileFormatError(f"{file}: damaged analysis metadata ({type(exc).__name__}: {exc})") from None
     return Analysis(tables, config=config, info=info, notes=notes)
+
+
+def analysis_state(folder) -> str:
+    """What an output folder holds: ``"none"``, ``"complete"``, ``"writing"`` (an interrupted save), ``"damaged"``
+    or ``"legacy"`` (an ``analysis.h5`` without manifest).  Cheap: no hashes are checked."""
+    from .._atomic import results_state
+
+    return results_state(folder, legacy_marker=H5_NAME)

@@ -4,11 +4,12 @@ Exit codes: 0 every recording has a result, 1 some failed (listed in
 ``failures.csv``; the others are complete), 2 usage error (nothing to
 analyse, bad option or configuration, scheduler unreachable), 130
 interrupted (Ctrl-C or SIGTERM; rerun the same command to resume).
+A second batch on the same ``--out`` waits for the first one to finish.
 """
 
 from __future__ import annotations
 
-__all__ = ["add_batch_parser", "cli_batch", "main", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "add_batch_parser", "cli_batch", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -43,6 +44,9 @@ def add_batch_parser(subparsers):
                    help="local worker processes (default: number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address (tcp://host:8786): run on that cluster instead of local processes")
+    p.add_argument("--dask-timeout", metavar="S", type=float, default=None,
+                   help="with --scheduler: seconds the cluster may have no worker before the unfinished recordings are "
+                   "listed in failures.csv (default 60)")
     p.add_argument("--config", metavar="TOML", help="analysis configuration for every recording (see 'emgkit config --show')")
     p.add_argument("--pattern", metavar="GLOB",
                    help="file names to take from folders (default: *.h5 *.hdf5 *.nwb *.mat *.edf *.bdf *.c3d)")
@@ -97,7 +101,7 @@ def cli_batch(args) -> int:
     try:
         batch = run_batch(args.inputs, args.out, config=config, workers=args.workers, scheduler=args.scheduler,
                           pattern=args.pattern, force=args.force, progress=progress, stream=args.stream,
-                          channel_map=channel_map)
+                          channel_map=channel_map, dask_timeout=args.dask_timeout)
     except (InvalidInputError, MissingDependencyError) as exc:
         print(f"emgkit batch: usage error: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE

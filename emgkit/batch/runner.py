@@ -15,6 +15,7 @@ import hashlib
 import os
 import time
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,9 +27,10 @@ if TYPE_CHECKING:
     from ..config import Config
     from .progress import Progress
 
-__all__ = ["process_recording", "LocalRunner", "DaskRunner", "make_runner", "run_batch", "BatchResult", "REPORT_NAME"]
+__all__ = ["REPORT_NAME", "BatchResult", "DaskRunner", "LocalRunner", "make_runner", "process_recording", "run_batch"]
 
 REPORT_NAME = "report.html"
+DASK_LOST_AFTER_S = 60.0  # no Dask worker for this long: the batch gives up the unfinished recordings
 
 
 # -- the work on one recording ------------------------------------------------------------------
@@ -48,10 +50,11 @@ def process_recording(task: dict) -> dict:
     -------
     dict
         ``relpath, path, status`` (``"ok"`` or ``"failed"``), ``step`` (where it
-        failed: prepare, hash, read, analyze, save, report, manifest), ``error_type``,
+        failed: prepare, hash, read, analyze, save (tables and report), manifest), ``error_type``,
         ``message``, ``seconds`` (wall time), ``bytes`` (input size).  Errors
         are returned, never raised: one bad file never stops the batch.
     """
+    from .._atomic import MANIFEST_NAME as RESULTS_MANIFEST
     from ..analysis import CONFIG_NAME, H5_NAME, INFO_NAME, TABLES
     from .manifest import clear_stale, file_sha256, write_manifest
 
@@ -79,12 +82,11 @@ def process_recording(task: dict) -> dict:
         step = "analyze"
         analysis, traces = analyze_source(source, stream="on" if stream else "off", config=config, traces=True, emit=False,
                                           **(mapped if stream else {}))
-        step = "save"
-        analysis.save(folder, overwrite=True)
-        step = "report"
-        report(analysis, folder / REPORT_NAME, traces=traces, plotlyjs=task["plotlyjs"], overwrite=True)
+        step = "save"  # tables and report as one unit (emgkit._atomic: manifest.json written last)
+        analysis.save(folder, overwrite=True, extra={REPORT_NAME: lambda path: report(
+            analysis, path, traces=traces, plotlyjs=task["plotlyjs"], overwrite=True)})
         step = "manifest"
-        outputs = [f"{t}.csv" for t in TABLES] + [CONFIG_NAME, INFO_NAME, H5_NAME, REPORT_NAME]
+        outputs = [f"{t}.csv" for t in TABLES] + [CONFIG_NAME, INFO_NAME, H5_NAME, REPORT_NAME, RESULTS_MANIFEST]
         write_manifest(folder, relpath=task["relpath"], input_sha256=digest, input_bytes=result["bytes"],
                        config_digest=task["config_digest"], outputs=outputs)
     except Exception as exc:  # noqa: BLE001 - every failure is reported in failures.csv, the batch goes on
@@ -126,12 +128,48 @@ def _set_numba_threads(threads: int) -> None:
     numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]  # set at import
 
 
-def _init_local_worker(threads: int) -> None:
-    """Initializer of each local worker process: the driver handles Ctrl-C; Numba gets its share of the cores."""
+def _init_local_worker(threads: int, parent: int | None = None) -> None:
+    """Initializer of each local worker process: the driver handles Ctrl-C; Numba gets its share of the cores.
+
+    The worker also dies with the batch process ``parent`` (pid), however that
+    one ends (SIGKILL included): :func:`_die_with_parent`.
+    """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _die_with_parent(parent)
     _set_numba_threads(threads)
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` ends: ``PR_SET_PDEATHSIG`` (SIGKILL) on Linux, else a thread polling ``os.getppid()``.
+
+    Without it a SIGKILL'ed batch leaves its workers (and, through them,
+    multiprocessing's resource tracker) running for good.
+    """
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0:  # 1 = PR_SET_PDEATHSIG
+                if os.getppid() != parent:  # the parent died before the call: nobody would send the signal
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+    import threading
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="emgkit-parent-watch", daemon=True).start()
 
 
 def _on_dask_worker(task: dict) -> dict:
@@ -160,7 +198,7 @@ class LocalRunner:
         self.workers = int(workers)
         self.threads = numba_threads_per_worker(self.workers)
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_init_local_worker, initargs=(self.threads,))
+                                         initializer=_init_local_worker, initargs=(self.threads, os.getpid()))
 
     def describe(self) -> str:
         return f"{self.workers} local worker process{'es' if self.workers != 1 else ''} x {self.threads} Numba thread{'s' if self.threads != 1 else ''}"
@@ -180,6 +218,10 @@ class LocalRunner:
         from concurrent.futures import as_completed
 
         return as_completed(futures)
+
+    @staticmethod
+    def result(future):
+        return future.result()
 
     def close(self, *, cancel: bool = False) -> None:
         if not cancel:
@@ -207,9 +249,14 @@ class DaskRunner:
         Scheduler address, ``tcp://host:8786``.
     timeout : float
         Seconds to wait for the scheduler.
+    lost_after : float, optional
+        Seconds the cluster may go without any worker (or the scheduler stay
+        unreachable) before the unfinished recordings are given up and listed
+        as failures at step ``"worker"`` (default :data:`DASK_LOST_AFTER_S`).
+        One worker lost is not a failure: the scheduler reruns its tasks elsewhere.
     """
 
-    def __init__(self, address: str, *, timeout: float = 30.0):
+    def __init__(self, address: str, *, timeout: float = 30.0, lost_after: float | None = None):
         try:
             from distributed import Client
         except ImportError:
@@ -222,6 +269,8 @@ class DaskRunner:
         except (OSError, TimeoutError) as exc:
             raise InvalidInputError(f"cannot reach the Dask scheduler at {address!r} ({exc}); is 'dask scheduler' running there?") from None
         self._futures: list = []
+        self.lost_after = DASK_LOST_AFTER_S if lost_after is None else float(lost_after)
+        self._lost: dict = {}
 
     def describe(self) -> str:
         info = self._client.scheduler_info()
@@ -239,25 +288,59 @@ class DaskRunner:
         """False: the scheduler already retries tasks of lost workers (``KilledWorker`` is final)."""
         return False
 
-    def as_completed(self, futures):
-        from distributed import as_completed
+    def _n_workers(self) -> int:
+        try:
+            return len(self._client.nthreads())
+        except Exception:  # noqa: BLE001 - scheduler gone or unreachable: no worker either
+            return 0
 
-        return as_completed(futures, loop=self._client.loop)
+    def as_completed(self, futures):
+        """Yield futures as they finish; after ``lost_after`` s with no worker, yield the rest as lost."""
+        pending = list(futures)
+        since = None
+        check = 0.0
+        while pending:
+            done = [f for f in pending if f.done()]
+            for f in done:
+                pending.remove(f)
+                yield f
+            if done:
+                continue
+            now = time.monotonic()
+            if now >= check:
+                check = now + 1.0
+                if self._n_workers():
+                    since = None
+                elif since is None:
+                    since = now
+                elif now - since >= self.lost_after:
+                    for f in pending:
+                        self._lost[f.key] = now - since
+                        yield f
+                    return
+            time.sleep(0.1)
+
+    def result(self, future):
+        """The task's result; raises :class:`TimeoutError` for a task given up with its cluster's workers."""
+        if future.key in self._lost:
+            raise TimeoutError(f"no Dask worker on {self.address} for {self._lost[future.key]:.0f} s "
+                               f"(limit {self.lost_after:g} s: --dask-timeout)")
+        return future.result()
 
     def close(self, *, cancel: bool = False) -> None:
         try:
-            if cancel and self._futures:
+            if (cancel or self._lost) and self._futures:
                 self._client.cancel(self._futures)
         finally:
             self._client.close()
 
 
-def make_runner(*, workers=None, scheduler=None):
+def make_runner(*, workers=None, scheduler=None, dask_timeout=None):
     """A :class:`DaskRunner` for ``scheduler``, else a :class:`LocalRunner` with ``workers`` (default: all cores)."""
     if scheduler:
         if workers is not None:
             raise InvalidInputError("--workers applies to local processes; with --scheduler the cluster's workers run the batch")
-        return DaskRunner(scheduler)
+        return DaskRunner(scheduler, lost_after=dask_timeout)
     if workers is None:
         workers = os.cpu_count() or 1
     if not isinstance(workers, int) or workers < 1:
@@ -279,7 +362,7 @@ def _execute(runner, tasks, record, *, retry_lost):
         for future in runner.as_completed(list(pending)):
             task = pending[future]
             try:
-                r = future.result()
+                r = runner.result(future)
             except Exception as exc:  # noqa: BLE001 - a worker died; the recording is retried or reported
                 if retry_lost and runner.restartable(exc):
                     lost.append(task)
@@ -333,7 +416,8 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
               config: str | os.PathLike[str] | Mapping[str, Any] | Config | None = None, workers: int | None = None,
               scheduler: str | None = None, pattern: str | None = None, force: bool = False,
               progress: Progress | None = None, stream: str = "auto",
-              channel_map: ChannelMap | str | os.PathLike[str] | Mapping[str, Any] | None = None) -> BatchResult:
+              channel_map: ChannelMap | str | os.PathLike[str] | Mapping[str, Any] | None = None,
+              dask_timeout: float | None = None) -> BatchResult:
     """Analyse many recordings: tables and report per recording, then one summary.
 
     Parameters
@@ -367,6 +451,10 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
         One channel map for every recording (:func:`emgkit.channel_map.relabel`);
         a recording lacking a channel it names fails with that reason.
         Changing the map makes the recordings' results out of date.
+    dask_timeout : float, optional
+        With ``scheduler``: seconds without any worker before the unfinished
+        recordings are listed in ``failures.csv`` (default
+        :data:`DASK_LOST_AFTER_S`, 60 s).
 
     Returns
     -------
@@ -382,18 +470,19 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
 
     Notes
     -----
-    Local workers are started with the ``spawn`` method (safe with Numba's
+    One batch writes to ``out`` at a time: a second one on the same folder
+    waits for the first (``flock`` on the folder), then resumes from its
+    results.  Local workers die with the batch process, even when it is
+    killed (:func:`_die_with_parent`).  Local workers are started with the ``spawn`` method (safe with Numba's
     threads), which imports the calling script in each worker: call
     ``run_batch`` from a script under ``if __name__ == "__main__":``.
     """
-    from ..config import load_config
-    from ..report_html import PLOTLYJS_NAME, write_plotlyjs
-    from .discovery import discover, output_folder
-    from .manifest import is_current
-    from .summary import write_summary
-
+    from .._atomic import folder_lock, remove_temporaries
     from .._checks import check_option
     from ..analysis_stream import STREAM_MODES
+    from ..config import load_config
+    from ..report_html import PLOTLYJS_NAME
+    from .discovery import discover, output_folder
 
     check_option("stream", stream, STREAM_MODES)
     cfg = load_config(config)
@@ -412,6 +501,28 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
                                 + ("" if pattern else " (folders are searched for .h5/.hdf5/.nwb/.mat/.edf/.bdf/.c3d; use --pattern for others)"))
     folders = {job.relpath: output_folder(out, job.relpath) for job in jobs}
     plotlyjs = out / PLOTLYJS_NAME
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:  # one batch per output folder: a second one waits here for the first to finish
+        stack.enter_context(folder_lock(out, on_wait=None if progress is None else lambda: progress.message(
+            f"{out} is being written by another emgkit batch; waiting for it to finish (Ctrl-C to stop)", 1)))
+        remove_temporaries(out)  # left by a killed batch (e.g. .summary.html.tmp-*)
+        try:
+            return _run_locked(jobs, out, folders, plotlyjs, cfg, digest, force=force, workers=workers, scheduler=scheduler,
+                               stream=stream, channel_map=channel_map, progress=progress, dask_timeout=dask_timeout)
+        except BaseException:
+            if created:
+                _remove_if_empty(out)  # a usage error (scheduler unreachable...) leaves no empty folder behind
+            raise
+
+
+def _run_locked(jobs, out, folders, plotlyjs, cfg, digest, *, force, workers, scheduler, stream, channel_map, progress,
+                dask_timeout):
+    """The body of :func:`run_batch`, holding the output folder's lock."""
+    from ..report_html import write_plotlyjs
+    from .manifest import is_current
+    from .summary import write_summary
+
     results, todo = {}, []
     for job in jobs:
         if not force and is_current(folders[job.relpath], job.path, digest):
@@ -420,9 +531,8 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
         else:
             todo.append({"relpath": job.relpath, "path": job.path, "folder": str(folders[job.relpath]), "config": cfg.as_dict(),
                          "config_digest": digest, "plotlyjs": str(plotlyjs), "stream": stream, "channel_map": channel_map})
-    runner = make_runner(workers=workers, scheduler=scheduler) if todo else None  # usage errors come before any output
+    runner = make_runner(workers=workers, scheduler=scheduler, dask_timeout=dask_timeout) if todo else None  # usage errors come before any output
     try:
-        out.mkdir(parents=True, exist_ok=True)
         write_plotlyjs(out)
     except BaseException:
         if runner is not None:
