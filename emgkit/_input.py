@@ -19,7 +19,8 @@ the file gets its name, an ``OSError`` or an unexpected exception from deep
 inside a reader (a corrupt file the reader did not foresee) becomes a
 :class:`~emgkit.errors.FileFormatError` naming the file, with the original as
 its cause (``--debug`` shows it).  :func:`check_meta` checks the metadata
-fields the analysis trusts (``powerline_hz``, event times).
+fields the analysis trusts (``powerline_hz``, event times) and
+:func:`check_rate` the sampling rate (at most :data:`MAX_FS_HZ`).
 """
 
 from __future__ import annotations
@@ -38,11 +39,15 @@ from pathlib import Path
 
 from .errors import EmgkitError, FileFormatError, InvalidInputError
 
-__all__ = ["PIPE_LIMIT_BYTES", "PIPE_WAIT_S", "check_input_path", "check_meta", "reader_errors", "source_path"]
+__all__ = [
+    "MAX_FS_HZ", "PIPE_LIMIT_BYTES", "PIPE_WAIT_S", "check_input_path", "check_meta", "check_rate", "reader_errors",
+    "source_path",
+]
 
 PIPE_LIMIT_BYTES = 100 * 2**20  # a recording given through a pipe is copied; larger ones must be saved as files
 PIPE_WAIT_S = 2.0  # a pipe that yields no byte (nor its end) this long has no writer
-PIPE_STALL_S = 60.0  # a writer silent this long after its first bytes has stalled
+PIPE_STALL_S = 60.0
+MAX_FS_HZ = 1e6  # Hz: a stated rate above this is an error in the file, not a recording  # a writer silent this long after its first bytes has stalled
 
 _SPOOLED: dict[str, Path] = {}  # pipe path as given -> its private copy
 _SPOOL_DIR: list[Path] = []
@@ -216,6 +221,19 @@ def reader_errors(path, fmt: str):
             f"{path}: the {fmt} reader could not make sense of this file ({type(exc).__name__}: {detail}); it is "
             f"probably corrupt or not a valid {fmt} file: copy it again from its source (--debug shows where it failed)"
         ) from exc
+
+
+def check_rate(fs: float, where) -> None:
+    """Refuse a sampling rate above :data:`MAX_FS_HZ`: a rate no EMG front end has is a wrong rate.
+
+    Filters designed for 1e12 Hz are unstable and buffers sized by it do not
+    fit in memory, so a file stating one is refused before any analysis.
+    """
+    if fs > MAX_FS_HZ:
+        raise FileFormatError(
+            f"{where}: sampling rate {fs:g} Hz is beyond any EMG front end (at most {MAX_FS_HZ:g} Hz); the rate in "
+            "the file is wrong: correct it, or pass the true rate (fs=<Hz>, --fs on the command line)"
+        )
 
 
 def check_meta(meta: dict, where) -> None:

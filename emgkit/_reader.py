@@ -26,7 +26,7 @@ from typing import Iterator
 import numpy as np
 
 from ._checks import check_fs, check_option
-from ._input import check_input_path, check_meta, source_path
+from ._input import check_input_path, check_meta, check_rate, source_path
 from .channels import Channel
 from .errors import FileFormatError, InvalidInputError
 from .recording import NONFINITE_POLICIES, Recording
@@ -185,6 +185,7 @@ class RecordingFile:
         self._scale, self._offset = scale, offset
         self._integer = np.issubdtype(np.dtype(source.dtype), np.integer)
         self.path = Path(path) if path is not None else None
+        check_rate(self.fs, self._where())
         check_meta(self._meta, self._where())
         self._closer = close
         self._closed = False

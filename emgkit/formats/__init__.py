@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Callable
 
 from .._checks import check_option
-from .._input import check_input_path, check_meta, reader_errors, source_path
+from .._input import check_input_path, check_meta, check_rate, reader_errors, source_path
 from .._reader import RecordingFile, is_hdf5, read_head
 from ..errors import FileFormatError, InvalidInputError
 from ..recording import Recording
@@ -100,6 +100,7 @@ class FileFormat:
         with reader_errors(path, self.name) as source:
             if self.read is not None:
                 rec = self.read(source, channels=channels, start=start, stop=stop, **options)
+                check_rate(rec.fs, path)
                 check_meta(rec.meta, path)
                 return rec
             with self.open(source, **options) as handle:

@@ -71,7 +71,8 @@ def _params(path: Path, fh, first_block: int) -> tuple[dict, int]:
 def check_declared(path: Path) -> None:
     """Refuse a C3D file whose header and parameters declare impossible rates or more data than it holds.
 
-    Checked: ``ANALOG:RATE`` and ``POINT:RATE`` finite and not negative,
+    Checked: the file holds the frames its header declares (a truncated
+    file can make ezc3d loop), ``ANALOG:RATE`` and ``POINT:RATE`` finite and not negative,
     ``ANALOG:RATE`` at most :data:`MAX_ANALOG_RATE`; ``ANALOG:USED`` times
     the analog samples per frame (``ANALOG:RATE / POINT:RATE``) no more than
     the file's size allows for the frames the header declares.
@@ -92,6 +93,14 @@ def check_declared(path: Path) -> None:
     words = struct.unpack(endian + "10H", head[:20])
     n_points, first, last, data_block = words[1], words[3], words[4], words[8]
     frames = last - first + 1 if last != 0xFFFF and last >= first else 1
+    if last != 0xFFFF and last >= first:  # the header's own count (else kept in the TRIAL group)
+        value_bytes = 2 if _float(head[12:16], processor) > 0 else 4
+        needed = (max(data_block, 1) - 1) * 512 + frames * (n_points * 4 + words[2]) * value_bytes
+        if size < needed:
+            raise FileFormatError(
+                f"{path}: truncated C3D file: the header promises {frames} frames in {needed} bytes, the file has "
+                f"{size} bytes; copy it again from its source"
+            )
     point_rate = params.get(("POINT", "RATE"), _float(head[20:24], processor))
     analog_rate = params.get(("ANALOG", "RATE"), 0.0)
     used = params.get(("ANALOG", "USED"), 0)

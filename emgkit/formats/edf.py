@@ -205,6 +205,15 @@ def _open(reader, path, mixed_rates, target, emg_only, nonfinite, only=None) -> 
     rates = [float(reader.getSampleFrequency(i)) for i in range(n)]
     counts = [int(c) for c in reader.getNSamples()]
     prefilters = [reader.getPrefilter(i).strip() for i in range(n)]
+    for i in range(n):  # pyedflib returns raw digital values when a range is empty: refuse instead of mislabelling them
+        dmin, dmax = reader.getDigitalMinimum(i), reader.getDigitalMaximum(i)
+        pmin, pmax = reader.getPhysicalMinimum(i), reader.getPhysicalMaximum(i)
+        if not dmax > dmin or not (math.isfinite(pmin) and math.isfinite(pmax)) or pmin == pmax:
+            raise FileFormatError(
+                f"{path}: signal {i + 1} ({labels[i]!r}) has digital range [{dmin}, {dmax}] and physical range "
+                f"[{pmin}, {pmax}]; both must be non-empty to convert samples to {units[i] or 'physical units'}: "
+                "the header is corrupt, correct it or copy the file again from its source"
+            )
     sidecar, bids_rows = _bids(path)
 
     excluded, emg, non_emg = {}, [], []

@@ -142,6 +142,9 @@ def _detect_preset(path: Path, lines: list[str]) -> str:
 
 
 # -- public entry ---------------------------------------------------------------------------------
+MAX_LINE_CHARS = 1_000_000  # a line of 1,024 channels of 20-digit values is 21 kB
+
+
 def read_text(path, channels=None, start=None, stop=None, **options) -> Recording:
     """Read a delimited text file (see the module notes for the detection rules).
 
@@ -202,6 +205,12 @@ def read_text(path, channels=None, start=None, stop=None, **options) -> Recordin
     raw = path.read_bytes()
     text, encoding = _decode(raw, options.get("encoding"), path)
     lines = text.splitlines()
+    longest = max(range(len(lines)), key=lambda k: len(lines[k]), default=0)
+    if lines and len(lines[longest]) > MAX_LINE_CHARS:
+        raise FileFormatError(
+            f"{path}: line {longest + 1} has {len(lines[longest]):,} characters, more than the {MAX_LINE_CHARS:,} "
+            "a row of samples can need; the file is not a table of samples (or its line ends are missing)"
+        )
     if not any(ln.strip() for ln in lines):
         raise FileFormatError(f"{path}: the file holds no text (only blank lines)")
     if preset is None:
