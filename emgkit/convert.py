@@ -402,7 +402,8 @@ class _Lines:
 
 
 def cli_convert(args) -> int:
-    """Run ``emgkit convert``; prints the report; exit code 0 when every input converted, 1 otherwise."""
+    """Run ``emgkit convert``; prints the report; exit code 0 when every input converted, 2 when none did
+    (every input refused), 1 when some did."""
     options = dict(args.option)
     if args.fs is not None:
         options["fs"] = args.fs
@@ -411,4 +412,5 @@ def cli_convert(args) -> int:
     results = convert(args.inputs, args.out, to=args.to, bids=bids, channel_map=map_from_args(args), options=options,
                       overwrite=args.overwrite, tree=args.tree, progress=progress)
     print(format_report(results))
-    return 0 if all(r.ok for r in results) else 1
+    converted = sum(r.ok for r in results)
+    return 0 if converted == len(results) else 2 if converted == 0 else 1

@@ -148,6 +148,6 @@ def test_cli_convert_prints_report_and_exit_codes(tmp_path, rng, capsys):
     assert code == 0 and "plain.h5: 2 channels, 800 Hz" in printed and "no muscle recognised" in printed
     assert emgkit.read(tmp_path / "out" / "plain.h5").unit == "mV"
     code = _cli(["convert", str(src), "--out", str(tmp_path / "out")])
-    assert code == 1 and "FAILED" in capsys.readouterr().out
+    assert code == 2 and "FAILED" in capsys.readouterr().out  # every input refused: exit 2 (some: 1)
     with pytest.raises(SystemExit):
         _cli(["convert", str(src), "--out", str(tmp_path), "--option", "novalue"])
