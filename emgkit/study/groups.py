@@ -73,6 +73,8 @@ def welch(n_a, mean_a, sd_a, n_b, mean_b, sd_b):
 def hedges_g(n_a, mean_a, sd_a, n_b, mean_b, sd_b):
     """``(g, ci_low, ci_high)``: bias-corrected standardized difference ``(mean_b - mean_a) / SD_pooled``.
 
+    Examples
+    --------
     >>> [round(v, 4) for v in hedges_g(10, 0.0, 1.0, 10, 1.0, 1.0)]
     [0.9577, 0.0323, 1.8832]
     """
