@@ -45,6 +45,7 @@ __all__ = ["BIDS_ENTITIES", "TARGETS", "Converted", "add_convert_parser", "cli_c
 
 TARGETS = {"h5": ".h5", "csv": ".csv", "bdf": ".bdf", "nwb": ".nwb", "bids": None}  # --to -> file extension
 BIDS_ENTITIES = ("subject", "session", "task", "acquisition", "run")
+STEP_LINES_ABOVE_BYTES = 50_000_000  # emgkit convert prints reading/writing lines for inputs above 50 MB
 
 
 @dataclass
@@ -126,6 +127,12 @@ def _bids_labels(rec, src: Path, given: dict) -> dict:
     labels.setdefault("subject", "01")
     labels.setdefault("task", _label(rec.meta.get("trial") or src.stem) or "unknown")
     return labels
+
+
+def _step(progress, text: str) -> None:
+    """Tell ``progress`` what the conversion of one file is doing, if it listens (``step(text)``)."""
+    if progress is not None and hasattr(progress, "step"):
+        progress.step(text)
 
 
 def _write(rec, out: Path, to: str, overwrite: bool) -> None:
@@ -255,7 +262,10 @@ def convert(inputs, out_dir, *, to="h5", bids=None, channel_map=None, options=No
                 raise OutputExistsError(f"{out} already exists; pass --overwrite (overwrite=True) to replace it")
             fmt = detect_format(src)
             opts, result.ignored_options = reader_options(fmt.name, read_options)
+            _step(progress, f"reading {src.name} ({fmt.name}, {src.stat().st_size / 1e6:.1f} MB)")
             rec = fmt.read_file(src, **opts)
+            _step(progress, f"read {src.name}: {rec.n_channels} channels x {rec.n_samples} samples in "
+                            f"{time.perf_counter() - began:.1f} s; writing {to}")
             dropped = []
             if cmap:
                 rec = relabel(rec, cmap, missing="ignore")
@@ -382,7 +392,19 @@ def _option_arg(argparse):
 
 
 class _Lines:
-    """Progress of a conversion on stderr: one line per finished input (done/total, time, elapsed)."""
+    """Progress of a conversion on stderr: one line per finished input (done/total, time, elapsed), and for
+    inputs above :data:`STEP_LINES_ABOVE_BYTES` a line when reading starts and when writing starts."""
+
+    def __init__(self, inputs):
+        import os
+
+        self.large = any(os.path.getsize(p) > STEP_LINES_ABOVE_BYTES for p in inputs if os.path.isfile(p))
+
+    def step(self, text: str) -> None:
+        import sys
+
+        if self.large:
+            print(f"  {printable(text)}", file=sys.stderr, flush=True)
 
     def start(self, total: int, skipped: int) -> None:
         import time
@@ -394,6 +416,8 @@ class _Lines:
         import time
 
         self.done += 1
+        if self.total == 1 and not self.large:
+            return  # one small file: the report says it all
         what = "ok" if result["status"] == "ok" else f"FAILED ({result['error_type']})"
         elapsed = time.perf_counter() - self.t0
         left = elapsed / self.done * (self.total - self.done)
@@ -408,7 +432,7 @@ def cli_convert(args) -> int:
     if args.fs is not None:
         options["fs"] = args.fs
     bids = {k: getattr(args, k) for k in BIDS_ENTITIES if getattr(args, k, None) is not None}
-    progress = _Lines() if len(args.inputs) > 1 else None
+    progress = _Lines(args.inputs)
     results = convert(args.inputs, args.out, to=args.to, bids=bids, channel_map=map_from_args(args), options=options,
                       overwrite=args.overwrite, tree=args.tree, progress=progress)
     print(format_report(results))

@@ -71,3 +71,20 @@ def test_cli_to_option_and_progress_lines(src, tmp_path, capsys):
     assert (tmp_path / "csv" / "walk.csv").exists() and (tmp_path / "csv" / "other.csv").exists()
     lines = [x for x in captured.err.splitlines() if x.startswith("[")]
     assert lines[0].startswith("[1/2] ok ") and lines[1].startswith("[2/2] ok ")
+
+
+def test_a_large_single_file_gets_reading_and_writing_lines(src, tmp_path, capsys, monkeypatch):
+    import emgkit.convert as conv
+
+    path, _ = src
+    monkeypatch.setattr(conv, "STEP_LINES_ABOVE_BYTES", 0)  # every file counts as large here
+    assert main(["convert", str(path), "--out", str(tmp_path / "o"), "--to", "csv"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("  reading walk.h5 (emgkit-hdf5, ") and "writing csv" in err[1]
+    assert err[2].startswith("[1/1] ok walk.h5")
+
+
+def test_a_small_single_file_prints_no_progress(src, tmp_path, capsys):
+    path, _ = src
+    assert main(["convert", str(path), "--out", str(tmp_path / "o"), "--to", "csv"]) == 0
+    assert capsys.readouterr().err == ""
