@@ -8,7 +8,6 @@ from scipy.signal import butter
 
 from emgkit import Recording
 from emgkit._chunks import ArraySource, settle_samples
-from emgkit._notes import Notes
 from emgkit.activation import _select, detect_activation, detect_activation_stream, detect_source
 from emgkit.datasets.simulate import simulate
 from emgkit.errors import InvalidInputError

@@ -7,7 +7,7 @@ import pytest
 
 import emgkit
 from emgkit.channel_kinds import classify
-from emgkit.channel_map import (ChannelMap, MapEntry, as_channel_map, build_channel_map, load_channel_map,
+from emgkit.channel_map import (MapEntry, as_channel_map, build_channel_map, load_channel_map,
                                 parse_channel_option, propose_map, relabel)
 from emgkit.errors import FileFormatError, InvalidInputError
 

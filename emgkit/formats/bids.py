@@ -42,9 +42,9 @@ from pathlib import Path
 from ..errors import FileFormatError, InvalidInputError
 from .edf import OPTIONS as EDF_OPTIONS
 from .edf import read_edf, sniff_edf
+from .events import make_event, side_from_text
 
 BDF_LABEL_CHARS = 16  # EDF/BDF labels are 16 characters
-from .events import make_event, side_from_text
 
 __all__ = [
     "DATA_EXTENSIONS",

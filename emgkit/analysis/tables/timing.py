@@ -35,7 +35,7 @@ def deltas(s, a_name, b_name):
 def build(s):
     """Three rows (onset, offset, duration) per comparison, flagged against the timing threshold."""
     conf, flags = s.cfg.analysis.confidence, s.cfg.flags
-    names, det, ms = s.selection.names, s.detection, s.measures
+    names, det = s.selection.names, s.detection
     kept = s.segments.n_kept
     rows = []
     for comparison, side, muscle, a_name, b_name in comparisons(s):
