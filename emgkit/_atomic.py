@@ -38,6 +38,7 @@ __all__ = [
     "folder_lock",
     "remove_temporaries",
     "results_state",
+    "sha256_file",
 ]
 
 MANIFEST_NAME = "manifest.json"
@@ -257,7 +258,8 @@ def remove_temporaries(folder) -> list:
     return removed
 
 
-def _sha256(path) -> str:
+def sha256_file(path) -> str:
+    """SHA-256 hex digest of a file's bytes (read in 1 MiB blocks)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(_BLOCK):
@@ -330,7 +332,7 @@ def finish_results(folder, names, **fields) -> Path:
     files = {}
     for name in sorted(_plain(n) for n in names):
         path = folder / name
-        files[name] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+        files[name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
     doc = {**fields, "kind": MANIFEST_KIND, "state": "complete", "files": files}
     with atomic_output(folder / MANIFEST_NAME, overwrite=True) as tmp:
         tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -384,7 +386,7 @@ def check_results(folder, *, need=()) -> dict:
     for name, facts in files.items():
         path = folder / _plain(name)
         try:
-            ok = (path.stat().st_size == facts.get("bytes") and _sha256(path) == facts.get("sha256"))
+            ok = (path.stat().st_size == facts.get("bytes") and sha256_file(path) == facts.get("sha256"))
         except (OSError, AttributeError):
             ok = False
         if not ok:

@@ -78,11 +78,16 @@ def run_analysis(args, *, traces=False):
     from .io import read
 
     config = load_config(args.config)
-    # say so before spending time on the analysis; an interrupted save (killed) is simply redone
-    if not args.overwrite and Path(args.out).is_dir() and analysis_state(args.out) in ("complete", "legacy"):
-        raise OutputExistsError(f"{args.out} holds an earlier analysis; pass --overwrite to replace it, or choose another --out")
     path = _resolve(args.file)
     cmap = map_from_args(args)
+    request = _request(args, path, config, cmap, traces)
+    # say so before spending time on the analysis; an interrupted save (killed) is simply redone, and the same
+    # command's own complete result (killed after its last write) is kept as it is
+    if not args.overwrite and Path(args.out).is_dir() and analysis_state(args.out) in ("complete", "legacy"):
+        done = _own_result(args.out, request, traces)
+        if done is not None:
+            return done, Path(args.out), None
+        raise OutputExistsError(f"{args.out} holds an earlier analysis; pass --overwrite to replace it, or choose another --out")
     options = {**({"fs": args.fs} if args.fs else {}), **({"channel_map": cmap} if cmap is not None else {})}
     mvc = [read(_resolve(m), **options) for m in args.mvc] or None
     pairs = None
@@ -100,8 +105,38 @@ def run_analysis(args, *, traces=False):
         from .report_html import report
 
         extra = {"report.html": lambda path: report(result, path, traces=shown, overwrite=True)}
-    folder = result.save(args.out, overwrite=args.overwrite, extra=extra)
+    folder = result.save(args.out, overwrite=args.overwrite, extra=extra, request=request)
     return result, folder, shown
+
+
+def _request(args, path, config, cmap, traces):
+    """Digest of what the command was asked: command, input and MVC bytes, configuration, options, emgkit version."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from ._atomic import sha256_file
+    from ._version import __version__
+
+    def ident(p):
+        p = Path(p)
+        return sha256_file(p) if p.is_file() else str(p.resolve())
+
+    doc = {"report": bool(traces), "input": ident(path), "mvc": [ident(_resolve(m)) for m in args.mvc], "config": config.digest(),
+           "pairs": list(args.pair), "fs": args.fs, "map": cmap.digest() if cmap is not None else None, "version": __version__}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _own_result(folder, request, traces):
+    """The analysis in ``folder`` when it is this very request's complete, intact result; else None."""
+    from ._atomic import check_results
+    from .analysis import load_analysis
+
+    try:
+        doc = check_results(folder, need=("report.html",) if traces else ())
+    except (OSError, ValueError):
+        return None
+    return load_analysis(folder) if doc.get("request") == request else None
 
 
 def _print_summary(args, result):
@@ -135,7 +170,7 @@ def cli_analyze(args) -> int:
 def cli_report(args) -> int:
     """Run ``emgkit report``: the analysis of ``emgkit analyze`` plus ``DIR/report.html``."""
     result, folder, _ = run_analysis(args, traces=True)
-    path = folder / "report.html"  # written inside the save
+    path = folder / "report.html"  # written inside the save (or kept: the same command's complete result)
     _print_summary(args, result)
     if not args.quiet:
         print(f"report written to {path} (open it in a browser; it works offline)")

@@ -117,7 +117,7 @@ class Analysis:
         """All tables by name, in :data:`TABLES` order."""
         return dict(self._tables)
 
-    def save(self, path, *, overwrite=False, extra=None) -> Path:
+    def save(self, path, *, overwrite=False, extra=None, request=None) -> Path:
         """Write all tables to one HDF5 file and CSV files side by side in a folder, as one unit.
 
         Parameters
@@ -131,6 +131,10 @@ class Analysis:
             More files of the same result (e.g. ``{"report.html": write}``):
             each callable receives the file's path and writes it (atomically,
             e.g. with :func:`emgkit.io.atomic_output`) before the manifest.
+        request : str, optional
+            What produced the result (the command line's digest of its input,
+            configuration and options), kept in the manifest so that the same
+            command run again can recognise its own complete result.
 
         Returns
         -------
@@ -180,7 +184,8 @@ class Analysis:
                 attrs={"kind": "emgkit-analysis", "emgkit_version": __version__},
                 overwrite=True,
             )
-            finish_results(folder, names, result="emgkit-analysis", emgkit_version=__version__)
+            finish_results(folder, names, result="emgkit-analysis", emgkit_version=__version__,
+                           **({"request": str(request)} if request is not None else {}))
         return folder
 
     def __repr__(self):
