@@ -34,7 +34,8 @@ def scope(s, tables) -> dict:
         ``channels``, ``muscles`` (counts of analysed EMG channels and their
         muscles), ``bilateral_pairs`` / ``agonist_antagonist_pairs`` (pairs
         found), ``bilateral_compared`` / ``agonist_antagonist_compared``
-        (pairs with a symmetry index / a co-contraction index),
+        (pairs with a symmetry index / a co-contraction index, or a timing
+        difference),
         ``pairs_compared`` (their sum), ``not_compared`` (pair -> reason),
         ``left_out`` (channel -> reason), ``roles`` (channel -> role of a
         left-out channel) and ``not_paired`` (analysed channel in no pair ->
@@ -42,19 +43,20 @@ def scope(s, tables) -> dict:
     """
     sel = s.selection
     chans = sel.channels
-    b, aa = tables["bilateral"], tables["agonist_antagonist"]
+    b, aa, tm = tables["bilateral"], tables["agonist_antagonist"], tables["timing"]
     amp = b[b["metric"] != "mdf_slope_pct_per_min"]
+    timed = {(r.channel_a, r.channel_b) for r in tm.itertuples(index=False) if math.isfinite(r.mean_ms)}
     not_compared = {}
     bil_done = 0
     for p in sel.pairing.bilateral:
         rows = amp[(amp["left_channel"] == p.left) & (amp["right_channel"] == p.right)]
-        if np.isfinite(rows["symmetry_index"].to_numpy(float)).any():
+        if np.isfinite(rows["symmetry_index"].to_numpy(float)).any() or (p.left, p.right) in timed:
             bil_done += 1
         else:
             not_compared[f"{p.muscle} (left/right)"] = rows["flag_reason"].iloc[0] if len(rows) else "no amplitude metric"
     aa_done = 0
     for r in aa.itertuples(index=False):
-        if math.isfinite(r.cci_falconer):
+        if math.isfinite(r.cci_falconer) or (r.agonist, r.antagonist) in timed:
             aa_done += 1
         else:
             not_compared[f"{r.agonist} / {r.antagonist}"] = r.flag_reason
