@@ -8,9 +8,15 @@ every recording with the data set's reader into ``<dest>/<name>/``, next to a
 ``dataset.json`` that records the source, licence and checksum.
 
 The download uses only the standard library (``urllib`` + ``hashlib``),
-which also reads ``file://`` addresses: point a data set at a local copy
-with ``url=`` or the ``EMGKIT_DATA_MIRROR`` environment variable (a folder
-address; the archive's file name is appended).  The cache folder is
+over **https only** (a redirect to another scheme is refused; ``http://``
+and ``ftp://`` addresses are refused), stops at the data set's size limit
+(:attr:`PublicDataset.max_mb`) and shows its progress.  Nothing is trusted
+on first download: the archive must match its pinned SHA-256 (a data set
+without a verified archive pin needs ``sha256=`` from the caller), and every
+file of the archive with a pin in :mod:`emgkit.datasets._pins` (SHA-256 of
+independent copies of the files) must match it.  ``file://`` addresses read
+a local copy: pass ``url=`` or set the ``EMGKIT_DATA_MIRROR`` environment
+variable (a folder address; the archive's file name is appended).  The cache folder is
 ``cache_dir=``, else ``$EMGKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/emgkit``
 (``~/.cache/emgkit``).
 """
@@ -26,8 +32,8 @@ import shutil
 import sys
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
-import warnings
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -55,8 +61,8 @@ class PublicDataset:
     archive : str
         File name of the archive in the cache.
     sha256 : str or None
-        Expected SHA-256 of the archive (None: not pinned; the first
-        download's hash is recorded in the cache and checked afterwards).
+        Expected SHA-256 of the archive (None: no pin could be obtained from a
+        trustworthy source; :func:`fetch` then needs ``sha256=``).
     sha256_note : str
         Where the checksum comes from.
     reader : str
@@ -77,6 +83,8 @@ class PublicDataset:
     sha256_note: str
     reader: str
     pattern: str
+    max_mb: float = 100.0  # the archive may not be larger (the download stops there)
+    pin_by_name: bool = False  # file pins are keyed by file name instead of the path in the data set
 
 
 REGISTRY: dict[str, PublicDataset] = {
@@ -90,7 +98,11 @@ REGISTRY: dict[str, PublicDataset] = {
         url="https://archive.ics.uci.edu/static/public/213/emg+physical+action+data+set.zip",
         archive="emg+physical+action+data+set.zip",
         sha256="977088b740cb1063abb33efe58923e0bea6a71bdf354a8dbb13de44025f1a91f",
-        sha256_note="as pinned by third-party code that downloads this archive; not yet verified by emgkit",
+        sha256_note=(
+            "archive: as pinned by public third-party code that downloads it from this address (not recomputed by "
+            "emgkit, which cannot reach UCI from its build machines); its 40 text files of subjects 1-2 are "
+            "also pinned from an independent copy (emgkit.datasets._pins) and checked at every fetch"
+        ),
         reader="read_uci_physical_action",
         pattern=r"(^|/)txt/[^/]+\.txt$",
     ),
@@ -104,9 +116,14 @@ REGISTRY: dict[str, PublicDataset] = {
         url="https://archive.ics.uci.edu/static/public/278/emg+dataset+in+lower+limb.zip",
         archive="emg+dataset+in+lower+limb.zip",
         sha256=None,
-        sha256_note="not pinned: the first download's hash is recorded in the cache and checked afterwards",
+        sha256_note=(
+            "archive: no checksum from a trustworthy source was found, so fetch needs sha256= (the SHA-256 of a "
+            "copy you trust); the 18 text files of subjects 1-3 are pinned from an independent copy "
+            "(emgkit.datasets._pins) and checked at every fetch"
+        ),
         reader="read_uci_lower_limb",
         pattern=r"(^|/)\d+[NA](mar|sen|pie)\.txt$",
+        pin_by_name=True,
     ),
 }
 
@@ -158,15 +175,38 @@ def _reporter(progress, label):
     return report
 
 
-def _download(url: str, target: Path, expected: str | None, progress, label) -> str:
+class _HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to another https address."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urllib.parse.urlsplit(newurl).scheme.lower() != "https":
+            raise OSError(f"{req.full_url} redirects to {newurl}, which is not https; fetch follows https only")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _check_url(url) -> str:
+    """``url`` when it is https:// or file:// (a local copy), else an error."""
+    scheme = urllib.parse.urlsplit(str(url)).scheme.lower()
+    if scheme not in ("https", "file"):
+        raise InvalidInputError(
+            f"fetch downloads over https only (or reads a local copy from file://...), got {url!r}; "
+            "use the https address of the archive"
+        )
+    return str(url)
+
+
+def _download(url: str, target: Path, expected: str, progress, label, max_bytes: int) -> str:
     """Stream ``url`` to ``target`` (via a temporary sibling) and return its SHA-256; checks ``expected``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     report = _reporter(progress, label)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     digest = hashlib.sha256()
+    too_big = (f"{url} is larger than the {max_bytes / 1e6:g} MB this data set's archive can be; "
+               "nothing was kept. Check the address")
     try:
         try:
-            response = urllib.request.urlopen(url, timeout=60)
+            opener = urllib.request.build_opener(_HttpsOnlyRedirects)
+            response = opener.open(_check_url(url), timeout=60)
         except (urllib.error.URLError, ValueError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise OSError(
@@ -175,21 +215,25 @@ def _download(url: str, target: Path, expected: str | None, progress, label) -> 
             ) from None
         with response, os.fdopen(fd, "wb") as out:
             total = int(response.headers.get("Content-Length") or 0)
+            if total > max_bytes:
+                raise OSError(too_big)
             done = 0
             report(0, total)
             for block in iter(lambda: response.read(CHUNK), b""):
+                done += len(block)
+                if done > max_bytes:
+                    raise OSError(too_big)
                 out.write(block)
                 digest.update(block)
-                done += len(block)
                 report(done, total)
             if total and done != total:
                 raise OSError(f"download of {url} stopped after {done} of {total} bytes; try again")
         observed = digest.hexdigest()
-        if expected is not None and observed != expected.lower():
+        if observed != expected.lower():
             raise FileFormatError(
                 f"checksum mismatch for {url}: expected SHA-256 {expected}, got {observed}. The download is corrupt "
-                "or the archive changed upstream; nothing was kept. Retry, or pass sha256=None to skip the check "
-                "if you trust the source"
+                "or the archive changed upstream; nothing was kept. Retry, or pass sha256= with the checksum of "
+                "a copy you trust"
             )
         os.replace(tmp, target)
         return observed
@@ -201,27 +245,37 @@ def _download(url: str, target: Path, expected: str | None, progress, label) -> 
         raise
 
 
-def _archive(info: PublicDataset, url, expected, cache_dir, progress) -> tuple[Path, str]:
-    """The cached archive (downloaded when missing or stale) and its SHA-256."""
-    folder = _cache_root(cache_dir) / info.name
-    target = folder / info.archive
-    recorded = folder / f"{info.archive}.sha256"
-    want = expected or (recorded.read_text().strip() if recorded.is_file() else None)
+def _archive(info: PublicDataset, url, expected: str, cache_dir, progress) -> tuple[Path, str]:
+    """The cached archive (downloaded when missing or stale) and its SHA-256 (always ``expected``)."""
+    target = _cache_root(cache_dir) / info.name / info.archive
     if target.is_file():
         observed = _sha256(target)
-        if want is None or observed == want.lower():
+        if observed == expected.lower():
             return target, observed
         target.unlink()  # stale or corrupt cache: fetch again
-    observed = _download(url, target, want, progress, info.name)
-    if want is None:
-        recorded.write_text(observed + "\n")
-        warnings.warn(
-            f"{info.name}: no pinned checksum for {url}; recorded SHA-256 {observed} in {recorded} and later "
-            "downloads are checked against it",
-            UserWarning,
-            stacklevel=3,
-        )
-    return target, observed
+    return target, _download(url, target, expected, progress, info.name, int(info.max_mb * 1e6))
+
+
+def _check_pins(info: PublicDataset, archive: Path, unpacked: Path, found: list[Path]) -> int:
+    """Check every extracted data file that has a pinned SHA-256; returns how many were checked."""
+    from ._pins import FILE_SHA256
+
+    pins = FILE_SHA256.get(info.name, {})
+    checked = 0
+    for path in found:
+        rel = path.relative_to(unpacked).as_posix()
+        key = path.name if info.pin_by_name else next((k for k in pins if rel == k or rel.endswith("/" + k)), None)
+        if key not in pins:
+            continue
+        observed = _sha256(path)
+        if observed != pins[key]:
+            raise FileFormatError(
+                f"{archive}: {rel} has SHA-256 {observed}, not the pinned {pins[key]} (emgkit.datasets._pins); the "
+                "archive differs from the published data set. Nothing was converted; delete the cached archive "
+                "(clear_cache) and fetch again from the official address"
+            )
+        checked += 1
+    return checked
 
 
 def _extract(archive: Path, into: Path) -> None:
@@ -253,12 +307,14 @@ def fetch(name: str, dest, *, url=None, sha256=_FROM_REGISTRY, cache_dir=None, p
         Folder for the converted files: they go to ``<dest>/<name>/``,
         mirroring the archive's folders, with ``.h5`` names.
     url : str, optional
-        Download address (``https://...`` or ``file:///...``).  Default:
+        Download address (``https://...`` or ``file:///...``; ``http``,
+        ``ftp`` and redirects away from https are refused).  Default:
         ``$EMGKIT_DATA_MIRROR/<archive name>`` when that variable is set,
         else the registry's address.
-    sha256 : str or None, optional
-        Expected SHA-256 of the archive.  Default: the registry's; ``None``
-        skips the check.
+    sha256 : str, optional
+        Expected SHA-256 of the archive.  Default: the registry's pin; a data
+        set without one needs it here (there is no trust on first download
+        and no way to skip the check).
     cache_dir : str or Path, optional
         Where archives are cached (module notes).
     progress : bool or callable, default True
@@ -276,12 +332,14 @@ def fetch(name: str, dest, *, url=None, sha256=_FROM_REGISTRY, cache_dir=None, p
     Raises
     ------
     InvalidInputError
-        Unknown data set name.
+        Unknown data set name, an address that is not https/file, no
+        checksum (neither pinned nor given).
     OSError
-        The download failed (the message says how to use a local copy).
+        The download failed or passed the size limit (the message says how
+        to use a local copy).
     FileFormatError
-        Checksum mismatch, a damaged or unsafe archive, or no recording of
-        the data set in it.
+        Archive or file checksum mismatch, a damaged or unsafe archive, or no
+        recording of the data set in it.
 
     Examples
     --------
@@ -298,9 +356,16 @@ def fetch(name: str, dest, *, url=None, sha256=_FROM_REGISTRY, cache_dir=None, p
     if url is None:
         mirror = os.environ.get("EMGKIT_DATA_MIRROR")
         url = f"{mirror.rstrip('/')}/{info.archive}" if mirror else info.url
+    _check_url(url)
     expected = info.sha256 if sha256 is _FROM_REGISTRY else sha256
-    if expected is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", str(expected)):
-        raise InvalidInputError(f"sha256 must be 64 hexadecimal digits or None, got {expected!r}")
+    if expected is None:
+        raise InvalidInputError(
+            f"{info.name}: no SHA-256 of {info.archive} from a trustworthy source is pinned in emgkit, and emgkit "
+            "does not trust a first download; pass sha256='<64 hex digits>' computed from a copy you trust "
+            "(sha256sum archive.zip). Its data files are still checked against emgkit's pins"
+        )
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", str(expected)):
+        raise InvalidInputError(f"sha256 must be 64 hexadecimal digits, got {expected!r}")
     archive, digest = _archive(info, url, expected, cache_dir, progress)
 
     out_root = Path(dest).expanduser() / info.name
@@ -317,6 +382,7 @@ def fetch(name: str, dest, *, url=None, sha256=_FROM_REGISTRY, cache_dir=None, p
                 f"{archive}: no {info.name} recording in the archive (looked for {info.pattern!r}); it holds "
                 f"{listing or 'no files'}. If it holds another archive type (e.g. .rar), unpack it yourself"
             )
+        n_pinned = _check_pins(info, archive, unpacked, found)
         for src in found:
             rel = src.relative_to(unpacked).with_suffix(".h5")
             out = out_root / rel
@@ -326,7 +392,7 @@ def fetch(name: str, dest, *, url=None, sha256=_FROM_REGISTRY, cache_dir=None, p
             out.parent.mkdir(parents=True, exist_ok=True)
             write(reader(src), out, overwrite=overwrite)
             written.append(out)
-    manifest = {**asdict(info), "downloaded_from": url, "archive_sha256": digest,
+    manifest = {**asdict(info), "downloaded_from": url, "archive_sha256": digest, "files_checked_against_pins": n_pinned,
                 "files": [p.relative_to(out_root).as_posix() for p in sorted(written)]}
     out_root.mkdir(parents=True, exist_ok=True)
     tmp_manifest = out_root / ".dataset.json.tmp"

@@ -1,6 +1,7 @@
 """emgkit.datasets.fetch (datasets/public.py): the whole path (download, checksum, cache, unpack, convert) against local file:// archives."""
 
 import hashlib
+import json
 import re
 import warnings
 import zipfile
@@ -118,8 +119,11 @@ def test_mirror_variable_nested_zip_and_unpinned_checksum(tmp_path, monkeypatch,
     monkeypatch.setenv("EMGKIT_DATA_MIRROR", tmp_path.as_uri())
     monkeypatch.setenv("EMGKIT_CACHE_DIR", str(tmp_path / "cache"))
     assert REGISTRY["uci_lower_limb"].sha256 is None
-    with pytest.warns(UserWarning, match="no pinned checksum .*recorded SHA-256"):
-        files = fetch("uci_lower_limb", tmp_path / "data")
+    with pytest.raises(InvalidInputError, match="no SHA-256 .* does not trust a first download; pass sha256="):
+        fetch("uci_lower_limb", tmp_path / "data")
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "data").exists()  # nothing downloaded
+    digest = _sha(tmp_path / "emg+dataset+in+lower+limb.zip")
+    files = fetch("uci_lower_limb", tmp_path / "data", sha256=digest)
     assert "downloading uci_lower_limb" in capsys.readouterr().err
     assert sorted(f.name for f in files) == ["1Nmar.h5", "2Asen.h5"]
     for f in files:
@@ -127,20 +131,88 @@ def test_mirror_variable_nested_zip_and_unpinned_checksum(tmp_path, monkeypatch,
         rec = emgkit.read(f)
         np.testing.assert_array_equal(rec.data, ref.data)
         assert rec.unit == "mV" and rec.channel_names == ref.channel_names
-    recorded = tmp_path / "cache" / "uci_lower_limb" / "emg+dataset+in+lower+limb.zip.sha256"
-    cached = recorded.with_suffix("")
-    assert recorded.read_text().strip() == _sha(cached)
-    first = recorded.read_text()
-    cached.write_bytes(cached.read_bytes()[:-10])  # a damaged cache is noticed and downloaded again,
-    with warnings.catch_warnings():  # checked against the recorded hash (no new warning)
+    manifest = json.loads((tmp_path / "data" / "uci_lower_limb" / "dataset.json").read_text())
+    assert manifest["files_checked_against_pins"] == 2 and manifest["archive_sha256"] == digest
+    cached = tmp_path / "cache" / "uci_lower_limb" / "emg+dataset+in+lower+limb.zip"
+    cached.write_bytes(cached.read_bytes()[:-10])  # a damaged cache is noticed and downloaded again
+    with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fetch("uci_lower_limb", tmp_path / "data", progress=False)
-    assert recorded.read_text() == first and _sha(cached) == first.strip()
+        fetch("uci_lower_limb", tmp_path / "data", sha256=digest, progress=False)
+    assert _sha(cached) == digest
     changed = tmp_path / "emg+dataset+in+lower+limb.zip"
     changed.write_bytes(changed.read_bytes() + b"\0")  # the upstream archive changes: refused
     cached.unlink()
     with pytest.raises(FileFormatError, match="checksum mismatch"):
-        fetch("uci_lower_limb", tmp_path / "data", progress=False)
+        fetch("uci_lower_limb", tmp_path / "data", sha256=digest, progress=False)
+
+
+def test_every_data_set_has_file_pins():
+    from emgkit.datasets._pins import FILE_SHA256
+
+    assert set(FILE_SHA256) == set(REGISTRY)
+    for name, pins in FILE_SHA256.items():
+        assert len(pins) >= 18 and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in pins.values())
+        pattern = re.compile(REGISTRY[name].pattern, re.IGNORECASE)
+        assert all(pattern.search(k if "/" in k else "x/" + k) for k in pins), name
+
+
+@needs_data
+@pytest.mark.shared_data
+def test_pins_match_the_shared_copies():
+    """The pins are the SHA-256 of the real files (../shared/data, SOURCE.md says where they come from)."""
+    from emgkit.datasets._pins import FILE_SHA256
+
+    for rel, digest in FILE_SHA256["uci_physical_action"].items():
+        assert _sha(DATA / "uci_physical_action" / rel) == digest
+    for name, digest in FILE_SHA256["uci_lower_limb"].items():
+        assert _sha(DATA / "uci_lower_limb" / name) == digest
+
+
+@needs_data
+@pytest.mark.shared_data
+def test_a_file_that_differs_from_its_pin_is_refused(tmp_path):
+    path = tmp_path / "emg+physical+action+data+set.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.write(DATA / "uci_physical_action" / PA_FILES[1], f"EMG Physical Action Data Set/{PA_FILES[1]}")
+        text = (DATA / "uci_physical_action" / PA_FILES[0]).read_bytes().replace(b"\t", b"\t1", 1)
+        zf.writestr(f"EMG Physical Action Data Set/{PA_FILES[0]}", text)
+    with pytest.raises(FileFormatError, match=r"Walking\.txt has SHA-256 [0-9a-f]{64}, not the pinned"):
+        fetch("uci_physical_action", tmp_path / "data", url=path.as_uri(), sha256=_sha(path),
+              cache_dir=tmp_path / "cache", progress=False)
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("url", ["http://archive.ics.uci.edu/x.zip", "ftp://example.org/x.zip", "gopher://x/y"])
+def test_only_https_or_local_copies(tmp_path, url):
+    with pytest.raises(InvalidInputError, match="https only"):
+        fetch("uci_physical_action", tmp_path / "data", url=url, cache_dir=tmp_path / "cache", progress=False)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_redirects_away_from_https_are_refused():
+    import urllib.request
+
+    from emgkit.datasets.public import _HttpsOnlyRedirects
+
+    handler = _HttpsOnlyRedirects()
+    req = urllib.request.Request("https://archive.ics.uci.edu/static/public/213/x.zip")
+    for target in ("http://archive.ics.uci.edu/x.zip", "ftp://mirror.example/x.zip"):
+        with pytest.raises(OSError, match="not https"):
+            handler.redirect_request(req, None, 302, "Found", {}, target)
+    assert handler.redirect_request(req, None, 302, "Found", {}, "https://mirror.example/x.zip").full_url.startswith(
+        "https://mirror.example/")
+
+
+def test_archive_larger_than_its_limit_is_refused(tmp_path, monkeypatch):
+    import dataclasses
+
+    big = tmp_path / "big.zip"
+    big.write_bytes(b"\0" * 300_000)
+    monkeypatch.setitem(REGISTRY, "uci_physical_action", dataclasses.replace(REGISTRY["uci_physical_action"], max_mb=0.1))
+    with pytest.raises(OSError, match="larger than the 0.1 MB"):
+        fetch("uci_physical_action", tmp_path / "data", url=big.as_uri(), sha256=_sha(big),
+              cache_dir=tmp_path / "cache", progress=False)
+    assert not any((tmp_path / "cache").rglob("*.zip")) and not any((tmp_path / "cache").rglob("*.part"))
 
 
 def test_unsafe_or_empty_archives_are_refused(tmp_path):
