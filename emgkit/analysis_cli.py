@@ -113,6 +113,7 @@ def _request(args, path, config, cmap, traces):
     """Digest of what the command was asked: command, input and MVC bytes, configuration, options, emgkit version."""
     import hashlib
     import json
+    import os
     from pathlib import Path
 
     from ._atomic import sha256_file
@@ -120,7 +121,7 @@ def _request(args, path, config, cmap, traces):
 
     def ident(p):
         p = Path(p)
-        return sha256_file(p) if p.is_file() else str(p.resolve())
+        return sha256_file(p) if p.is_file() else os.path.abspath(p)  # not resolve(): a link loop is diagnosed by the reader
 
     doc = {"report": bool(traces), "input": ident(path), "mvc": [ident(_resolve(m)) for m in args.mvc], "config": config.digest(),
            "pairs": list(args.pair), "fs": args.fs, "map": cmap.digest() if cmap is not None else None, "version": __version__}

@@ -106,7 +106,7 @@ def cli_onsets(args) -> int:
     if left_out:
         print(f"  left out (declared not EMG): {', '.join(f'{printable(n)} ({k})' for n, k in left_out)}", file=sys.stderr)
     if out is None:
-        if sys.stdout.isatty() and "channel" in frame:  # names from the file never reach a terminal raw
+        if "channel" in frame:  # names from the file never reach a terminal raw (stdout may be one)
             frame = frame.assign(channel=[printable(n) for n in frame["channel"]])
         sys.stdout.write(frame.to_csv(index=False, float_format="%.6g"))
     else:
