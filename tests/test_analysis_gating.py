@@ -245,3 +245,36 @@ def test_hum_notches_stream_like_the_whole_record(tmp_path):
         a, b = whole.tables[name], streamed.tables[name]
         num = a.select_dtypes("number").columns
         np.testing.assert_allclose(a[num].to_numpy(float), b[num].to_numpy(float), rtol=1e-6, atol=1e-9, equal_nan=True)
+
+
+def test_line_detector_finds_known_lines_on_a_smooth_spectrum(rng):
+    """Hand-built spectrum: a smooth EMG-like shape plus lines at 30.5 and 92 Hz (10 % and 5 % of the band power)."""
+    from emgkit.analysis.hum import line_spectrum_lines
+
+    f = np.arange(0, 500.5, 0.5)
+    p = f * np.exp(-f / 60.0) * (1 + 0.1 * rng.standard_normal(f.size))
+    band = (f >= 20) & (f <= 450)
+    total = p[band].sum()
+    p[f == 30.5] += 0.10 / 0.85 * total
+    p[f == 92.0] += 0.05 / 0.85 * total
+    p[f == 100.0] += 0.5 * total  # a mains harmonic: left to the mains share
+    lines, share = line_spectrum_lines(f, p, 1000.0, 50.0)
+    assert lines == (30.5, 92.0)
+    near = band & ((np.abs(f - 30.5) <= 0.5) | (np.abs(f - 92.0) <= 0.5))  # each line with one bin either side
+    assert share == pytest.approx(p[near].sum() / p[band].sum(), rel=1e-9)
+    assert 0.10 < share < 0.13  # the two lines' 15 % of the EMG power, over a band that also holds the mains spike
+    assert line_spectrum_lines(f, f * np.exp(-f / 60.0), 1000.0, 50.0) == ((), 0.0)  # smooth: no line
+
+
+def test_a_line_a_notch_cannot_remove_leaves_the_channel_out():
+    """A 92 Hz tone whose frequency wanders +-2 Hz (period 3 s) is caught as a line, notched, still there: left out."""
+    rec = simulate(n_reps=4, fs=2000, seed=4)
+    t = np.arange(rec.n_samples) / rec.fs
+    phase = 2 * np.pi * 92.0 * t + (2.0 * 3.0) * np.sin(2 * np.pi * t / 3.0)  # FM: +-2 Hz around 92 Hz
+    data = rec.data.copy()
+    data[0] += 300e-6 * np.sin(phase)
+    res = quiet(rec.replace(data=data))
+    row = res.channels.set_index("channel").loc["L biceps_brachii"]
+    assert row["role"] == "hum" and "after notching" in row["activation_reason"], row["activation_reason"]
+    assert "biceps_brachii" not in set(res.bilateral["muscle"])  # its pair is not formed
+    assert (res.channels.set_index("channel").loc[["L triceps_brachii", "R biceps_brachii"], "role"] == "emg").all()
