@@ -259,8 +259,16 @@ def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emi
     with open_file(path, **options) as handle, tempfile.TemporaryDirectory(prefix="emgkit-stream-", dir=scratch_dir) as tmp:
         view = RecordingView.of_file(handle)
         chunk = max(1, int(round(chunk_s * view.fs)))
-        scratch = Path(tmp) / "scratch.h5"
-        stages = run(view, cfg, pairs, mvc, lambda n_ch, step: ScratchStore(scratch, n_ch, view.n_samples, step, chunk, view.fs), chunk)
+        attempts = []
+
+        def make_store(n_ch, step):
+            # the stages may run again (dead channels, hum notches): each run gets fresh scratch files, the last ones go
+            for old in Path(tmp).glob("scratch*"):
+                old.unlink()
+            attempts.append(len(attempts))
+            return ScratchStore(Path(tmp) / f"scratch{attempts[-1]}", n_ch, view.n_samples, step, chunk, view.fs)
+
+        stages = run(view, cfg, pairs, mvc, make_store, chunk)
         try:
             return _result(stages, emit), browser_traces(stages) if traces and isinstance(stages, Stages) else None
         finally:
