@@ -24,13 +24,18 @@ import html
 import json
 import math
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .citations import CITATIONS
 from .errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 __all__ = ["report", "write_plotlyjs", "plotlyjs_bundle", "figure_html", "page_scripts", "PLOTLYJS_NAME", "PLOTLYJS_VERSION",
            "BUNDLE_TRACES"]
@@ -299,7 +304,8 @@ def _methods(analysis, recording_meta) -> str:
             + "<h3>Configuration</h3><pre>" + _e(analysis.config.to_toml(comments=False)) + "</pre>")
 
 
-def report(analysis, path, *, traces=None, title=None, plotlyjs="embed", overwrite=True) -> Path:
+def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[str, Any] | None = None, title: str | None = None,
+           plotlyjs: str | os.PathLike[str] = "embed", overwrite: bool = True) -> Path:
     """Write the interactive HTML report of one analysed recording.
 
     Parameters

@@ -11,6 +11,9 @@ compute from the method registry (:mod:`._registry`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from emgkit._signal import as_signal
@@ -22,6 +25,10 @@ from ._registry import REGISTRY, check_values, resolve_options
 from ._result import Activation
 from ._signals import ArrayView, as_source
 from ._walk import Plan, run
+
+if TYPE_CHECKING:
+    from emgkit._notes import Notes
+    from emgkit.recording import Recording
 
 __all__ = ["detect_activation", "detect", "detect_source"]
 
@@ -148,8 +155,10 @@ def conditioned_plan(method, options, unit):
     return envelope_plan(opts, REGISTRY[method].robust, f"{method}, conditioned input", unit)
 
 
-def detect_activation(recording, *, method="auto", baseline=None, conditioned=False, fs=None, notes=None,
-                      **options) -> Activation:
+def detect_activation(recording: Recording | np.ndarray, *, method: str = "auto",
+                      baseline: tuple[float, float] | Mapping[str, tuple[float, float]] | None = None,
+                      conditioned: bool = False, fs: float | None = None, notes: Notes | None = None,
+                      **options: Any) -> Activation:
     """Find muscle activity bursts (onsets and offsets) in every channel of raw EMG.
 
     Parameters

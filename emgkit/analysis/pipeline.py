@@ -19,9 +19,12 @@ the record is read in chunks with settling margins.  Nothing else differs.
 from __future__ import annotations
 
 import math
+import os
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
 
 from .._notes import Notes
 from .._version import __version__
@@ -39,6 +42,16 @@ from .spectra import fatigue
 from .store import MemoryStore, ScratchStore
 from .tables import build_tables
 from .view import RecordingView
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..pairs import Pairing
+    from ..recording import Recording
+
+# the forms `pairs`, `mvc` and `config` accept (see analyze's docstring)
+Pairs = Union["Pairing", Mapping[str, Any], Sequence[tuple[str, str]], None]
+Mvc = Union["Recording", Sequence["Recording"], Mapping[str, float], Sequence[float], None]
+ConfigLike = Union["Config", Mapping[str, Any], str, os.PathLike, None]
 
 __all__ = ["analyze", "analyze_file", "analyze_source", "wants_streaming", "DEFAULT_CHUNK_S", "STREAM_ABOVE_SAMPLES", "STREAM_MODES"]
 
@@ -77,7 +90,7 @@ class Unusable:
     selection: object
 
 
-def analyze(recording, *, pairs=None, mvc=None, config=None) -> Analysis:
+def analyze(recording: Recording, *, pairs: Pairs = None, mvc: Mvc = None, config: ConfigLike = None) -> Analysis:
     """Analyse muscle imbalance in one recording.
 
     Parameters
@@ -151,8 +164,9 @@ def analyze(recording, *, pairs=None, mvc=None, config=None) -> Analysis:
     return _analyze_recording(recording, pairs, mvc, config, traces=False, emit=True)[0]
 
 
-def analyze_file(path, *, pairs=None, mvc=None, config=None, chunk_s=DEFAULT_CHUNK_S, scratch_dir=None, traces=False,
-                 **options):
+def analyze_file(path: str | os.PathLike[str], *, pairs: Pairs = None, mvc: Mvc = None, config: ConfigLike = None,
+                 chunk_s: float = DEFAULT_CHUNK_S, scratch_dir: str | os.PathLike[str] | None = None, traces: bool = False,
+                 **options: Any) -> Analysis | tuple[Analysis, dict[str, Any]]:
     """Analyse muscle imbalance in a recording file without loading it whole.
 
     Gives the same :class:`Analysis` as ``analyze(emgkit.read(path))``

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from .._version import __version__
@@ -197,7 +198,7 @@ class Analysis:
         )
 
 
-def load_analysis(path) -> Analysis:
+def load_analysis(path: str | os.PathLike[str]) -> Analysis:
     """Read an analysis written by :meth:`Analysis.save`.
 
     Parameters
