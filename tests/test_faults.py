@@ -253,7 +253,7 @@ def test_dask_cluster_losing_every_worker_lists_the_unfinished_recordings(tmp_pa
     analysed = done()
     assert 2 <= analysed < n, stdout + stderr
     assert batch.returncode == 1, stdout + stderr
-    assert ended < 5 + 15, ended  # the documented timeout, plus time to write the summary
+    assert ended < 5 + 15, (ended, stdout, stderr)  # the documented timeout, plus time to write the summary
     import pandas as pd
 
     failures = pd.read_csv(out / "failures.csv")

@@ -108,6 +108,16 @@ def _one_line(exc) -> str:
     return text or repr(exc)
 
 
+def _finished_on_disk(task: dict) -> bool:
+    """True when the task's folder holds its complete, current result (manifest, sizes, input hash)."""
+    from .manifest import is_current
+
+    try:
+        return is_current(task["folder"], task["path"], task["config_digest"])
+    except Exception:  # noqa: BLE001 - unreadable: not finished
+        return False
+
+
 def worker_failure(task: dict, exc: BaseException) -> dict:
     """The result of a task whose worker died or could not run it (crash, out of memory, lost connection)."""
     return {"relpath": task["relpath"], "path": task["path"], "status": "failed", "step": "worker",
@@ -368,6 +378,8 @@ def _execute(runner, tasks, record, *, retry_lost):
                     lost.append(task)
                     continue
                 r = worker_failure(task, exc)
+                if _finished_on_disk(task):  # the worker wrote everything, then was lost before answering
+                    r.update(status="ok", step="", error_type="", message="")
             record(r)
         finished = True
     finally:
