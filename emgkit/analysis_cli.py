@@ -88,7 +88,15 @@ def run_analysis(args, *, traces=False):
         if done is not None:
             return done, Path(args.out), None
         raise OutputExistsError(f"{args.out} holds an earlier analysis; pass --overwrite to replace it, or choose another --out")
-    options = {**({"fs": args.fs} if args.fs else {}), **({"channel_map": cmap} if cmap is not None else {})}
+    if args.fs is not None:  # --fs 0 is refused, not ignored
+        from ._checks import check_fs
+        from .errors import InvalidInputError
+
+        try:
+            check_fs(args.fs)
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"--fs {args.fs:g}: {exc}") from None
+    options = {**({"fs": args.fs} if args.fs is not None else {}), **({"channel_map": cmap} if cmap is not None else {})}
     mvc = [read(_resolve(m), **options) for m in args.mvc] or None
     pairs = None
     if args.pair:
