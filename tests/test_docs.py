@@ -130,3 +130,28 @@ def test_cli_reference_covers_every_command():
     missing = [name for name in sub.choices if f"## `emgkit {name}`" not in text]
     assert not missing
     assert "| `--out DIR` |" in text
+
+
+def test_examples_hook_skips_with_a_reason_and_fails_on_errors(tmp_path):
+    """An example that exits with 'skipped: ...' becomes a note on its page; any other failure stops the build."""
+    pytest.importorskip("mkdocs")
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools" / "docs"))
+    try:
+        import examples
+    finally:
+        sys.path.pop(0)
+    from mkdocs.exceptions import PluginError
+
+    skip = tmp_path / "skip.py"
+    skip.write_text("import sys\nsys.exit('skipped: no data here')\n", encoding="utf-8")
+    assert examples._run(skip, tmp_path)[0] == "no data here"
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('boom')\n", encoding="utf-8")
+    with pytest.raises(PluginError, match="boom"):
+        examples._run(broken, tmp_path)
+    examples._results["skip"] = {"skipped": "no data here", "printed": "", "images": [], "report": None}
+    page = examples.on_page_markdown("# Skip\n\n<!-- emgkit-example skip -->\n", None, None, None)
+    assert "Not run when this site was built" in page and "no data here" in page
+    examples._results.clear()
