@@ -280,6 +280,24 @@ def test_first_screen_lists_channels_used_and_left_out(browser, tmp_path):
     page.close()
 
 
+@pytest.mark.parametrize("case", ["dead", "silent"])
+def test_reports_with_nothing_or_little_compared_open_without_errors(browser, tmp_path, case):
+    """An all-dead recording (empty tables) and one whose pairs are gated for no activity: every figure draws, no error."""
+    if case == "dead":
+        rec = emgkit.Recording(np.zeros((4, 8000)), 1000.0, ["L biceps", "R biceps", "L triceps", "R triceps"], unit="V")
+    else:
+        rec = emgkit.datasets.simulate(n_reps=4, fs=1000, seed=2)
+        rec.data[:] = np.random.default_rng(1).normal(0, 1e-5, rec.data.shape) * np.array([[1.0], [1.5], [0.7], [1.2]])
+    result = analyze(rec)
+    path = report(result, tmp_path / f"{case}.html")
+    page, events = open_report(browser, path, f"nothing-compared-{case}")
+    draw_all(page)
+    assert events["console_errors"] == [] and events["dialogs"] == []
+    first = page.locator("#findings-table tbody tr").first.inner_text()
+    assert "Not compared" in first
+    page.close()
+
+
 def test_directory_plotlyjs_is_linked_relatively(browser, tmp_path):
     rec = emgkit.datasets.load("trunk")
     result = analyze(rec)
