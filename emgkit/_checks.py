@@ -3,8 +3,6 @@
 import difflib
 import math
 
-import numpy as np
-
 from .errors import InvalidInputError
 
 
@@ -14,6 +12,8 @@ def check_fs(fs):
     Only a real number (or a one-element numeric array) is a rate: ``True``,
     ``"2000"``-like strings, lists such as ``[1000, 2000]`` and ``0`` are refused.
     """
+    import numpy as np  # here, not at the top: the command line imports this module before numpy
+
     arr = np.asarray(fs) if not isinstance(fs, (str, bytes)) else None
     if isinstance(fs, (bool, np.bool_)) or arr is None or arr.dtype.kind not in "iuf" or arr.size != 1:
         shown = repr(fs) if len(repr(fs)) <= 80 else repr(fs)[:77] + "..."
