@@ -281,6 +281,8 @@ class DaskRunner:
         self._futures: list = []
         self.lost_after = DASK_LOST_AFTER_S if lost_after is None else float(lost_after)
         self._lost: dict = {}
+        self._since: float | None = None  # when the cluster was first seen without workers
+        self._check = 0.0
 
     def describe(self) -> str:
         info = self._client.scheduler_info()
@@ -304,11 +306,20 @@ class DaskRunner:
         except Exception:  # noqa: BLE001 - scheduler gone or unreachable: no worker either
             return 0
 
+    def _without_workers(self) -> float:
+        """Seconds the cluster has had no worker (0 while it has some); asks the scheduler at most once a second."""
+        now = time.monotonic()
+        if now >= self._check:
+            self._check = now + 1.0
+            if self._n_workers():
+                self._since = None
+            elif self._since is None:
+                self._since = now
+        return 0.0 if self._since is None else now - self._since
+
     def as_completed(self, futures):
         """Yield futures as they finish; after ``lost_after`` s with no worker, yield the rest as lost."""
         pending = list(futures)
-        since = None
-        check = 0.0
         while pending:
             done = [f for f in pending if f.done()]
             for f in done:
@@ -316,33 +327,38 @@ class DaskRunner:
                 yield f
             if done:
                 continue
-            now = time.monotonic()
-            if now >= check:
-                check = now + 1.0
-                if self._n_workers():
-                    since = None
-                elif since is None:
-                    since = now
-                elif now - since >= self.lost_after:
-                    for f in pending:
-                        self._lost[f.key] = now - since
-                        yield f
-                    return
+            idle = self._without_workers()
+            if idle >= self.lost_after:
+                for f in pending:
+                    self._lost[f.key] = idle
+                    yield f
+                return
             time.sleep(0.1)
 
     def result(self, future):
-        """The task's result; raises :class:`TimeoutError` for a task given up with its cluster's workers."""
-        if future.key in self._lost:
-            raise TimeoutError(f"no Dask worker on {self.address} for {self._lost[future.key]:.0f} s "
-                               f"(limit {self.lost_after:g} s: --dask-timeout)")
-        return future.result()
+        """The task's result; raises :class:`TimeoutError` for a task given up with its cluster's workers.
+
+        A finished task's result lives on its worker: when that worker is lost
+        before the result is fetched, the scheduler runs the task again, so the
+        wait goes on while some worker is left, and ends after ``lost_after`` s
+        without any.
+        """
+        while future.key not in self._lost:
+            try:
+                return future.result(timeout=1.0)
+            except TimeoutError:
+                idle = self._without_workers()
+                if idle >= self.lost_after:
+                    self._lost[future.key] = idle
+        raise TimeoutError(f"no Dask worker on {self.address} for {self._lost[future.key]:.0f} s "
+                           f"(limit {self.lost_after:g} s: --dask-timeout)")
 
     def close(self, *, cancel: bool = False) -> None:
         try:
             if (cancel or self._lost) and self._futures:
                 self._client.cancel(self._futures)
         finally:
-            self._client.close()
+            self._client.close(timeout=10)
 
 
 def make_runner(*, workers=None, scheduler=None, dask_timeout=None):
