@@ -74,8 +74,12 @@ def test_report_needs_fs_for_files_without_one_and_refuses_to_overwrite(tmp_path
     res = run("analyze", str(src), "--out", str(out), "--fs", "1000", "--quiet")
     assert res.returncode == 0, res.stderr
     assert (out / "analysis.h5").exists()
+    stamp = (out / "analysis.h5").stat().st_mtime_ns
     res = run("analyze", str(src), "--out", str(out), "--fs", "1000", "--quiet")
-    assert res.returncode == cli.EXIT_USAGE and "pass --overwrite" in res.stderr
+    assert res.returncode == 0, res.stderr  # the same command: its complete result is kept (docs/reliability.md)
+    assert (out / "analysis.h5").stat().st_mtime_ns == stamp
+    res = run("analyze", str(src), "--out", str(out), "--fs", "2000", "--quiet")
+    assert res.returncode == cli.EXIT_USAGE and "pass --overwrite" in res.stderr  # another request: refused
     res = run("report", str(src), "--out", str(out), "--fs", "1000", "--quiet", "--overwrite")
     assert res.returncode == 0, res.stderr
     assert (out / "report.html").stat().st_size > 1_000_000
