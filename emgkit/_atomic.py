@@ -286,7 +286,7 @@ def _plain(name) -> str:
     return name
 
 
-def begin_results(folder, planned) -> None:
+def begin_results(folder, planned, *, also=()) -> None:
     """Start (re)writing a results folder: mark it "writing", remove what an earlier save left, then write.
 
     The "writing" manifest is written first, so from here until
@@ -301,12 +301,15 @@ def begin_results(folder, planned) -> None:
         An existing folder.
     planned : list of str
         The file names this save will write.
+    also : list of str
+        More names to delete when present and not planned (outputs of a
+        folder written before manifests existed).
     """
     folder = Path(folder)
     planned = [_plain(n) for n in planned]
     earlier = _read_manifest(folder) or {}
     listed = earlier.get("files") if isinstance(earlier.get("files"), dict) else {}
-    listed = set(listed) | set(earlier.get("planned") or [])
+    listed = set(listed) | set(earlier.get("planned") or []) | set(also)
     doc = {"kind": MANIFEST_KIND, "state": "writing", "planned": sorted(planned)}
     with atomic_output(folder / MANIFEST_NAME, overwrite=True) as tmp:
         tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")

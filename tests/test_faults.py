@@ -150,6 +150,29 @@ def test_load_analysis_refuses_a_mixed_or_interrupted_folder(tmp_path):
     assert _tree(folder) == _tree(tmp_path / "b")
 
 
+def test_temporaries_and_a_legacy_report_are_removed_but_nothing_else(tmp_path):
+    from emgkit._atomic import folder_lock, remove_temporaries
+
+    folder = tmp_path / "res"
+    folder.mkdir()
+    for name in (".a.csv.tmp-0123abcd", ".report.html.tmp-deadbeef", ".hidden", "a.tmp-0123abcd", ".x.tmp-123", "notes.txt"):
+        (folder / name).write_text("x")
+    with folder_lock(folder):
+        with pytest.raises(FileExistsError, match="another emgkit process"):
+            with folder_lock(folder, wait=False):
+                pass
+        assert sorted(remove_temporaries(folder)) == [".a.csv.tmp-0123abcd", ".report.html.tmp-deadbeef"]
+    assert sorted(p.name for p in folder.iterdir()) == [".hidden", ".x.tmp-123", "a.tmp-0123abcd", "notes.txt"]
+    (folder / "analysis.h5").write_bytes(b"")  # a folder from before manifests, with its report
+    (folder / "report.html").write_text("old")
+    result = emgkit.analyze(simulate(duration_s=8, fs=1000, seed=5))
+    with pytest.raises(FileExistsError):
+        result.save(folder)
+    result.save(folder, overwrite=True)
+    assert not (folder / "report.html").exists() and (folder / "notes.txt").exists()  # the old report is not left beside
+    assert emgkit.load_analysis(folder).notes == result.notes
+
+
 # -- batch: kill at write steps, then the same command --------------------------------------------------
 def _batch(data, out, *more):
     return [sys.executable, "-m", "emgkit.batch.cli", str(data), "--out", str(out), "--workers", "1", "--quiet", *more]

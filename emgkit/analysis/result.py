@@ -165,9 +165,10 @@ class Analysis:
         folder.mkdir(parents=True, exist_ok=True)
         names = [f"{name}.csv" for name in self._tables] + [CONFIG_NAME, INFO_NAME, *extra, H5_NAME]
         with folder_lock(folder):
-            if not overwrite and analysis_state(folder) in ("complete", "legacy"):
+            state = analysis_state(folder)
+            if not overwrite and state in ("complete", "legacy"):
                 raise OutputExistsError(f"{folder} holds an earlier analysis; pass overwrite=True (--overwrite) to replace it")
-            begin_results(folder, names)
+            begin_results(folder, names, also=("report.html",) if state == "legacy" else ())
             for name, table in self._tables.items():
                 write_csv(folder / f"{name}.csv", table, overwrite=True)
             toml = self.config.to_toml()
