@@ -244,8 +244,16 @@ def load_analysis(path: str | os.PathLike[str]) -> Analysis:
 
 
 def analysis_state(folder) -> str:
-    """What an output folder holds: ``"none"``, ``"complete"``, ``"writing"`` (an interrupted save), ``"damaged"``
-    or ``"legacy"`` (an ``analysis.h5`` without manifest).  Cheap: no hashes are checked."""
+    """What an output folder holds, read from its ``manifest.json`` (no hash is checked; :func:`load_analysis` does).
+
+    Returns
+    -------
+    str
+        ``"none"`` (no analysis), ``"complete"``, ``"writing"`` (a save was
+        interrupted: not a result), ``"damaged"`` (unreadable manifest) or
+        ``"legacy"`` (an ``analysis.h5`` without manifest: written by hand or
+        before manifests existed).
+    """
     from .._atomic import results_state
 
     return results_state(folder, legacy_marker=H5_NAME)
