@@ -98,8 +98,8 @@ def check_declared(path: Path) -> None:
         needed = (max(data_block, 1) - 1) * 512 + frames * (n_points * 4 + words[2]) * value_bytes
         if size < needed:
             raise FileFormatError(
-                f"{path}: truncated C3D file: the header promises {frames} frames in {needed} bytes, the file has "
-                f"{size} bytes; copy it again from its source"
+                f"{path}: truncated C3D file: the header promises {frames} frames ({frames * max(words[9], 1)} analog "
+                f"samples per channel) in {needed} bytes, the file has {size} bytes; copy it again from its source"
             )
     point_rate = params.get(("POINT", "RATE"), _float(head[20:24], processor))
     analog_rate = params.get(("ANALOG", "RATE"), 0.0)
