@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import emgkit
-from tests.conftest import SHARED_DATA
+from conftest import SHARED_DATA
 
 pytestmark = pytest.mark.shared_data
 
