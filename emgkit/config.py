@@ -273,6 +273,9 @@ class AnalysisConfig:
     amplitude_metrics: tuple[str, ...] = _opt(
         ("mean", "peak", "rms", "iemg"), "amplitude metrics compared left vs right", strings=True, choices=("mean", "peak", "rms", "iemg")
     )
+    task_structure: str = _opt(
+        "auto", "task structure of the left/right pairs: 'auto' (found from the bursts), 'simultaneous', 'alternating' or "
+        "'unilateral' (docs/imbalance.md#task-structure)", choices=("auto", "simultaneous", "alternating", "unilateral"))
 
 
 _SECTIONS = {
