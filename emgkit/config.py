@@ -220,6 +220,14 @@ class CyclesConfig:
     hysteresis: float = _opt(0.1, "trigger hysteresis as a fraction of the 5-95 percentile range", ge=0, lt=1)
     refractory_s: float = _opt(0.25, "ignore trigger events closer than this to the previous one, s", ge=0)
     event_name: str | None = _opt(None, "name of the events in the file that start a cycle; none: the only or first kind", nullable=True)
+    per_side: str = _opt(
+        "auto",
+        "'auto': side-specific cycle events (Left/Right Foot Strike) or trigger_channel_left/right cycle each side's channels on "
+        "their own side's events; 'off': every channel on the one event kind (docs/science.md#per-side-cycles)",
+        choices=("auto", "off"),
+    )
+    trigger_channel_left: str | None = _opt(None, "trigger/footswitch channel of the left side (with trigger_channel_right: per-side cycles)", nullable=True)
+    trigger_channel_right: str | None = _opt(None, "trigger/footswitch channel of the right side (with trigger_channel_left: per-side cycles)", nullable=True)
     expected_period_s: float | None = _opt(
         None, "expected repetition period, s; none: estimated from the envelope's autocorrelation", gt=0, nullable=True
     )
