@@ -16,7 +16,7 @@ TEXT_COLUMNS = {
     "right_channel", "normalization", "flag", "flag_reason", "note", "side", "agonist", "antagonist", "agonist_muscle",
     "antagonist_muscle", "joint", "action", "comparison", "channel_a", "channel_b", "channel", "mode", "rms_unit", "reason",
     "excluded", "kind", "partner", "role", "activation_reason", "reference_source", "normalized_unit", "activity", "lines_notched_hz",
-    "task_structure",
+    "task_structure", "cycle_reference", "cycle_side", "event",
 }
 
 
