@@ -15,7 +15,7 @@ import numpy as np
 from ..noise_floor import subtract_floor
 from .store import pieces
 
-__all__ = ["Measures", "measure", "AMPLITUDE_METRICS", "FRAGMENTED", "SNR_GAP_DB"]
+__all__ = ["Measures", "measure", "burst_values", "AMPLITUDE_METRICS", "FRAGMENTED", "SNR_GAP_DB"]
 
 AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg", "active_pct", "clipped_pct")
 CC_METRICS = ("cci_falconer", "cci_rudolph", "common_area", "ratio", "antagonist_share", "overlap_pct")
@@ -195,3 +195,47 @@ def matched_bursts(i, j, detection, segments, ms):
             unpaired += 1
     unpaired += len(ob) - len(used)
     return np.asarray(out, dtype=np.float64).reshape(-1, 5), unpaired
+
+
+def burst_values(c, detection, norm, store, fs) -> dict:
+    """Amplitudes of every burst of channel ``c``, each over its own samples (for burst-matched comparisons).
+
+    Parameters
+    ----------
+    c : int
+        Channel index.
+    detection, norm
+        Earlier stages: the bursts (:attr:`Detection.activation`), the noise floor and amplitude scale.
+    store : MemoryStore or ScratchStore
+        The envelope and band-passed signal are read from it piece by piece.
+    fs : float
+        Sampling rate, Hz.
+
+    Returns
+    -------
+    dict of str -> ndarray, shape (n_bursts,)
+        ``mean``, ``peak``, ``rms``, ``iemg`` as the per-repetition :data:`AMPLITUDE_METRICS` (noise floor removed,
+        amplitude unit; ``iemg`` in unit*s), ``duration_s`` (s) and ``clipped`` (share of clipped samples), one
+        value per burst.
+    """
+    starts, stops = detection.activation.runs(c, fs, store.shape[1])
+    n_b = len(starts)
+    env_sum, env_max, sq_sum = np.zeros(n_b), np.full(n_b, -np.inf), np.zeros(n_b)
+    for k in range(n_b):
+        for p, q in pieces(int(starts[k]), int(stops[k]), store.piece):
+            env = store.env[c, p:q]
+            y = store.filtered[c, p:q]
+            env_sum[k] += float(env.sum())
+            env_max[k] = max(env_max[k], float(env.max()))
+            sq_sum[k] += float(np.dot(y, y))
+    length = np.where(stops > starts, stops - starts, np.nan).astype(np.float64)
+    scale, floor, noise = float(norm.amp_scale[c]), float(norm.floor[c]), float(norm.noise_rms[c])
+    mean = subtract_floor(env_sum / length, floor)
+    return {
+        "mean": mean * scale,
+        "peak": subtract_floor(np.where(np.isfinite(length), env_max, np.nan), floor) * scale,
+        "rms": subtract_floor(np.sqrt(sq_sum / length), noise) * scale,
+        "iemg": mean * length / fs * scale,
+        "duration_s": length / fs,
+        "clipped": detection.clipped.count(c, starts, stops) / length,
+    }

@@ -39,6 +39,7 @@ from .result import Analysis
 from .segment import cycle_step, segment
 from .select import dead_in_record, select_channels
 from .spectra import fatigue
+from .structure import find_structure
 from .store import MemoryStore, ScratchStore
 from .tables import build_tables
 from .view import RecordingView
@@ -78,6 +79,7 @@ class Stages:
     measures: object
     fatigue: object
     hum: object = None
+    structure: object = None  # TaskStructure (emgkit.analysis.structure), found once the stages have run
 
 
 @dataclass(frozen=True)
@@ -375,7 +377,12 @@ def run(view, cfg, pairs, mvc, make_store, chunk):
     except BaseException:
         store.close()
         raise
-    return Stages(cfg, view, notes, selection, band, raw, store, detection, segments, norm, measures, spectra, hum)
+    stages = Stages(cfg, view, notes, selection, band, raw, store, detection, segments, norm, measures, spectra, hum)
+    try:
+        return replace(stages, structure=find_structure(stages, notes))
+    except BaseException:
+        store.close()
+        raise
 
 
 def _result(stages, emit) -> Analysis:
@@ -401,7 +408,7 @@ def _facts(s) -> dict:
     return {"emgkit_version": __version__, "fs": s.view.fs, "duration_s": s.view.n_samples / s.view.fs,
             "n_samples": s.view.n_samples, "unit": s.view.unit, "n_channels": 0, "channels": [],
             "excluded_channels": list(s.selection.excluded), "meta": {}, "n_cycles": 0, "cycles_source": "none",
-            "config_digest": s.cfg.digest(), "versions": versions()}
+            "task_structure": "unknown", "config_digest": s.cfg.digest(), "versions": versions()}
 
 
 def info(s) -> dict:
@@ -443,6 +450,8 @@ def info(s) -> dict:
         "cycles_source": s.segments.cycles.source,
         "n_cycles": s.segments.n_kept,
         "fatigue_mode": s.fatigue.mode,
+        "task_structure": s.structure.structure,
+        "task_structure_detail": s.structure.as_dict(),
         "config_digest": s.cfg.digest(),
         "versions": versions(),
     }

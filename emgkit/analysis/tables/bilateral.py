@@ -9,11 +9,14 @@ import numpy as np
 from ... import _findings as fd
 from ...symmetry import limb_symmetry_index, symmetry_angle, symmetry_index, undefined_reason
 from ..activity import activity
+from ..detect import CLIP_TOLERANCE
+from ..measure import burst_values
+from ..structure import BURST_MATCHED, UNILATERAL_REASON
 from ._frame import frame
 
 COLUMNS = ["muscle", "metric", "unit", "left_channel", "right_channel", "left", "right", "difference", "ratio",
            "symmetry_index", "symmetry_angle", "si_mean", "si_sd", "si_ci_low", "si_ci_high", "n_reps", "lsi",
-           "normalization", "flag", "flag_reason", "threshold", "source", "note"]
+           "normalization", "flag", "flag_reason", "threshold", "source", "note", "task_structure"]
 
 
 def si_reps(s, pair, metric):
@@ -24,21 +27,50 @@ def si_reps(s, pair, metric):
     return usable, left, right, fd.per_rep_si(left, right)
 
 
+def burst_reps(s, i, j, metric, cache):
+    """Burst-matched values of one pair and metric: (usable mask, left, right, SI) over burst pairs in order.
+
+    Each side's own bursts (:func:`emgkit.analysis.measure.burst_values`), never one side's contraction
+    with the other side's rest: ``left``/``right`` hold every unclipped burst of that side, the SI the
+    k-th left burst against the k-th right burst (the k-th repetition of an alternating task).
+    """
+    for c in (i, j):
+        if c not in cache:
+            cache[c] = burst_values(c, s.detection, s.norm, s.store, s.view.fs)
+    left, right = (cache[c][metric][~(cache[c]["clipped"] > CLIP_TOLERANCE)] for c in (i, j))
+    k = min(left.size, right.size)
+    return np.ones(k, dtype=bool), left, right, fd.per_rep_si(left[:k], right[:k])
+
+
 def build(s):
-    """One row per bilateral pair and amplitude metric, then one for the MDF slopes."""
+    """One row per bilateral pair and amplitude metric, then one for the MDF slopes.
+
+    The pair's task structure (:mod:`emgkit.analysis.structure`) decides what is compared: repetition by
+    repetition (simultaneous, mixed), each side's own bursts (alternating, paired trials), or nothing
+    (unilateral: one side at rest by design).
+    """
     cfg, norm = s.cfg, s.norm
     conf, flags, involved = cfg.analysis.confidence, cfg.flags, cfg.analysis.involved_side
     norm_text = {"mvc": "MVC", "raw": "none (indicative only)",
                  "refused": f"task {norm.cc_mode} per channel (amplitude SI refused)"}[norm.amp_mode]
     rows = []
     act = activity(s)
+    cache = {}
     for p in s.selection.pairing.bilateral:
         i, j = s.selection.index(p.left), s.selection.index(p.right)
         gate = act.pair_gate(s.selection.names, i, j)
-        quiet = _within_noise(s, act, p, i, j) if not gate else ""
+        ts = s.structure.of(p.left, p.right) if s.structure is not None else None
+        used = ts.used if ts is not None else ""
+        matched = used in BURST_MATCHED
+        quiet = _within_noise(s, act, p, i, j) if not gate and not matched else ""
         for metric in cfg.analysis.amplitude_metrics:
-            usable, L, R, si_per_rep = si_reps(s, p, metric)
+            if matched:
+                usable, L, R, si_per_rep = burst_reps(s, i, j, metric, cache)
+            else:
+                usable, L, R, si_per_rep = si_reps(s, p, metric)
             note = []
+            if matched:
+                note.append(f"{used}: each side's own bursts ({L.size} left, {R.size} right; SI per burst pair in order)")
             if norm.amp_mode == "raw":
                 note.append("indicative only: not normalized")
             dropped = int((~usable).sum())
@@ -47,7 +79,11 @@ def build(s):
             _, lm, *_ = fd.stats(L, conf)
             _, rm, *_ = fd.stats(R, conf)
             n, si_mean, si_sd, si_lo, si_hi = fd.stats(si_per_rep, conf)
-            base = _undefined_si(s, i, j, usable)
+            if matched:
+                base = _undefined_si(s, i, j, np.ones(1, dtype=bool)) or (
+                    "" if L.size and R.size else f"{used}: no unclipped burst on the {'right' if L.size else 'left'} side")
+            else:
+                base = _undefined_si(s, i, j, usable)
             undefined = base or gate
             if undefined:
                 si = sa = math.nan
@@ -56,6 +92,9 @@ def build(s):
             flag, reason, threshold, source = fd.si_flag(si, si_sd, n, flags, undefined)
             if gate:
                 flag, reason = fd.NA, f"{gate}; {base}" if base else gate
+            elif used == "unilateral":
+                si = sa = si_mean = si_sd = si_lo = si_hi = math.nan
+                flag, reason = fd.NA, UNILATERAL_REASON
             elif quiet and flag in (fd.FLAG, fd.NOTICE):
                 flag, reason = fd.OK, f"{reason}, but {quiet}"
             lsi = math.nan
@@ -68,9 +107,9 @@ def build(s):
                 left=lm, right=rm, difference=rm - lm, ratio=rm / lm if lm else math.nan, symmetry_index=si,
                 symmetry_angle=sa, si_mean=si_mean, si_sd=si_sd, si_ci_low=si_lo, si_ci_high=si_hi, n_reps=n, lsi=lsi,
                 normalization=norm_text, flag=flag, flag_reason=reason, threshold=threshold, source=source,
-                note="; ".join(note),
+                note="; ".join(note), task_structure=used,
             ))
-        rows.append(_slope_row(s, p, i, j, gate))
+        rows.append(_slope_row(s, p, i, j, gate or (UNILATERAL_REASON if used == "unilateral" else ""), used))
     return frame(rows, COLUMNS, ints=("n_reps",))
 
 
@@ -102,7 +141,7 @@ def why_silent(s, c):
     return f"{s.selection.names[c]}: {why.split(':')[0]}"
 
 
-def _slope_row(s, p, i, j, gate=""):
+def _slope_row(s, p, i, j, gate="", used=""):
     flags = s.cfg.flags
     res = s.fatigue.channels
     left, right = res[i].mdf, res[j].mdf
@@ -122,5 +161,5 @@ def _slope_row(s, p, i, j, gate=""):
         si_mean=math.nan, si_sd=math.nan, si_ci_low=lo, si_ci_high=hi, n_reps=min(left.n, right.n), lsi=math.nan,
         normalization="none needed (spectral)", flag=flag, flag_reason=reason, threshold=threshold, source=source,
         note="si_ci_low/si_ci_high hold the CI of the slope difference (right - left); the SI of slopes is given only when "
-        "both have the same sign (it is unstable near 0): read the difference",
+        "both have the same sign (it is unstable near 0): read the difference", task_structure=used,
     )
