@@ -112,7 +112,7 @@ def run_analysis(args, *, traces=False):
     if traces:  # the report is part of the same all-or-nothing save (manifest written after it)
         from .report_html import report
 
-        extra = {"report.html": lambda path: report(result, path, traces=shown, overwrite=True)}
+        extra = {"report.html": lambda out: report(result, out, traces=shown, overwrite=True, source=path)}
     folder = result.save(args.out, overwrite=args.overwrite, extra=extra, request=request)
     return result, folder, shown
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .citations import CITATIONS
 from .errors import InvalidInputError
+from .figures._style import muscle_words
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -54,6 +55,24 @@ SEVERITY = {"flag": ("flag", "#d73027", "Flag"), "notice": ("notice", "#f59e0b",
             "ok": ("ok", "#1a9850", "OK"), "info": ("info", "#6b7280", "Note"),
             "not compared": ("not-compared", "#374151", "Not compared")}
 
+# jargon explained at its first use in the findings (``<abbr title>``: shown on hover) and in the "Terms" list
+GLOSSARY = {
+    "SI": ("symmetry index", "symmetry index: (right − left) / mean of both × 100; 0 % = equal, positive = right "
+           "larger (Robinson et al. 1987)"),
+    "iEMG": ("integrated EMG", "integrated EMG: area under the rectified signal over a burst (amplitude × time)"),
+    "RMS": ("RMS", "root mean square: the signal's average power expressed as an amplitude"),
+    "CCI": ("co-contraction index", "co-contraction index: the area two muscles' envelopes share, 0 % = never active "
+            "together, 100 % = identical curves (Falconer & Winter 1985)"),
+    "MDF": ("median frequency", "median frequency of the EMG spectrum; it falls as a muscle tires (De Luca 1997)"),
+    "MVC": ("maximum voluntary contraction", "maximum voluntary contraction: the reference recording amplitudes "
+            "are scaled to"),
+    "CI": ("confidence interval", "95 % confidence interval: the range that holds the true value with 95 % confidence"),
+    "SD": ("standard deviation", "standard deviation: the spread of the values over the repetitions"),
+}
+_TERM_WORDS = {"SI": ("symmetry index", "SI"), "iEMG": ("integrated EMG", "iEMG"), "RMS": ("RMS",),
+               "CCI": ("co-contraction index", "CCI"), "MDF": ("median frequency", "median-frequency", "MDF"),
+               "MVC": ("MVC",), "CI": ("CI",), "SD": ("SD",)}
+
 CSS = """
 body{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#1f2937;background:#fafaf9}
 header{background:#1f2937;color:#f9fafb;padding:18px 28px}
@@ -61,7 +80,8 @@ header h1{margin:0;font-size:22px;font-weight:600}
 header p{margin:4px 0 0;color:#d1d5db;font-size:14px}
 nav{padding:8px 28px;background:#e5e7eb;font-size:14px}
 nav a{margin-right:16px;color:#1f2937}
-main{padding:8px 28px 40px;max-width:1400px}
+main{padding:8px 28px 40px;max-width:1400px;box-sizing:border-box}
+td,dd,li,p,h1{overflow-wrap:anywhere}
 section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:14px 18px;margin:16px 0}
 section h2{margin:0 0 8px;font-size:18px}
 p.lead{color:#4b5563;margin:0 0 10px;font-size:14px}
@@ -72,8 +92,12 @@ th{background:#f9fafb;font-weight:600}
 .badge{font-weight:600}
 .muted{color:#6b7280;font-size:13px}
 .figure{margin:6px 0 14px}
-dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px;font-size:14px}
+dl{display:grid;grid-template-columns:minmax(0,max-content) minmax(0,1fr);gap:4px 16px;font-size:14px}
 dt{font-weight:600}
+dd{margin:0}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px;background:#f9fafb;padding:8px}
+abbr[title]{text-decoration:underline dotted;cursor:help}
+ul.left-out{font-size:14px;margin:0 0 10px}
 """
 
 
@@ -188,7 +212,33 @@ def page_scripts(plotlyjs_tag: str) -> str:
     return f"{plotlyjs_tag}<script>{LOADER_JS}</script>"
 
 
-def _headline(summary, *, notes=False) -> str:
+def _explain(text: str, seen: set) -> str:
+    """Escape ``text`` and mark the first use in the page of each :data:`GLOSSARY` term with ``<abbr title>``.
+
+    ``seen`` holds the terms already explained (updated in place).
+    """
+    import re
+
+    out = _e(text)
+    for key, words in _TERM_WORDS.items():
+        if key in seen:
+            continue
+        pattern = "|".join(re.escape(_e(w)) for w in words)
+        match = re.search(rf"(?<![\w-])({pattern})(?![\w-])", out)
+        if match:
+            seen.add(key)
+            out = (out[:match.start()] + f"<abbr title='{_e(GLOSSARY[key][1])}'>{match.group(1)}</abbr>"
+                   + out[match.end():])
+    return out
+
+
+def _glossary() -> str:
+    """The terms of :data:`GLOSSARY` as a definition list (``dl#glossary``)."""
+    items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(text)}</dd>" for k, (_, text) in GLOSSARY.items())
+    return f"<details class='muted'><summary>Terms used in this report</summary><dl id='glossary'>{items}</dl></details>"
+
+
+def _headline(summary, *, notes=False, seen=None) -> str:
     """The findings table (``notes=False``: the scope row and the findings) or the table of data notes (``notes=True``)."""
     if summary.empty:
         return "" if notes else "<p>No findings: nothing could be compared in this recording.</p>"
@@ -203,7 +253,7 @@ def _headline(summary, *, notes=False) -> str:
         rows.append(
             f"<tr class='finding {key}'><td><span class='light' style='background:{colour}'></span>"
             f"<span class='badge'>{label}</span> <span class='muted'>#{_e(r.rank)}</span></td><td>{_e(r.category)}</td>"
-            f"<td>{_e(r.finding)}</td>"
+            f"<td>{_e(r.finding) if seen is None else _explain(r.finding, seen)}</td>"
             f"<td>{value}</td><td>{basis}</td></tr>"
         )
     if notes:
@@ -244,7 +294,7 @@ def _channels_table(analysis) -> str:
             hum += f" (notched at {_num(r.notch_hz, '{:g}')} Hz)"
         noise = f"{_num(r.noise_rms, '{:.3g}')} {_e(r.unit)}" if used and math.isfinite(r.noise_rms) else "–"
         found = ", ".join(f"#{k}" for k in affects.get(r.channel, [])) or "–"
-        who = " ".join(x for x in (r.side, str(r.muscle).replace("_", " ")) if x)
+        who = muscle_words(r.muscle, r.side) or ("–" if not r.side else f"side {r.side}, muscle unknown")
         rows.append(
             f"<tr class='channel {'used' if used else 'left-out'}'><td>{_e(r.channel)}</td><td>{_e(who)}</td>"
             f"<td>{_e(r.kind or r.role)}</td><td>{_e(status)}</td>"
@@ -258,25 +308,110 @@ def _channels_table(analysis) -> str:
 
 
 def _body_map_patches(analysis):
+    """Body-map patches (status ``compared``, ``not comparable`` with the reason, or ``no partner``) and pair links."""
     bil = analysis.bilateral
     primary = bil[bil["metric"] == "mean"] if len(bil) else bil
     patches, seen = [], set()
     for r in primary.itertuples(index=False):
         si = r.symmetry_index
+        comparable = isinstance(si, (int, float)) and math.isfinite(si)
         lines = [f"{m}: left {_num(l, '{:.3g}')}, right {_num(rr, '{:.3g}')} {u}, SI {_num(s, '{:+.1f}')} %"
                  for m, l, rr, u, s in bil.loc[bil["muscle"] == r.muscle, ["metric", "left", "right", "unit", "symmetry_index"]].itertuples(index=False)]
+        status = "compared" if comparable else "not comparable"
+        detail = (f"flag: {_e(r.flag)}<br>" + "<br>".join(_e(x) for x in lines) if comparable
+                  else f"pair not comparable: {_e(r.flag_reason or 'no value')}")
         for side, channel in (("L", r.left_channel), ("R", r.right_channel)):
-            hover = f"<b>{_e(r.muscle.replace('_', ' '))}</b> ({_e(channel)})<br>flag: {_e(r.flag)}<br>" + "<br>".join(_e(x) for x in lines)
-            patches.append({"muscle": r.muscle, "side": side, "value": si, "hover": hover})
+            hover = f"<b>{_e(muscle_words(r.muscle, side))}</b> ({_e(channel)})<br>{detail}"
+            patches.append({"muscle": r.muscle, "side": side, "value": si if comparable else None, "hover": hover,
+                            "status": status})
             seen.add((r.muscle, side))
     for r in analysis.channels.itertuples(index=False):  # recorded but unpaired: grey
         if r.side in ("L", "R") and (r.muscle, r.side) not in seen and r.muscle:
-            patches.append({"muscle": r.muscle, "side": r.side, "value": None,
-                            "hover": f"{_e(r.channel)}: no left/right partner"})
+            patches.append({"muscle": r.muscle, "side": r.side, "value": None, "status": "no partner",
+                            "hover": f"<b>{_e(muscle_words(r.muscle, r.side))}</b> ({_e(r.channel)}): no left/right partner"})
     links = [{"muscle_a": r.agonist_muscle, "muscle_b": r.antagonist_muscle, "side": r.side,
               "hover": f"{_e(r.agonist)} / {_e(r.antagonist)}: CCI {_num(r.cci_falconer)} %"}
              for r in analysis.agonist_antagonist.itertuples(index=False)]
     return patches, links
+
+
+def _unmapped(channels) -> str:
+    """The EMG channels the body map cannot place (muscle or side unknown), and how to name them; ``""`` if none."""
+    missing = []
+    for r in channels.itertuples(index=False):
+        if r.role != "emg":
+            continue
+        lacks = [w for w, ok in (("muscle", bool(r.muscle)), ("side", r.side in ("L", "R"))) if not ok]
+        if lacks:
+            missing.append(f"{_e(r.channel)} (no {' or '.join(lacks)})")
+    if not missing:
+        return ""
+    return (f"<p id='bodymap-missing'><b>Not on the map: {len(missing)} EMG channel{'s' if len(missing) != 1 else ''} "
+            f"without a known muscle or side</b>: {', '.join(missing)}. Without both, a channel has no left/right partner "
+            "or agonist/antagonist pair. Name them with a channel map and run again: "
+            "<code>--channel \"NAME=L biceps brachii\"</code> for one channel, or <code>--map channels.toml</code> for "
+            "many (see the channels page of the documentation).</p>")
+
+
+def _bursts_left_out(channels) -> str:
+    """Channels without a row in the bursts chart (left out, or no burst detected), each with the reason."""
+    items = []
+    for r in channels.itertuples(index=False):
+        if r.role == "emg" and r.n_bursts > 0:
+            continue
+        who = muscle_words(r.muscle, r.side)
+        name = _e(r.channel) + (f" ({_e(who)})" if who else "")
+        if r.role != "emg":
+            why = f"left out of the analysis: {r.activation_reason or r.kind or r.role}"
+        else:
+            why = f"no burst detected: {r.activation_reason or 'no activity above the rest level'}"
+        items.append(f"<li>{name}: {_e(why)}</li>")
+    if not items:
+        return ""
+    return (f"<p class='muted'>Not in the chart ({len(items)} channel{'s' if len(items) != 1 else ''}):</p>"
+            f"<ul class='left-out' id='bursts-left-out'>{''.join(items)}</ul>")
+
+
+_AMPLITUDE_WORDS = {
+    "mvc": "amplitudes in % of the maximum voluntary contraction (MVC) recording",
+    "raw": "amplitudes not normalized (in {unit}): left/right amplitude comparisons are indicative only",
+    "refused": "amplitude normalization refused (see the notes), amplitudes in {unit}",
+}
+_COCONTRACTION_WORDS = {
+    "mvc": "co-contraction from envelopes in % of the MVC recording",
+    "peak": "co-contraction without an MVC: envelopes scaled to a peak in this task (the notes say which)",
+    "mean": "co-contraction without an MVC: envelopes scaled to a mean in this task (the notes say which)",
+}
+
+
+def _normalization_words(norm) -> str:
+    """``Analysis.info["normalization"]`` in words (a dict of modes and units; anything else shown as text)."""
+    if not isinstance(norm, Mapping):
+        return "" if norm is None else str(norm)
+    unit = norm.get("amplitude_unit") or "the file's unit"
+    amp = _AMPLITUDE_WORDS.get(norm.get("amplitude"), f"amplitudes: {norm.get('amplitude')} ({unit})").format(unit=unit)
+    cc = _COCONTRACTION_WORDS.get(norm.get("cocontraction"), f"co-contraction: {norm.get('cocontraction')}")
+    return f"{amp}; {cc}."
+
+
+_TITLE_KEYS = (("subject", "subject {}"), ("session", "session {}"), ("task", "{}"), ("action", "{}"), ("trial", "trial {}"),
+               ("run", "run {}"))
+
+
+def _recording_title(meta, source) -> str:
+    """What the page is about: the file name, subject, session, task or action, trial and run that are known."""
+    meta = meta or {}
+    name = source or meta.get("file")
+    if not name and isinstance(meta.get("source"), Mapping):
+        name = meta["source"].get("file")
+    parts = [Path(str(name)).name] if name else []
+    for key, fmt in _TITLE_KEYS:
+        value = meta.get(key)
+        if isinstance(value, (str, int, float)) and str(value).strip():
+            text = fmt.format(str(value).strip())
+            if text not in parts:
+                parts.append(text)
+    return " · ".join(parts)
 
 
 def _methods(analysis, recording_meta) -> str:
@@ -288,7 +423,7 @@ def _methods(analysis, recording_meta) -> str:
         ("filters", _e(info.get("filters"))),
         ("envelope", _e(info.get("envelope"))),
         ("onset detection", _e(info.get("activation"))),
-        ("normalization", _e(info.get("normalization"))),
+        ("normalization", _e(_normalization_words(info.get("normalization")))),
         ("repetitions", f"{_e(info.get('n_cycles'))} from {_e(info.get('cycles_source'))}"),
         ("fatigue", _e(info.get("fatigue_mode"))),
         ("electrodes, amplifier", "not recorded in the file: report them with the results (ISEK standards)"),
@@ -305,7 +440,8 @@ def _methods(analysis, recording_meta) -> str:
 
 
 def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[str, Any] | None = None, title: str | None = None,
-           plotlyjs: str | os.PathLike[str] = "embed", overwrite: bool = True) -> Path:
+           plotlyjs: str | os.PathLike[str] = "embed", overwrite: bool = True,
+           source: str | os.PathLike[str] | None = None) -> Path:
     """Write the interactive HTML report of one analysed recording.
 
     Parameters
@@ -318,13 +454,18 @@ def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[
         Decimated raw EMG and envelopes for the data browser, from
         :func:`emgkit.decimate.browser_traces`; without it the browser is left out.
     title : str, optional
-        Page title; default from the recording's subject/task metadata.
+        Page title; default: the recording's file name (``source``, else the
+        file name its reader stored), subject, session, task or action, trial
+        and run, then "EMG imbalance report".
     plotlyjs : "embed" or path
         ``"embed"``: plotly.js (the ``basic`` bundle, 1.2 MB) inside the page,
         which then works anywhere on its own.  A path to a ``plotly.min.js``
         written by :func:`write_plotlyjs`: the page links it relatively
         (batches share one copy).
     overwrite : bool, default True
+    source : str or Path, optional
+        The recording's file; its name heads the page (the command line and
+        the batch pass it).
 
     Returns
     -------
@@ -350,17 +491,21 @@ def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[
         script = f'<script src="{_e(rel)}"></script>'
 
     meta = analysis.info.get("meta", {}) or {}
-    who = " · ".join(str(meta[k]) for k in ("subject", "session", "task", "trial") if meta.get(k))
-    page_title = title or ("EMG imbalance report" + (f" — {who}" if who else ""))
+    who = _recording_title(meta, source)
+    page_title = title or (f"{who} — EMG imbalance report" if who else "EMG imbalance report")
+    heading = title or who or "EMG imbalance report"
+    seen = set()  # glossary terms already explained on the page
     flags = analysis.config.flags
     patches, links = _body_map_patches(analysis)
     sections = [
         ("findings", "Findings", "The first row says what was compared; then the findings in order of importance. Red: beyond "
          "the flag threshold; amber: beyond the notice threshold. Below: every channel, used or left out.",
-         [_headline(analysis.summary), _channels_table(analysis), _headline(analysis.summary, notes=True)]),
-        ("bodymap", "Body map", "Each recorded muscle coloured by its left/right symmetry index (mean activity); "
-         "orange: right larger, purple: left larger, grey: no partner. Dotted lines link agonist/antagonist pairs. Hover for numbers.",
-         [body_map(patches, links)]),
+         [_headline(analysis.summary, seen=seen), _glossary(), _channels_table(analysis),
+          _headline(analysis.summary, notes=True, seen=seen)]),
+        ("bodymap", "Body map", "Each recorded muscle coloured by its left/right symmetry index (SI, mean activity); "
+         "orange: right larger, purple: left larger; light grey: no left/right partner recorded; dark grey: a pair that "
+         "could not be compared (hover for why). Dotted lines link agonist/antagonist pairs. Hover for numbers.",
+         [body_map(patches, links), _unmapped(analysis.channels)]),
         ("leftright", "Left vs right", "Envelopes over the normalized cycle (mean ± SD across repetitions), right side up, left "
          "side mirrored down; then the symmetry index of every metric with its 95 % CI.",
          [mirrored_envelopes(analysis.ensembles),
@@ -370,7 +515,8 @@ def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[
          "CCI 0 % = no overlap, 100 % = identical curves (Falconer & Winter 1985).",
          [cocontraction_overlays(analysis.ensembles, analysis.agonist_antagonist), cci_bars(analysis.agonist_antagonist)]),
         ("timing", "Timing", "When each muscle switches on and off, and the differences between sides and between partners.",
-         [burst_chart(analysis.bursts, analysis.channels), latency_differences(analysis.timing)]),
+         [burst_chart(analysis.bursts, analysis.channels), _bursts_left_out(analysis.channels),
+          latency_differences(analysis.timing)]),
         ("endurance", "Endurance", "Median frequency falls as a muscle tires (De Luca 1997); compare the slopes of the two sides.",
          [median_frequency(analysis.fatigue_windows, analysis.fatigue)]),
     ]
@@ -383,17 +529,20 @@ def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[
                      [_methods(analysis, meta)]))
 
     body = []
-    for k, (sid, heading, lead, parts) in enumerate(sections):
-        html_parts = [p if isinstance(p, str) else figure_html(p, f"fig-{sid}-{j}") for j, p in enumerate(parts)]
-        body.append(f"<section id='{sid}'><h2>{_e(heading)}</h2><p class='lead'>{_e(lead)}</p>{''.join(html_parts)}</section>")
+    for sid, name, lead, parts in sections:
+        figures = iter(range(len(parts)))  # figure ids count figures only: fig-<section>-<k>
+        html_parts = [p if isinstance(p, str) else figure_html(p, f"fig-{sid}-{next(figures)}") for p in parts]
+        body.append(f"<section id='{sid}'><h2>{_e(name)}</h2><p class='lead'>{_explain(lead, seen)}</p>"
+                    f"{''.join(html_parts)}</section>")
     nav = "".join(f"<a href='#{sid}'>{_e(h)}</a>" for sid, h, _, _ in sections)
-    subtitle = (f"{_e(analysis.info.get('n_channels'))} channels · {_num(analysis.info.get('duration_s'), '{:.1f}')} s at "
+    subtitle = (("EMG imbalance report · " if heading != "EMG imbalance report" else "")
+                + f"{_e(analysis.info.get('n_channels'))} channels · {_num(analysis.info.get('duration_s'), '{:.1f}')} s at "
                 f"{_num(analysis.info.get('fs'), '{:g}')} Hz · emgkit {__version__}")
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{_e(page_title)}</title><style>{CSS}</style></head><body>"
-        f"<header><h1>{_e(page_title)}</h1><p>{subtitle}</p></header><nav>{nav}</nav><main>{''.join(body)}</main>"
+        f"<header><h1>{_e(heading)}</h1><p>{subtitle}</p></header><nav>{nav}</nav><main>{''.join(body)}</main>"
         f"{page_scripts(script)}</body></html>"
     )
     with atomic_output(path, overwrite=overwrite) as tmp:

@@ -84,7 +84,7 @@ def process_recording(task: dict) -> dict:
                                           **(mapped if stream else {}))
         step = "save"  # tables and report as one unit (emgkit._atomic: manifest.json written last)
         analysis.save(folder, overwrite=True, extra={REPORT_NAME: lambda path: report(
-            analysis, path, traces=traces, plotlyjs=task["plotlyjs"], overwrite=True)})
+            analysis, path, traces=traces, plotlyjs=task["plotlyjs"], overwrite=True, source=task["path"])})
         step = "manifest"
         outputs = [f"{t}.csv" for t in TABLES] + [CONFIG_NAME, INFO_NAME, H5_NAME, REPORT_NAME, RESULTS_MANIFEST]
         write_manifest(folder, relpath=task["relpath"], input_sha256=digest, input_bytes=result["bytes"],

@@ -5,7 +5,9 @@ DIVERGING = "PuOr_r"
 SI_RANGE = 30.0  # colour scale spans -30 % ... +30 % symmetry index
 LEFT_COLOUR = "#5e3c99"  # purple
 RIGHT_COLOUR = "#e66101"  # orange
-NEUTRAL = "#bdbdbd"
+NEUTRAL = "#bdbdbd"  # body map: recorded, no left/right partner
+NOT_COMPARABLE = "#525252"  # body map: paired, but the pair could not be compared (clipping, no activity, ...)
+METRIC_WORDS = {"mean": "mean", "peak": "peak", "rms": "RMS", "iemg": "iEMG"}
 FLAG_COLOURS = {"ok": "#1a9850", "notice": "#fdae61", "flag": "#d73027", "n/a": "#969696"}
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13)
 
@@ -28,6 +30,43 @@ def esc(text) -> str:
     import html
 
     return html.escape("" if text is None else str(text), quote=True)
+
+
+SIDE_WORDS = {"L": "left", "R": "right"}
+
+
+def muscle_words(muscle, side=None) -> str:
+    """A muscle as a reader says it: ``("biceps_brachii", "L")`` -> ``"left biceps brachii"``; ``""`` when unknown.
+
+    The canonical snake_case name's underscores become spaces; the side word
+    is left out when the side is not ``"L"``/``"R"``.  Not escaped.
+    """
+    if not isinstance(muscle, str) or not muscle:
+        return ""
+    side_word = SIDE_WORDS.get(side if isinstance(side, str) else "", "")
+    return f"{side_word} {muscle.replace('_', ' ')}".strip()
+
+
+def channel_labels(channels) -> dict:
+    """Channel name -> plain label for figures: ``"left biceps brachii"`` when the muscle and side are known.
+
+    Parameters
+    ----------
+    channels : pandas.DataFrame
+        ``Analysis.channels`` (``channel, muscle, side``).
+
+    Returns
+    -------
+    dict
+        Unescaped labels.  A channel without a muscle keeps its own name; two
+        channels with the same muscle and side get their names in brackets, so
+        every label is unique.
+    """
+    plain = {r.channel: muscle_words(r.muscle, r.side) for r in channels.itertuples(index=False)}
+    count = {}
+    for label in plain.values():
+        count[label] = count.get(label, 0) + 1
+    return {ch: (ch if not label else label if count[label] == 1 else f"{label} ({ch})") for ch, label in plain.items()}
 
 
 def side_colour(side) -> str:

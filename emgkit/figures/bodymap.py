@@ -8,7 +8,7 @@ from importlib import resources
 
 import numpy as np
 
-from ._style import DIVERGING, NEUTRAL, SI_RANGE, base_layout
+from ._style import DIVERGING, NEUTRAL, NOT_COMPARABLE, SI_RANGE, base_layout
 
 __all__ = ["body_map", "geometry"]
 
@@ -45,9 +45,15 @@ def _ellipse(cx, cy, rx, ry, n=28):
     return cx + rx * np.cos(t), cy + ry * np.sin(t)
 
 
-def _colour(value):
+LEGEND = {"not comparable": (NOT_COMPARABLE, "pair not comparable (clipping, no activity, ...): hover for why"),
+          "no partner": (NEUTRAL, "no left/right partner recorded")}
+
+
+def _colour(value, status="compared"):
     import plotly.colors as pc
 
+    if status in LEGEND:
+        return LEGEND[status][0]
     if value is None or not np.isfinite(value):
         return NEUTRAL
     scale = pc.get_colorscale(DIVERGING)
@@ -61,8 +67,11 @@ def body_map(patches, links=(), *, title="Left/right symmetry by muscle"):
     ----------
     patches : iterable of dict
         One per recorded (muscle, side): ``muscle`` (canonical name), ``side``
-        (``"L"``/``"R"``), ``value`` (symmetry index in %, NaN/None = grey) and
-        ``hover`` (plain text shown on hover; escaped by plotly).
+        (``"L"``/``"R"``), ``value`` (symmetry index in %, NaN/None = grey),
+        ``hover`` (HTML shown on hover, escaped by the caller) and optionally
+        ``status``: ``"compared"`` (coloured by ``value``), ``"not comparable"``
+        (dark grey: paired, but the pair could not be compared) or ``"no partner"``
+        (light grey).  The legend names each grey that is drawn.
     links : iterable of dict, optional
         Agonist/antagonist links: ``muscle_a``, ``muscle_b``, ``side`` and
         ``hover``; drawn as dashed lines between the two patches.
@@ -85,7 +94,7 @@ def body_map(patches, links=(), *, title="Left/right symmetry by muscle"):
         fig.add_annotation(x=VIEW_OFFSET[view], y=100.5, text=view.capitalize(), showarrow=False, font=dict(size=14))
         for side in ("R", "L"):
             fig.add_annotation(x=_plot_x(view, side, 24.0), y=88, text=side, showarrow=False, font=dict(size=13, color="#616161"))
-    centres, unplaced = {}, []
+    centres, unplaced, statuses = {}, [], set()
     hx, hy, htext, hcol = [], [], [], []
     for p in patches:
         g = geo.get(p.get("muscle") or "")
@@ -95,7 +104,9 @@ def body_map(patches, links=(), *, title="Left/right symmetry by muscle"):
         cx = _plot_x(g["view"], p["side"], g["center"][0])
         cy = g["center"][1]
         ex, ey = _ellipse(cx, cy, *g["radii"])
-        colour = _colour(p.get("value"))
+        status = p.get("status", "compared")
+        statuses.add(status)
+        colour = _colour(p.get("value"), status)
         fig.add_trace(go.Scatter(x=ex, y=ey, fill="toself", mode="lines", line=dict(color="#424242", width=1),
                                  fillcolor=colour, hoverinfo="skip", showlegend=False))
         centres[(p["muscle"], p["side"])] = (cx, cy)
@@ -111,10 +122,14 @@ def body_map(patches, links=(), *, title="Left/right symmetry by muscle"):
         marker=dict(size=10, color=values, colorscale=DIVERGING, cmin=-SI_RANGE, cmax=SI_RANGE, opacity=0.01,
                     colorbar=dict(title=dict(text="SI %<br>(+ = right larger)"), len=0.6, thickness=14)),
     ))
+    for status, (colour, text) in LEGEND.items():
+        if status in statuses:
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=text, hoverinfo="skip",
+                                     marker=dict(symbol="square", size=13, color=colour, line=dict(color="#424242", width=1))))
     if unplaced:
         fig.add_annotation(x=0, y=-5, showarrow=False, font=dict(size=11, color="#616161"),
                            text="not on the map: " + ", ".join(unplaced))
-    fig.update_layout(**base_layout(title, height=560))
+    fig.update_layout(**base_layout(title, height=560, legend=dict(orientation="h", x=0, y=-0.02, yanchor="top")))
     fig.update_xaxes(visible=False, range=[-58, 58])
     fig.update_yaxes(visible=False, range=[-8, 103], scaleanchor="x", scaleratio=1)
     return fig

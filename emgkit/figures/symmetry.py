@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import FLAG_COLOURS, LEFT_COLOUR, RIGHT_COLOUR, base_layout, empty_figure, esc, fixed_margins, rgba
+from ._style import FLAG_COLOURS, LEFT_COLOUR, METRIC_WORDS, RIGHT_COLOUR, base_layout, empty_figure, esc, fixed_margins, rgba
 
 __all__ = ["mirrored_envelopes", "symmetry_bars"]
 
@@ -74,7 +74,7 @@ def symmetry_bars(bilateral, *, notice=10.0, flag=15.0, title="Symmetry index by
     data = bilateral[np.isfinite(bilateral["symmetry_index"].to_numpy(dtype=float))] if len(bilateral) else bilateral
     if data.empty:
         return empty_figure(title, "No symmetry index could be computed (no left/right pairs with activity).")
-    labels = [f"{esc(m.replace('_', ' '))} · {esc(k.replace('_', ' '))}" for m, k in zip(data["muscle"], data["metric"])]
+    labels = [f"{esc(m.replace('_', ' '))} · {esc(METRIC_WORDS.get(k, k.replace('_', ' ')))}" for m, k in zip(data["muscle"], data["metric"])]
     si = data["symmetry_index"].to_numpy(dtype=float)
     lo = data["si_ci_low"].to_numpy(dtype=float)
     hi = data["si_ci_high"].to_numpy(dtype=float)

@@ -4,38 +4,46 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import FLAG_COLOURS, base_layout, empty_figure, esc, side_colour
+from ._style import FLAG_COLOURS, base_layout, channel_labels, empty_figure, esc, muscle_words, side_colour
 
 __all__ = ["burst_chart", "latency_differences"]
 
 
 def burst_chart(bursts, channels, *, title="Muscle activity: detected bursts"):
-    """Horizontal bars from onset to offset for every channel; drag across the chart to zoom in on a stretch.
+    """Horizontal bars from onset to offset for every channel with bursts; drag across the chart to zoom in.
 
-    No range slider: it drew every bar a second time in a strip too thin to
-    read, and took half of this figure's drawing time in a 16-channel report.
+    Rows are labelled with the plain muscle name (``"left biceps brachii"``)
+    when the channel's muscle and side are known, else with the channel's
+    name.  Channels without a burst have no row: the report lists them with
+    the reason under the chart.  No range slider: it drew every bar a second
+    time in a strip too thin to read, and took half of this figure's drawing
+    time in a 16-channel report.
 
     Parameters
     ----------
     bursts : pandas.DataFrame
         ``Analysis.bursts`` (``channel, side, onset_s, offset_s, duration_s``...).
     channels : pandas.DataFrame
-        ``Analysis.channels`` (order of the rows; channels without bursts show empty).
+        ``Analysis.channels`` (order of the rows, muscle and side of each channel).
     """
     import plotly.graph_objects as go
 
-    names = list(channels["channel"]) if len(channels) else list(dict.fromkeys(bursts["channel"]))
+    with_bursts = set(bursts["channel"]) if len(bursts) else set()
+    order = list(channels["channel"]) if len(channels) else list(dict.fromkeys(bursts["channel"]))
+    names = [n for n in order if n in with_bursts]
     if not names:
-        return empty_figure(title, "No channels.")
-    labels = {n: esc(n) for n in names}
+        return empty_figure(title, "No bursts were detected in any channel (the list below says why).")
+    plain = channel_labels(channels) if len(channels) else {}
+    labels = {n: esc(plain.get(n, n)) for n in names}
     fig = go.Figure()
     for side in ("L", "R", ""):
-        d = bursts[bursts["side"].fillna("") == side] if len(bursts) else bursts
+        d = bursts[bursts["side"].fillna("") == side]
+        d = d[d["channel"].isin(labels)]
         if d.empty:
             continue
-        hover = [f"{esc(c)}<br>{on:.3f}–{off:.3f} s ({dur * 1e3:.0f} ms)" for c, on, off, dur in
+        hover = [f"{labels[c]} ({esc(c)})<br>{on:.3f}–{off:.3f} s ({dur * 1e3:.0f} ms)" for c, on, off, dur in
                  zip(d["channel"], d["onset_s"], d["offset_s"], d["duration_s"])]
-        fig.add_trace(go.Bar(y=[labels.get(c, esc(c)) for c in d["channel"]], x=d["duration_s"], base=d["onset_s"], orientation="h",
+        fig.add_trace(go.Bar(y=[labels[c] for c in d["channel"]], x=d["duration_s"], base=d["onset_s"], orientation="h",
                              marker_color=side_colour(side), name={"L": "Left", "R": "Right"}.get(side, "No side"),
                              hovertext=hover, hoverinfo="text"))
     fig.update_layout(**base_layout(title, height=max(240, 26 * len(names) + 120), barmode="overlay"))
@@ -58,7 +66,7 @@ def latency_differences(timing, *, title="Timing differences (mean and 95 % CI)"
     if data.empty:
         return empty_figure(title, "No paired bursts to compare.")
     kind = {"left_right": "R − L", "agonist_antagonist": "antag − ag"}
-    labels = [f"{esc(m.replace('_', ' '))} {esc(s)} · {esc(k)} ({kind.get(c, esc(c))})".replace("  ", " ")
+    labels = [f"{esc(muscle_words(m, s) or m)} · {esc(str(k).replace('_', ' '))} ({kind.get(c, esc(c))})"
               for m, s, k, c in zip(data["muscle"], data["side"], data["metric"], data["comparison"])]
     mean = data["mean_ms"].to_numpy(dtype=float)
     lo, hi = data["ci_low_ms"].to_numpy(dtype=float), data["ci_high_ms"].to_numpy(dtype=float)
