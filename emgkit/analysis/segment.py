@@ -1,14 +1,24 @@
-"""Stage 4: repetitions (cycles) from events, a trigger channel or the envelope; else the whole record."""
+"""Stage 4: repetitions (cycles) from events, a trigger channel or the envelope; else the whole record.
+
+Per-side cycles (docs/science.md#per-side-cycles): when the cycle events are
+side-specific (C3D "Left/Right Foot Strike", or ``cycles.trigger_channel_left``
+and ``cycles.trigger_channel_right``), each side's channels also get the cycles
+of their own side's events (:attr:`Segments.by_side`); the shared cycles
+(:attr:`Segments.intervals`) stay those of the one event kind used before.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import InvalidInputError
 
-__all__ = ["Segments", "segment", "CYCLE_RATE_HZ"]
+__all__ = ["Segments", "SideCycles", "segment", "CYCLE_RATE_HZ"]
+
+_SIDE_WORD = {"L": "left", "R": "right"}
 
 CYCLE_RATE_HZ = 200.0  # envelope rate for finding repetitions (envelopes hold nothing above ~10 Hz); cycle bounds to 5 ms
 
@@ -25,8 +35,61 @@ class Segments:
         Start and stop of each kept cycle in s; the whole record when none was kept.
     samples : ndarray of int, shape (n_intervals, 2)
         The same in samples, within ``[0, n_samples]``.
+    by_side : dict of str -> SideCycles
+        ``"L"``/``"R"`` -> the cycles of that side's own events; empty when one rule cycles every channel.
+    rule : str
+        How channels were cycled, one sentence for the notes and the tables.
+    fallback : str
+        Non-empty when the cycle events are side-specific but only one side has them: which side falls back
+        to which events (left/right timing is then not compared).
     """
 
+    cycles: object
+    intervals: np.ndarray
+    samples: np.ndarray
+    by_side: dict = field(default_factory=dict)
+    rule: str = ""
+    fallback: str = ""
+
+    @property
+    def n_kept(self) -> int:
+        return self.cycles.n_kept
+
+    @property
+    def per_side(self) -> bool:
+        """Whether the left and the right channels each have cycles of their own side's events."""
+        return "L" in self.by_side and "R" in self.by_side
+
+    def for_side(self, side):
+        """``(intervals, samples, event)`` of a channel on ``side``: its own side's cycles, else the shared ones.
+
+        ``event`` names the events the cycles start at (``""`` for cycles not made from named events).
+        """
+        own = self.by_side.get(side)
+        if own is not None:
+            return own.intervals, own.samples, own.event
+        return self.intervals, self.samples, _event_of(self.cycles.source)
+
+
+@dataclass(frozen=True)
+class SideCycles:
+    """One side's own cycles.
+
+    Attributes
+    ----------
+    side : str
+        ``"L"`` or ``"R"``.
+    event : str
+        The events (or trigger channel) the cycles start at, e.g. ``"Left Foot Strike"``.
+    cycles : Cycles
+        Candidates, kept and dropped.
+    intervals : ndarray, shape (n_kept, 2)
+        Kept cycles in s (no row when none is kept: that side then has no cycles).
+    samples : ndarray of int, shape (n_kept, 2)
+    """
+
+    side: str
+    event: str
     cycles: object
     intervals: np.ndarray
     samples: np.ndarray
@@ -65,25 +128,43 @@ def segment(selection, detection, store, cfg, notes) -> Segments:
     meta, fs, n = view.meta, view.fs, view.n_samples
     source = c.source
     if source == "auto":
-        source = "events" if meta.get("events") else "trigger" if c.trigger_channel else "envelope"
+        triggers = c.trigger_channel or c.trigger_channel_left or c.trigger_channel_right
+        source = "events" if meta.get("events") else "trigger" if triggers else "envelope"
     duration = n / fs
+    by_side = {}
     if source == "none":
         cycles = cy.Cycles.empty("none", "cycle segmentation is off (cycles.source = 'none')")
     elif source == "events":
         if not meta.get("events"):
             cycles = cy.Cycles.empty("events", "no repetitions found: the recording has no events (meta['events'])")
         else:
-            times, used = cy.events_from_meta(meta["events"], c.event_name)
-            times = times - float(meta.get("start_s", 0.0))
+            kinds = side_kinds(meta["events"])
+            name = c.event_name
+            if c.per_side == "auto" and name is not None and name not in kinds:
+                name = next((k for k, (label, side) in kinds.items() if side and label == _label_key(name)), name)
+            times, used = cy.events_from_meta(meta["events"], name)
+            start = float(meta.get("start_s", 0.0))
             label = f"events {used!r}" if used is not None else "events"
-            cycles = cy.cycles_from_events(times, duration, max_deviation=c.max_duration_deviation, source=label)
+            cycles = cy.cycles_from_events(times - start, duration, max_deviation=c.max_duration_deviation, source=label)
+            if c.per_side == "auto" and used in kinds and kinds[used][1]:
+                own = {side: k for k, (lab, side) in kinds.items() if side and lab == kinds[used][0]}
+                for side, kind in own.items():
+                    t, _ = cy.events_from_meta(meta["events"], kind)
+                    by_side[side] = _side(side, kind, cy.cycles_from_events(t - start, duration, max_deviation=c.max_duration_deviation,
+                                                                            source=f"events {kind!r}"), fs, n)
     elif source == "trigger":
-        if not c.trigger_channel:
-            raise InvalidInputError("cycles.source = 'trigger' needs cycles.trigger_channel (a channel or meta['aux'] signal name)")
-        times = cy.events_from_trigger(_trigger_signal(selection, c.trigger_channel), fs, mode=c.trigger_mode,
-                                       threshold=c.trigger_threshold, hysteresis=c.hysteresis, refractory_s=c.refractory_s)
-        cycles = cy.cycles_from_events(times, duration, max_deviation=c.max_duration_deviation,
-                                       source=f"trigger {c.trigger_channel!r} {c.trigger_mode}")
+        sided = {side: ch for side, ch in (("L", c.trigger_channel_left), ("R", c.trigger_channel_right)) if ch}
+        if not c.trigger_channel and not sided:
+            raise InvalidInputError("cycles.source = 'trigger' needs cycles.trigger_channel (a channel or meta['aux'] signal name), "
+                                    "or cycles.trigger_channel_left and cycles.trigger_channel_right (one per side)")
+        if c.per_side == "auto":
+            for side, ch in sided.items():
+                by_side[side] = _side(side, ch, _trigger_cycles(selection, ch, c, fs, duration), fs, n)
+        if c.trigger_channel:
+            cycles = _trigger_cycles(selection, c.trigger_channel, c, fs, duration)
+        else:  # the first side's trigger is the shared one
+            first = next(iter(sided))
+            cycles = by_side[first].cycles if first in by_side else _trigger_cycles(selection, sided[first], c, fs, duration)
     else:
         use = ~detection.flat & ~detection.silent
         if not use.any():
@@ -100,7 +181,94 @@ def segment(selection, detection, store, cfg, notes) -> Segments:
         if source != "none":
             notes.add(f"{why}; the whole record is analysed as one interval (no SD or confidence interval)")
     samples = np.clip(np.round(intervals * fs).astype(np.int64), 0, n)
-    return Segments(cycles, intervals, samples)
+    rule, fallback = _rule(cycles, by_side, selection, notes)
+    return Segments(cycles, intervals, samples, by_side, rule, fallback)
+
+
+def _side(side, event, cycles, fs, n) -> SideCycles:
+    intervals = cycles.bounds
+    return SideCycles(side, event, cycles, intervals, np.clip(np.round(intervals * fs).astype(np.int64), 0, n))
+
+
+def _trigger_cycles(selection, name, c, fs, duration):
+    from .. import cycles as cy
+
+    times = cy.events_from_trigger(_trigger_signal(selection, name), fs, mode=c.trigger_mode, threshold=c.trigger_threshold,
+                                   hysteresis=c.hysteresis, refractory_s=c.refractory_s)
+    return cy.cycles_from_events(times, duration, max_deviation=c.max_duration_deviation, source=f"trigger {name!r} {c.trigger_mode}")
+
+
+def _rule(cycles, by_side, selection, notes):
+    """The sentence saying how channels were cycled, and the fallback message when only one side has its own events."""
+    shared = _event_of(cycles.source) or cycles.source
+    if not by_side:
+        return (f"one rule for every channel: cycles of {shared}" if cycles.n_kept else ""), ""
+    own = ", ".join(f"{_SIDE_WORD[k]} channels on {v.event!r} ({v.n_kept} cycle{'s' * (v.n_kept != 1)})"
+                    for k, v in sorted(by_side.items()))
+    if len(by_side) == 2:
+        rule = (f"own cycles per side: {own}; left/right timing is compared in each side's own cycle "
+                f"(ms from its own event, % of its own cycle); amplitudes per repetition use the cycles of {shared!r}")
+        notes.add(f"per-side cycles: {own}; left/right timing is timed from each side's own event")
+        for k, v in sorted(by_side.items()):
+            if not v.n_kept:
+                notes.add(f"{_SIDE_WORD[k]} side: no complete cycle of {v.event!r} ({v.cycles.note or 'every candidate dropped'}); "
+                          f"{_SIDE_WORD[k]} channels have no cycles of their own and left/right timing is not compared")
+        return rule, ""
+    (have, v), = by_side.items()
+    other = "R" if have == "L" else "L"
+    sides = {ch.side for ch in selection.channels}
+    fallback = (f"the cycle events are side-specific but only the {_SIDE_WORD[have]} side has them ({v.event!r}): "
+                f"{_SIDE_WORD[other]} channels fall back to the {_SIDE_WORD[have]} side's cycles, which would add the phase shift "
+                f"between the sides to every {_SIDE_WORD[other]} timing, so left/right timing is not compared; give the "
+                f"{_SIDE_WORD[other]} side's events (or set cycles.per_side = 'off' to time every channel from {v.event!r})")
+    if other in sides:
+        notes.add(fallback)
+    return f"one side's events only: every channel on {v.event!r}", fallback if other in sides else ""
+
+
+def side_kinds(events) -> dict:
+    """Event kinds of ``meta["events"]`` in order: name -> ``(label key, side)``; side ``"L"``/``"R"`` or None.
+
+    A kind's side is its events' ``side`` (the reader's context), else a side word in its name
+    (:func:`emgkit.formats.events.side_from_text`); its label key is the name without the side word, lower case,
+    so that ``"Left Foot Strike"`` and ``"Right Foot Strike"`` share the key ``"foot strike"``.
+    """
+    from ..cycles import _NAME_KEYS
+    from ..formats.events import side_from_text
+
+    kinds = {}
+    if isinstance(events, dict):
+        for key in events:
+            kinds[str(key)] = (_label_key(str(key)), side_from_text(key))
+    elif isinstance(events, (list, tuple)):
+        for e in events:
+            if not isinstance(e, dict):
+                return {}
+            nkey = next((k for k in _NAME_KEYS if k in e), None)
+            if nkey is None:
+                continue
+            name = str(e[nkey])
+            side = e.get("side") if e.get("side") in ("L", "R") else side_from_text(name)
+            kinds.setdefault(name, (_label_key(name), side))
+    return kinds
+
+
+def _label_key(name) -> str:
+    """``name`` without its side word (``"Left Foot Strike"`` -> ``"foot strike"``)."""
+    from ..formats.events import side_from_text
+
+    words = [w for w in re.split(r"[\s_\-]+", str(name)) if w]
+    for i, w in enumerate(words):
+        if side_from_text(w) is not None and (len(w) > 1 or i == 0):
+            del words[i]
+            break
+    return " ".join(words).lower()
+
+
+def _event_of(source) -> str:
+    """The event (or trigger) name of a cycles source label (``"events 'Left Foot Strike'"`` -> ``Left Foot Strike``)."""
+    m = re.match(r"(?:events|trigger) '(.*?)'", str(source))
+    return m.group(1) if m else ""
 
 
 def _combined(store, rows, n_every):

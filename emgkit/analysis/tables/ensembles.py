@@ -1,4 +1,9 @@
-"""Table ``ensembles``: time-normalised envelopes (mean and SD over repetitions) of every channel."""
+"""Table ``ensembles``: time-normalised envelopes (mean and SD over repetitions) of every channel.
+
+With per-side cycles each channel's ensemble is on its own side's cycles
+(``cycle_side`` ``"L"``/``"R"``; ``""`` for the shared cycles), so 0 % is the
+channel's own side's event and ``n_cycles`` may differ between sides.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,30 @@ import numpy as np
 
 from ._frame import frame
 
-COLUMNS = ["channel", "muscle", "side", "unit", "pct", "mean", "sd", "n_cycles"]
+COLUMNS = ["channel", "muscle", "side", "unit", "pct", "mean", "sd", "n_cycles", "cycle_side"]
 
 
 def build(s):
     """``n_points`` rows per channel, 0-100 % of the repetition, in co-contraction units; empty without repetitions."""
     from ...cycles import ensemble
 
-    if not s.segments.n_kept:
+    seg = s.segments
+    if not (seg.n_kept or seg.per_side):
         return frame({c: [] for c in COLUMNS}, COLUMNS, ints=("n_cycles",))
     npts = s.cfg.cycles.n_points
-    _, mean, sd = ensemble(s.norm.env, s.view.fs, s.segments.intervals, npts)
-    scale = s.norm.cc_scale[:, None]
     chans = s.selection.channels
     n_ch = len(chans)
+    own = [c.side if seg.per_side and c.side in seg.by_side else "" for c in chans]
+    mean, sd = np.full((n_ch, npts), np.nan), np.full((n_ch, npts), np.nan)
+    count = np.zeros(n_ch, dtype=np.int64)
+    for side in dict.fromkeys(own):
+        rows = [k for k, o in enumerate(own) if o == side]
+        intervals = seg.by_side[side].intervals if side else seg.intervals
+        if not (side or seg.n_kept) or not len(intervals):
+            continue
+        _, m, d = ensemble(s.norm.env, s.view.fs, intervals, npts)  # every row (a streamed envelope is read by cycle)
+        mean[rows], sd[rows], count[rows] = m[rows], d[rows], len(intervals)
+    scale = s.norm.cc_scale[:, None]
     data = {
         "channel": [c.name for c in chans for _ in range(npts)],
         "muscle": [c.muscle or "" for c in chans for _ in range(npts)],
@@ -28,6 +43,7 @@ def build(s):
         "pct": np.tile(np.linspace(0.0, 100.0, npts), n_ch),
         "mean": (mean * scale).reshape(-1),
         "sd": (sd * scale).reshape(-1),
-        "n_cycles": np.full(n_ch * npts, s.segments.n_kept),
+        "n_cycles": np.repeat(count, npts),
+        "cycle_side": [o for o in own for _ in range(npts)],
     }
     return frame(data, COLUMNS, ints=("n_cycles",))

@@ -2,7 +2,9 @@
 
 Rows come in blocks: channel values (amplitudes, then burst timing), the
 per-repetition SI of every bilateral pair, the co-contraction indices of
-every agonist/antagonist pair, then the timing differences of every pair.
+every agonist/antagonist pair, then the timing differences of every pair
+(with per-side cycles, numbered and timed in the first channel's own side's
+cycles: ``cycle``, ``start_s`` and ``stop_s`` are that side's).
 """
 
 from __future__ import annotations
@@ -24,20 +26,24 @@ class _Block:
         self.intervals = intervals
         self.parts = []
 
-    def add(self, ks, kind, side, muscle, channel, partner, metrics, values, units):
-        """Rows for repetitions ``ks`` x ``metrics`` (repetition-major); ``values`` shape (len(ks), len(metrics))."""
+    def add(self, ks, kind, side, muscle, channel, partner, metrics, values, units, intervals=None):
+        """Rows for repetitions ``ks`` x ``metrics`` (repetition-major); ``values`` shape (len(ks), len(metrics)).
+
+        ``intervals``: the cycles ``ks`` index (default: the shared ones; a channel's own side's cycles with per-side cycles).
+        """
         ks = np.asarray(ks, dtype=np.int64)
         m = len(metrics)
         self.add_rows(np.repeat(ks, m), kind, side, muscle, channel, partner, list(metrics) * ks.size,
-                      np.asarray(values, dtype=np.float64).reshape(-1), list(units) * ks.size)
+                      np.asarray(values, dtype=np.float64).reshape(-1), list(units) * ks.size, intervals)
 
-    def add_rows(self, k_rep, kind, side, muscle, channel, partner, metrics, values, units):
+    def add_rows(self, k_rep, kind, side, muscle, channel, partner, metrics, values, units, intervals=None):
         """One row per element of ``k_rep`` (repetition index), ``metrics``, ``values`` and ``units``."""
         n = len(k_rep)
         if not n:
             return
+        ivl = self.intervals if intervals is None else intervals
         self.parts.append({
-            "cycle": k_rep + 1, "start_s": self.intervals[k_rep, 0], "stop_s": self.intervals[k_rep, 1],
+            "cycle": k_rep + 1, "start_s": ivl[k_rep, 0], "stop_s": ivl[k_rep, 1],
             "kind": [kind] * n, "side": [side or ""] * n, "muscle": [muscle or ""] * n, "channel": [channel] * n,
             "partner": [partner] * n, "metric": list(metrics), "value": np.asarray(values, dtype=np.float64),
             "unit": list(units),
@@ -87,10 +93,13 @@ def build(s):
         muscle = f"{s.selection.channels[i].muscle} / {s.selection.channels[j].muscle}"
         out.add(ks, "agonist_antagonist", p.side, muscle, p.agonist, p.antagonist, CC_METRICS,
                 np.column_stack([cc[m][ks] for m in CC_METRICS]), [units[m] for m in CC_METRICS])
-    if s.segments.n_kept:
+    if s.segments.n_kept or s.segments.per_side:
         for comparison, side, muscle, a_name, b_name in timing.comparisons(s):
-            d, m, _ = timing.deltas(s, a_name, b_name)
-            ks = m[:, 4].astype(np.int64)
-            for metric, values in d.items():
-                out.add(ks, comparison, side, muscle, a_name, b_name, [f"delta_{metric}_ms"], values[:, None], ["ms"])
+            mt = timing.matched(s, a_name, b_name)
+            if mt.withheld:
+                continue
+            ks = mt.rows[:, 4].astype(np.int64)
+            for metric, values in mt.deltas_ms().items():
+                out.add(ks, comparison, side, muscle, a_name, b_name, [f"delta_{metric}_ms"], values[:, None], ["ms"],
+                        mt.intervals_a)
     return out.table()
