@@ -12,9 +12,10 @@ Found from the bursts of the detection stage (docs/imbalance.md#task-structure):
 * **mixed**: in between;
 * ``""``: not classified (both sides without activity).
 
-The recording is unilateral when at least half of its classified pairs are (the other limbs support or
-balance: they do different things by design too); otherwise it takes the structure its classified pairs
-share, or ``"mixed"``.  A structure stated in ``analysis.task_structure`` is used instead, with a note
+The recording is unilateral when its unilateral pairs hold at least half of the activity of its classified
+pairs (each pair weighted by its more active side's mean activity: the working limb decides; the other limbs
+support or balance, so they do different things by design too); otherwise it takes the structure its
+classified pairs share, or ``"mixed"``.  A structure stated in ``analysis.task_structure`` is used instead, with a note
 for every pair whose bursts say otherwise.  Two trials paired with
 :func:`emgkit.analysis.pair_trials.analyze_pair` are ``"paired trials"``.
 """
@@ -133,7 +134,8 @@ def find_structure(s, notes=None) -> TaskStructure:
     for p in s.selection.pairing.bilateral:
         i, j = s.selection.index(p.left), s.selection.index(p.right)
         found_pairs.append((p, *_classify(s, act, level, i, j)))
-    found = _verdict([f for _, f, *_ in found_pairs])
+    weight = [max(level[s.selection.index(p.left)], level[s.selection.index(p.right)]) for p, *_ in found_pairs]
+    found = _verdict([f for _, f, *_ in found_pairs], weight)
     structure = stated or found
     pairs = []
     for p, f, overlap, ratio, working, why in found_pairs:
@@ -154,13 +156,16 @@ def _classify(s, act, level, i, j):
     overlap = _overlap(s, i, j)
     if act.at_floor[i] and act.at_floor[j]:
         return "", overlap, ratio, "", "both sides without activity"
-    if act.at_floor[i] or act.at_floor[j]:
-        quiet = "left" if act.at_floor[i] else "right"
-        return "unilateral", overlap, ratio, "R" if act.at_floor[i] else "L", f"{quiet} side at its noise floor"
-    if ratio < REST_RATIO:
-        quiet = "left" if li < lj else "right"
-        return ("unilateral", overlap, ratio, working,
-                f"{quiet} side's mean activity {100 * ratio:.0f} % of the other's (< {100 * REST_RATIO:g} %)")
+    one = act.at_floor[i] or act.at_floor[j]
+    if ratio < REST_RATIO or (one and not ratio > 0):
+        quiet = "left" if (act.at_floor[i] if one else li < lj) else "right"
+        return ("unilateral", overlap, ratio, "R" if quiet == "left" else "L",
+                f"{quiet} side's mean activity {100 * np.nan_to_num(ratio):.0f} % of the other's (< {100 * REST_RATIO:g} %)"
+                + (f", {quiet} side at its noise floor" if one else ""))
+    if not np.isfinite(overlap):
+        quiet = "left" if act.at_floor[i] or not li else "right"
+        return "mixed", overlap, ratio, working, (f"no bursts found on the {quiet} side although its mean activity is "
+                                                  f"{100 * ratio:.0f} % of the other's")
     text = f"{100 * overlap:.0f} % of the less active side's active time overlaps the other's bursts"
     if overlap >= OVERLAP_SIMULTANEOUS:
         return "simultaneous", overlap, ratio, working, text
@@ -170,13 +175,16 @@ def _classify(s, act, level, i, j):
     return "mixed", overlap, ratio, working, text
 
 
-def _verdict(found) -> str:
-    classified = [f for f in found if f]
+def _verdict(found, weight) -> str:
+    """The recording's structure from its pairs' (``found``) and their activity (``weight``: the more active side's level)."""
+    classified = [(f, w) for f, w in zip(found, weight) if f]
     if not classified:
         return "unknown"
-    if 2 * classified.count("unilateral") >= len(classified):
+    total = sum(w for _, w in classified)
+    if total > 0 and 2 * sum(w for f, w in classified if f == "unilateral") >= total:
         return "unilateral"
-    return classified[0] if len(set(classified)) == 1 else "mixed"
+    kinds = {f for f, _ in classified}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def _levels(s) -> np.ndarray:
