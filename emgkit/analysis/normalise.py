@@ -5,7 +5,9 @@ envelope of the muscle's own activity is ``sqrt(env**2 - floor**2)`` (exact
 for moving RMS, close for the linear envelope of Gaussian EMG); only floors
 whose quiet windows have a noise-like spectrum are removed.  Reference: an MVC (recordings, conditioned
 by the same :func:`~emgkit.analysis.condition.condition` as the task, or
-values), else each channel's task peak or mean (Yang & Winter 1984).
+values), else each channel's task peak or mean (Yang & Winter 1984); without an
+MVC the two muscles of an agonist/antagonist pair share the agonist's reference
+(:meth:`Normalisation.pair_scale`).
 """
 
 from __future__ import annotations
@@ -44,8 +46,12 @@ class Normalisation:
     amp_scale, cc_scale : ndarray
         Factors from the envelope to amplitude units and to co-contraction units.
     amp_unit, cc_unit : str
+        ``cc_unit`` is the unit of each channel's own normalized envelope
+        (ensembles); a pair's co-contraction unit is :attr:`pair_unit`.
     amp_mode : {"mvc", "raw", "refused"}
     cc_mode : {"mvc", "peak", "mean"}
+        The reference: MVC, or the task peak or mean (of each channel for
+        shapes, of the agonist for both muscles of a pair).
     noise : NoiseFloor or None
         Every channel's noise floor (:func:`emgkit.noise_floor.floor_from_conditioned`),
         subtracted or not: activity gating compares the channels with it.
@@ -64,9 +70,26 @@ class Normalisation:
     cc_mode: str
     noise: object = None
 
+    @property
+    def pair_unit(self) -> str:
+        """Unit of the amplitude-based co-contraction indices (Rudolph CCI, common area): ``%MVC`` or % of the agonist's task reference."""
+        return "%MVC" if self.cc_mode == "mvc" else f"% agonist task {self.cc_mode}"
+
+    def pair_scale(self, rows) -> np.ndarray:
+        """Factors from the envelope to co-contraction units of the pair ``rows = [agonist, antagonist]``.
+
+        With an MVC each muscle has its own (``cc_scale``).  Without one both
+        muscles take the agonist's: one common reference keeps the ratio of
+        their envelopes, so an antagonist at a tenth of the agonist stays at a
+        tenth instead of being scaled up to its own task peak
+        (docs/science.md#co-contraction-without-an-mvc).
+        """
+        scale = self.cc_scale[list(rows)]
+        return scale if self.cc_mode == "mvc" else np.full(len(scale), scale[0])
+
     def cc_env(self, rows, a, b) -> np.ndarray:
-        """Samples ``[a, b)`` of channels ``rows`` of the envelope in co-contraction units."""
-        return self.env[rows, a:b] * self.cc_scale[rows][:, None]
+        """Samples ``[a, b)`` of the pair ``rows = [agonist, antagonist]`` of the envelope in co-contraction units (:meth:`pair_scale`)."""
+        return self.env[rows, a:b] * self.pair_scale(rows)[:, None]
 
 
 def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> Normalisation:
@@ -123,7 +146,8 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> N
                   "so amplitude symmetry indices are not computed (give an MVC); shape and timing are kept")
         return Normalisation(floor, noise_rms, env, ref, source, cc_scale, f"%{task}", "refused", cc_scale, f"%{task}", task, nf)
     notes.add("amplitudes are not normalized (no MVC): left/right amplitude comparisons are indicative only, since "
-              "electrode site, skin and fat change raw amplitude (Burden 2010); co-contraction uses each channel's task peak")
+              "electrode site, skin and fat change raw amplitude (Burden 2010); co-contraction expresses both muscles of a pair "
+              "against the agonist's task peak (one common reference)")
     _check_gains(selection, detection, notes)
     return Normalisation(floor, noise_rms, env, ref, source, np.ones(n_ch), view.unit, "raw", cc_scale, f"%{task}", task, nf)
 

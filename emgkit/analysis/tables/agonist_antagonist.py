@@ -24,19 +24,40 @@ def undefined_reason(s, i, j, usable, act=None) -> str:
         return f"{names[i] if det.flat[i] else names[j]} is flat (disconnected or unused)"
     if det.silent[i] and det.silent[j]:
         return f"not compared: no activity (no bursts in either muscle: {why_silent(s, i)}; {why_silent(s, j)})"
-    gate = (act or activity(s)).pair_gate(names, i, j)
+    act = act or activity(s)
+    gate = act.pair_gate(names, i, j)
     if gate:
         return gate
+    quiet = [c for c in (j, i) if act.at_floor[c]]
+    if quiet:
+        c = quiet[0]
+        return (f"co-contraction not measurable: {names[c]} is at its noise floor ({act.why[c]}), so it does not work beside "
+                "the other muscle (negligible co-contraction); no index is computed from noise")
     if not usable.any():
         return "every repetition is clipped on one of the muscles"
     return ""
+
+
+def bounded_interval(low, high, lo, hi):
+    """A t-interval ``(low, high)`` clipped to an index's range ``[lo, hi]``, and whether it was clipped.
+
+    Examples
+    --------
+    >>> bounded_interval(80.0, 114.0, 0.0, 100.0)
+    (80.0, 100.0, True)
+    """
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return low, high, False
+    a, b = min(max(low, lo), hi), min(max(high, lo), hi)
+    return a, b, (a, b) != (low, high)
 
 
 def build(s):
     """One row per side and pair; pairs found on both sides are compared (SI and flag on both rows)."""
     conf, flags, norm = s.cfg.analysis.confidence, s.cfg.flags, s.norm
     chans = s.selection.channels
-    norm_text = {"mvc": "MVC", "peak": "task peak per channel", "mean": "task mean per channel"}[norm.cc_mode]
+    norm_text = {"mvc": "MVC", "peak": "agonist's task peak (common reference of both muscles)",
+                 "mean": "agonist's task mean (common reference of both muscles)"}[norm.cc_mode]
     rows, per_rep = [], {}
     act = activity(s)
     for p in s.selection.pairing.agonist_antagonist:
@@ -47,16 +68,20 @@ def build(s):
         metrics = {m: v if not reason else v * math.nan for m, v in cc.items() if m != "usable"}
         per_rep[(p.side, p.agonist, p.antagonist)] = metrics["cci_falconer"]
         n, f_mean, f_sd, f_lo, f_hi = fd.stats(metrics["cci_falconer"], conf)
+        f_lo, f_hi, clipped = bounded_interval(f_lo, f_hi, 0.0, 100.0)
         _, r_mean, r_sd, *_ = fd.stats(metrics["cci_rudolph"], conf)
         note = []
         if norm.cc_mode != "mvc":
-            note.append(f"envelopes normalized to each channel's task {norm.cc_mode}: shape-based CCI; amplitude-based indices indicative only")
+            note.append(f"no MVC: both envelopes expressed against the agonist's task {norm.cc_mode} (one common reference, so "
+                        "their raw amplitude ratio is kept; electrode site and tissue make it indicative only)")
+        if clipped:
+            note.append(f"the {conf * 100:g} % interval of the mean CCI was clipped to the index's range 0-100 %")
         dropped = int((~usable).sum())
         if dropped and usable.any():
             note.append(f"{dropped} of {len(usable)} repetitions left out (clipped)")
         rows.append(dict(
             side=p.side or "", agonist=p.agonist, antagonist=p.antagonist, agonist_muscle=chans[i].muscle or p.agonist,
-            antagonist_muscle=chans[j].muscle or p.antagonist, joint=p.joint, action=p.action, unit=norm.cc_unit,
+            antagonist_muscle=chans[j].muscle or p.antagonist, joint=p.joint, action=p.action, unit=norm.pair_unit,
             cci_falconer=f_mean, cci_falconer_sd=f_sd, cci_falconer_ci_low=f_lo, cci_falconer_ci_high=f_hi,
             cci_rudolph=r_mean, cci_rudolph_sd=r_sd, common_area=fd.stats(metrics["common_area"], conf)[1],
             ratio=fd.stats(metrics["ratio"], conf)[1], antagonist_share=fd.stats(metrics["antagonist_share"], conf)[1],
