@@ -250,6 +250,10 @@ class FatigueConfig:
     low_hz: float = _opt(20.0, "spectral band lower edge, Hz", ge=0)
     high_hz: float = _opt(450.0, "spectral band upper edge, Hz (capped at fs/2)", gt=0)
     min_active_fraction: float = _opt(0.9, "a window counts only when at least this fraction of it is active (detected burst)", gt=0, le=1)
+    min_level_fraction: float = _opt(
+        0.5, "a window counts only when its RMS is at least this fraction of the channel's contraction level (90th percentile "
+        "of its active windows' RMS): comparable activation only; 0 counts every level", ge=0, le=1
+    )
     min_windows: int = _opt(3, "fewest usable windows for a slope", ge=3)
     finsm5: bool = _opt(True, "also compute FInsm5 = M(-1)/M(5) (Dimitrov et al. 2006)")
 
