@@ -1,0 +1,188 @@
+"""Issue #14: a report a physiotherapist reads in one minute, checked in real headless Chromium.
+
+The title names the recording; no horizontal scrollbar at 1280 px; no snake_case muscle name in the text a
+reader sees (channel names are file text and are shown as they are); the body map's legend tells "no partner"
+from "pair not comparable"; every channel is in the bursts chart or listed under it with the reason.  Run on the
+bundled sample, synthetic recordings with known gaps, and real files from ../shared/data (C3D gait, UCI
+physical-action text).
+"""
+
+import html
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SHARED_DATA
+from test_report import browser, draw_all, open_report  # noqa: F401 - browser is a fixture
+
+import emgkit
+from emgkit import Channel, cli
+from emgkit.analysis import analyze
+from emgkit.channels import known_muscles
+from emgkit.figures._style import channel_labels, muscle_words
+from emgkit.report_html import GLOSSARY, _normalization_words, _recording_title, report
+
+WIDTH = 1280
+SNAKE_MUSCLES = [m for m in known_muscles() if "_" in m]
+C3D = SHARED_DATA / "c3d_bilateral_gait" / "Gait.c3d"
+KNEEING = SHARED_DATA / "uci_physical_action" / "sub01" / "Aggressive" / "txt" / "Kneeing.txt"
+
+
+def needs(path):
+    if not path.is_file():
+        pytest.skip(f"real recording not available: {path} is missing (clone ../shared beside the repository)")
+    return path
+
+
+def cli_report(path, out, *extra):
+    """``emgkit report FILE --out OUT`` in process; returns (report path, Analysis)."""
+    assert cli.main(["report", str(path), "--out", str(out), "--quiet", *extra]) == 0
+    return out / "report.html", emgkit.load_analysis(out)
+
+
+def open_at_1280(browser, path, name):
+    page, events = open_report(browser, path, name)
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    draw_all(page, name)
+    return page, events
+
+
+def visible_text(page) -> str:
+    """Text a reader sees or hovers: the page's text, every SVG text of the figures, and the figures' hover texts."""
+    return page.evaluate("""() => {
+        const svg = Array.from(document.querySelectorAll('svg text')).map(t => t.textContent);
+        const hover = Array.from(document.querySelectorAll('script[type="application/json"]'))
+            .flatMap(s => JSON.parse(s.textContent).data)
+            .flatMap(t => [].concat(t.hovertext || [], t.text || [], t.name || [], t.hovertemplate || []));
+        return [document.body.innerText, ...svg, ...hover].join('\\n');
+    }""")
+
+
+def check_report(page, analysis, file_name):
+    """The issue's checks on one opened report; returns the body-map legend entries."""
+    assert file_name in page.title(), page.title()
+    assert file_name in page.locator("header h1").inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= WIDTH, f"horizontal scrollbar: the page is {width} px wide at a {WIDTH} px window"
+    text = visible_text(page)
+    for name in sorted(analysis.channels["channel"], key=len, reverse=True):
+        text = text.replace(name, " ")  # file text, shown as it is
+    snake = sorted({m for m in SNAKE_MUSCLES if m in text})
+    assert not snake, f"snake_case muscle names in the visible text: {snake}"
+    assert "{'amplitude'" not in text and "'cocontraction'" not in text  # normalization in words, not a dict
+    ticks = set(page.eval_on_selector_all("#fig-timing-0 .ytick text", "els => els.map(e => e.textContent)"))
+    left_out = page.locator("#bursts-left-out li").all_inner_texts() if page.locator("#bursts-left-out").count() else []
+    labels = channel_labels(analysis.channels)
+    for r in analysis.channels.itertuples(index=False):
+        listed = [t for t in left_out if t.startswith(r.channel)]
+        assert labels[r.channel] in ticks or listed, f"channel {r.channel!r} is neither in the bursts chart nor listed"
+        if listed:
+            assert ": " in listed[0] and listed[0].split(": ", 1)[1].strip(), f"no reason given: {listed[0]!r}"
+        if labels[r.channel] in ticks:
+            assert r.role == "emg" and r.n_bursts > 0, f"{r.channel} drawn without bursts"
+    return page.eval_on_selector_all("#fig-bodymap-0 .legend .traces text", "els => els.map(e => e.textContent)")
+
+
+# -- pieces, without a browser -------------------------------------------------------------------------------------
+def test_plain_muscle_words_and_unique_labels():
+    import pandas as pd
+
+    assert muscle_words("biceps_brachii", "L") == "left biceps brachii"
+    assert muscle_words("rectus_femoris", "") == "rectus femoris"
+    assert muscle_words(None, "R") == "" and muscle_words("", "L") == ""
+    ch = pd.DataFrame({"channel": ["L bic", "L bic 2", "EMG3"], "muscle": ["biceps_brachii", "biceps_brachii", ""],
+                       "side": ["L", "L", ""]})
+    assert channel_labels(ch) == {"L bic": "left biceps brachii (L bic)", "L bic 2": "left biceps brachii (L bic 2)",
+                                  "EMG3": "EMG3"}
+
+
+def test_title_names_file_subject_task_and_trial():
+    meta = {"subject": "sub01", "task": "walk", "trial": 3, "source": {"format": "c3d", "file": "Gait.c3d"}}
+    assert _recording_title(meta, None) == "Gait.c3d · subject sub01 · walk · trial 3"
+    assert _recording_title({"file": "Walking.txt", "action": "Walking"}, "/data/x/Walking.txt") == "Walking.txt · Walking"
+    assert _recording_title({}, None) == ""
+
+
+def test_normalization_in_words():
+    text = _normalization_words({"amplitude": "raw", "amplitude_unit": "V", "cocontraction": "peak",
+                                 "cocontraction_unit": "%peak"})
+    assert "not normalized (in V)" in text and "{" not in text
+    assert "maximum voluntary contraction" in _normalization_words({"amplitude": "mvc", "cocontraction": "mvc"})
+
+
+def test_each_term_is_explained_once_at_first_use(tmp_path):
+    rec = emgkit.datasets.load("curls")
+    page = report(analyze(rec), tmp_path / "r.html").read_text(encoding="utf-8")
+    abbrs = re.findall(r"<abbr title='([^']*)'>([^<]*)</abbr>", page)
+    titles = [t for t, _ in abbrs]
+    assert len(titles) == len(set(titles)), "a term explained twice"
+    assert set(titles) <= {html.escape(text, quote=True) for _, text in GLOSSARY.values()}
+    assert any(w == "symmetry index" for _, w in abbrs)  # the curls sentence says "symmetry index +21.1 %"
+    first = page.index("<abbr")
+    assert "symmetry index" not in re.sub(r"<[^>]+>", "", page[page.index("<main>"):first]), "explained after its first use"
+    assert page.count("id='glossary'") == 1
+
+
+# -- in the browser ----------------------------------------------------------------------------------------------------
+def test_bundled_sample_from_the_command_line(browser, tmp_path):
+    path, analysis = cli_report("sample:curls", tmp_path / "out")
+    page, events = open_at_1280(browser, path, "polish-curls")
+    legend = check_report(page, analysis, "curls.h5")
+    assert legend == [], f"every muscle is paired and compared: no grey legend entry expected, got {legend}"
+    assert events["console_errors"] == [] and events["dialogs"] == []
+    page.close()
+
+
+def test_gaps_are_named_on_the_body_map_and_under_the_bursts_chart(browser, tmp_path):
+    """A pair with no activity (not comparable), a muscle on one side only (no partner), a channel with no muscle
+    name and a trigger: each is said, the legend has both greys, the bursts chart lists what it leaves out."""
+    rec = emgkit.datasets.simulate(duration_s=30, fs=1000, seed=7)
+    rng = np.random.default_rng(3)
+    silent = rng.normal(0, 1e-6, (2, rec.n_samples))
+    one_side = rec.data[2:3] * 0.8
+    unnamed = rec.data[0:1] * 1.1
+    trigger = np.where((np.arange(rec.n_samples) // 2000) % 2 == 0, 0.0, 5.0)[None]
+    data = np.vstack([rec.data[[0, 2]], silent, one_side, unnamed, trigger])
+    chans = [Channel("L biceps_brachii", muscle="biceps_brachii", side="L"),
+             Channel("R biceps_brachii", muscle="biceps_brachii", side="R"),
+             Channel("L triceps_brachii", muscle="triceps_brachii", side="L"),
+             Channel("R triceps_brachii", muscle="triceps_brachii", side="R"),
+             Channel("R deltoid_medial", muscle="deltoid_medial", side="R"),
+             Channel("EMG7"), Channel("Sync", kind="trigger")]
+    rec = emgkit.Recording(data, rec.fs, chans, unit=rec.unit, meta={"subject": "S9", "task": "curls"})
+    analysis = analyze(rec)
+    path = report(analysis, tmp_path / "gaps.html", source="/lab/S9/curls_03.h5")
+    page, events = open_at_1280(browser, path, "polish-gaps")
+    legend = check_report(page, analysis, "curls_03.h5")
+    assert "subject S9" in page.title()
+    assert any(t.startswith("no left/right partner") for t in legend), legend
+    assert any(t.startswith("pair not comparable") for t in legend), legend
+    missing = page.locator("#bodymap-missing").inner_text()
+    assert "EMG7 (no muscle or side)" in missing and "--channel" in missing and "--map" in missing
+    left_out = page.locator("#bursts-left-out").inner_text()
+    assert "Sync" in left_out and "left out" in left_out
+    assert "L triceps_brachii (left triceps brachii): no burst detected" in left_out
+    assert events["console_errors"] == [] and events["dialogs"] == []
+    page.close()
+
+
+def test_real_c3d_gait_report(browser, tmp_path):
+    """Gait.c3d (Motion Analysis, 16 EMG channels, both legs; ../shared/data/c3d_bilateral_gait/SOURCE.md)."""
+    path, analysis = cli_report(needs(C3D), tmp_path / "out")
+    page, events = open_at_1280(browser, path, "polish-gait-c3d")
+    check_report(page, analysis, "Gait.c3d")
+    assert events["console_errors"] == [] and events["dialogs"] == []
+    page.close()
+
+
+def test_real_physical_action_text_report(browser, tmp_path):
+    """UCI physical action sub01 Kneeing: leg channels clip in vigorous actions (SOURCE.md), so at least one
+    left/right pair is expected to be not comparable and named so in the body map's legend."""
+    path, analysis = cli_report(needs(KNEEING), tmp_path / "out", "--fs", "1000")
+    page, events = open_at_1280(browser, path, "polish-kneeing")
+    legend = check_report(page, analysis, "Kneeing.txt")
+    assert any(t.startswith("pair not comparable") for t in legend), legend
+    assert "Kneeing" in page.title() and "sub01" in page.title()
+    assert events["console_errors"] == [] and events["dialogs"] == []
+    page.close()
