@@ -399,7 +399,7 @@ class _Detector:
         names = "fs, sampling_rate, sample_rate, sfreq, srate, rate, SamplingFrequency"
         self.fail(
             f"no sampling rate found for {ds.name}: looked for attributes named {names} (any case) on it and on "
-            "its groups up to the root. Pass fs=<Hz>, e.g. emgkit.read(path, fs=2000)."
+            "its groups up to the root. Pass fs=<Hz>, e.g. emgkit.read(path, fs=2000) (--fs <Hz> on the command line)."
         )
 
     def _conversion(self, ds, names, what):

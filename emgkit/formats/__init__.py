@@ -292,7 +292,7 @@ def _describe(head: bytes) -> str:
         b"PK\x03\x04": "a ZIP archive (xlsx/npz/zip?)",
         b"\x1f\x8b": "a gzip-compressed file (decompress it first)",
         b"\x93NUMPY": "a NumPy .npy array (load it with numpy and build an emgkit.Recording)",
-        b"MATLAB 5.0 MAT-file": "a MATLAB v5 .mat file (re-save it with save(..., '-v7.3'), which is HDF5)",
+        b"MATLAB 5.0 MAT-file": "a MATLAB v5 .mat file (the matlab format reads these: is it in the registry?)",
         b"\xffBIOSEMI": "a BDF file (BioSemi)",
         b"%PDF": "a PDF document",
         b"\x89PNG": "a PNG image",

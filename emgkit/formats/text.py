@@ -538,8 +538,8 @@ def _read_columns(path, lines, options, nonfinite) -> Recording:
         fs, fs_from = header_fs, f"header {header_key!r}"
     else:
         raise FileFormatError(
-            f"{path}: no sampling rate: no time column and no rate in the header. Pass fs=<Hz>, "
-            "e.g. emgkit.read(path, fs=1000)"
+            f"{path}: no sampling rate: no time column and no rate in the header. Pass --fs <Hz> on the command "
+            "line (emgkit info FILE --fs 1000), or fs=<Hz> in Python (emgkit.read(path, fs=1000))"
         )
 
     data_cols = [i for i in range(k) if i != time_col and i not in index_cols]
