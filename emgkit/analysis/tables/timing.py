@@ -3,7 +3,7 @@
 With one rule for every channel, both channels of a pair are timed in the same
 (shared) cycles.  With per-side cycles (:attr:`Segments.by_side`), each channel
 is timed from its own side's event in its own side's cycles, and the cycles of
-the two sides are paired by nearest start (docs/science.md#per-side-cycles):
+the two sides are paired by their typical lag (:func:`pair_cycles`; docs/science.md#per-side-cycles):
 a cycle's onset is then the first burst onset at or after its event (activity
 already on at the event belongs to the previous cycle), its offset the offset
 of the last burst starting in it (which may lie in the next cycle, above 100 %).
@@ -153,25 +153,32 @@ def own_activity(onsets, offsets, intervals):
 
 
 def pair_cycles(starts_a, starts_b):
-    """Indices ``(ka, kb)`` pairing each cycle of a with the cycle of b that starts nearest to it, one to one.
+    """Indices ``(ka, kb)`` pairing the cycles of a with those of b by their typical lag, in order, one to one.
 
-    Pairs are taken closest first; a cycle of b is used once.  Sorted by ``ka``.
+    The lag is the median, over the cycles of a, of the gap to the nearest start of b (about half a stride
+    between the legs in gait, about 0 for simultaneous triggers); each cycle of a is then paired with the cycle
+    of b starting nearest to its start plus that lag.  Starts are sorted, so the pairs keep the cycles' order;
+    when several cycles of a land on the same cycle of b, the closest keeps it and the others stay unpaired.
     """
-    starts_a, starts_b = np.asarray(starts_a, float), np.asarray(starts_b, float)
-    if not (starts_a.size and starts_b.size):
+    a, b = np.asarray(starts_a, float), np.asarray(starts_b, float)
+    if not (a.size and b.size):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    gap = np.abs(starts_a[:, None] - starts_b[None, :])
-    order = np.argsort(gap, axis=None, kind="stable")
-    used_a, used_b, pairs = set(), set(), []
-    for flat in order:
-        x, y = divmod(int(flat), starts_b.size)
-        if x not in used_a and y not in used_b:
-            used_a.add(x)
-            used_b.add(y)
-            pairs.append((x, y))
-    pairs.sort()
-    ka, kb = (np.array(v, dtype=np.int64) for v in zip(*pairs))
-    return ka, kb
+    lag = float(np.median(b[_nearest(b, a)] - a))
+    kb = _nearest(b, a + lag)
+    gap = np.abs(a + lag - b[kb])
+    keep = np.ones(a.size, dtype=bool)
+    for y in np.unique(kb):
+        rows = np.flatnonzero(kb == y)
+        keep[rows] = False
+        keep[rows[np.argmin(gap[rows])]] = True
+    return np.flatnonzero(keep).astype(np.int64), kb[keep].astype(np.int64)
+
+
+def _nearest(b, x):
+    """Index of the value of sorted ``b`` nearest to each ``x`` (ties: the earlier)."""
+    right = np.clip(np.searchsorted(b, x), 0, b.size - 1)
+    left = np.clip(right - 1, 0, b.size - 1)
+    return np.where(np.abs(x - b[left]) <= np.abs(x - b[right]), left, right)
 
 
 def _shared_reference(seg) -> str:
