@@ -3,7 +3,8 @@
 ``emgkit.study(table, out=...)`` (:func:`~emgkit.study.build.study`) returns a
 :class:`~emgkit.study.build.Study`; ``emgkit study STUDY.csv --out DIR`` is
 the command line (:mod:`emgkit.study.cli`).  Modules: :mod:`~emgkit.study.table`
-(the study table), :mod:`~emgkit.study.analyse` (analysing through the batch),
+(the study table; :mod:`~emgkit.study.bids` builds it from a BIDS-EMG tree,
+:mod:`~emgkit.study.gaps` the table of what was left out), :mod:`~emgkit.study.analyse` (analysing through the batch),
 :mod:`~emgkit.study.measures` (measures of a saved analysis),
 :mod:`~emgkit.study.reliability` (SEM, MDC), :mod:`~emgkit.study.changes`
 (series and verdicts), :mod:`~emgkit.study.groups` (group comparison),

@@ -21,13 +21,14 @@ def add_study_parser(subparsers):
         "study",
         help="sessions over time and group comparisons from a study table (subject, session, file)",
         description=(
-            "Analyse the recordings of STUDY.csv that have no current result (like 'emgkit batch', into DIR/results/), "
+            "Analyse the recordings of STUDY.csv (or of a BIDS-EMG root) that have no current result (like 'emgkit batch', into DIR/results/), "
             "then write DIR/changes.csv (change of every measure from the baseline session with its CI, MDC and verdict), "
             "DIR/groups.csv (group means, differences, Hedges' g), DIR/subjects.csv, DIR/gaps.csv, one report "
             "DIR/<subject>.html per subject and DIR/study.html. Exit code 0: complete; 1: some sessions unusable; 2: usage error."
         ),
     )
-    p.add_argument("table", metavar="STUDY.csv", help="columns subject, session, file; optional date, group, condition, retest_of")
+    p.add_argument("table", metavar="STUDY.csv", help="columns subject, session, file; optional date, group, condition, retest_of; "
+                   "or a BIDS-EMG root (subject, session, task from its file names, group from participants.tsv)")
     p.add_argument("--out", metavar="DIR", required=True, help="study folder (created if missing)")
     p.add_argument("--participants", metavar="FILE", help="CSV/TSV with subject (or participant_id) and group")
     p.add_argument("--baseline", metavar="SESSION", help="baseline session label (default: each subject's first session)")

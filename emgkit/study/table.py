@@ -7,7 +7,10 @@ series) and ``retest_of`` (the session this row repeats for test-retest
 reliability; such rows feed the measurement error only, not the series).
 ``file`` is a recording (any format :func:`emgkit.read` knows) or the
 result of an earlier analysis (a folder holding ``analysis.h5``, or that file);
-relative paths are relative to the table's folder.
+relative paths are relative to the table's folder.  A BIDS-EMG root (a folder
+holding ``dataset_description.json``) is read as a study table too: subject,
+session and task from its file names, groups from its ``participants.tsv``
+(:mod:`emgkit.study.bids`).
 
 Problems that concern single rows (a missing file, a duplicate session, a
 subject with one session, an unknown ``retest_of``) never stop the study: the
@@ -23,18 +26,14 @@ from datetime import date as _date
 from pathlib import Path
 
 from ..errors import FileFormatError, InvalidInputError
+from .gaps import GAP_COLUMNS, gap
 
 __all__ = ["StudyTable", "read_study_table", "REQUIRED", "OPTIONAL", "GAP_COLUMNS", "gap"]
 
 REQUIRED = ("subject", "session", "file")
 OPTIONAL = ("date", "group", "condition", "retest_of")
-GAP_COLUMNS = ["subject", "session", "condition", "problem", "detail"]
-RESULT_FILE = "analysis.h5"  # written last by Analysis.save: its presence marks a complete result
-
-
-def gap(subject, session, condition, problem, detail) -> dict:
-    """One row of the gaps table (what could not be used, and why)."""
-    return {"subject": str(subject), "session": str(session), "condition": str(condition), "problem": problem, "detail": detail}
+RESULT_FILE = "analysis.h5"  # a saved analysis; whether it is complete is its manifest's word (emgkit.study.measures)
+RESULTS_MANIFEST = "manifest.json"  # emgkit._atomic.MANIFEST_NAME: a folder holding one is a (possibly interrupted) result
 
 
 @dataclass
@@ -67,9 +66,22 @@ def _natural_key(label: str):
 
 
 def _read_frame(table):
+    """``(frame, base folder, name for messages, participants file or None, gaps)`` of any accepted table."""
     import pandas as pd
 
-    if isinstance(table, pd.DataFrame):
+    bids_participants, gaps, where = None, [], None
+    if isinstance(table, (str, Path)) and Path(table).expanduser().is_dir():
+        from ..formats.bids import is_root
+        from .bids import bids_table, participants_file
+
+        path = Path(table).expanduser()
+        if not is_root(path):
+            raise InvalidInputError(f"{path} is a folder but not a BIDS root (no dataset_description.json in it); give a study "
+                                    "table (CSV/TSV with columns subject, session, file) or a BIDS-EMG root")
+        frame, gaps = bids_table(path)
+        where = list(frame["where"])
+        base, name, bids_participants = path.resolve(), f"BIDS root {path}", participants_file(path)
+    elif isinstance(table, pd.DataFrame):
         frame, base, name = table.copy(), Path.cwd(), "the study table"
     elif isinstance(table, (list, tuple)):
         frame, base, name = pd.DataFrame(list(table)), Path.cwd(), "the study table"
@@ -97,15 +109,17 @@ def _read_frame(table):
     for c in frame.columns:
         frame[c] = [str(v).strip() for v in frame[c]]
     frame["line"] = range(2, len(frame) + 2)
-    return frame, base, name
+    frame["where"] = where if where is not None else [f"{name} line {n}" for n in frame["line"]]
+    return frame, base, name, bids_participants, gaps
 
 
 def _locate(file: str, base: Path):
     """``(kind, absolute file, result folder)`` of a ``file`` entry, or None when it does not exist."""
     path = Path(file).expanduser()
     path = (path if path.is_absolute() else base / path).resolve()
-    if path.is_dir():
-        return ("result", str(path), str(path)) if (path / RESULT_FILE).is_file() else None
+    if path.is_dir():  # a result, complete or interrupted (then listed as unreadable when its measures are read)
+        is_result = (path / RESULT_FILE).is_file() or (path / RESULTS_MANIFEST).is_file()
+        return ("result", str(path), str(path)) if is_result else None
     if path.is_file():
         if path.name == RESULT_FILE:
             return "result", str(path), str(path.parent)
@@ -144,10 +158,13 @@ def read_study_table(table, *, participants=None) -> StudyTable:
     Parameters
     ----------
     table : str, Path, pandas.DataFrame or list of dict
-        The table (see module notes); a ``.tsv`` file is read tab-separated.
+        The table (see module notes); a ``.tsv`` file is read tab-separated,
+        a BIDS-EMG root (folder) through :func:`emgkit.study.bids.bids_table`.
     participants : str, Path or pandas.DataFrame, optional
         Group of each subject: columns ``subject`` (or the BIDS name
         ``participant_id``) and ``group``; overrides the table's ``group``.
+        Default for a BIDS root: its ``participants.tsv`` when that has a
+        ``group`` column.
 
     Returns
     -------
@@ -158,10 +175,11 @@ def read_study_table(table, *, participants=None) -> StudyTable:
     InvalidInputError
         The table is missing, lacks a required column, or has no usable row.
     """
-    frame, base, name = _read_frame(table)
-    gaps, keep, seen, located = [], [], {}, []
+    frame, base, name, bids_participants, gaps = _read_frame(table)
+    participants = bids_participants if participants is None else participants
+    keep, seen, located = [], {}, []
     for i, r in enumerate(frame.to_dict("records")):
-        where = f"{name} line {r['line']}"
+        where = r["where"]
         if not r["subject"] or not r["session"] or not r["file"]:
             empty = [c for c in REQUIRED if not r[c]]
             gaps.append(gap(r["subject"], r["session"], r["condition"], "incomplete row", f"{where}: empty {', '.join(empty)}; row left out"))
@@ -182,7 +200,7 @@ def read_study_table(table, *, participants=None) -> StudyTable:
             continue
         keep.append(i)
         located.append(found)
-    frame = frame.iloc[keep].copy()
+    frame = frame.iloc[keep].drop(columns="where")
     frame["kind"], frame["file"], frame["result"] = ([f[j] for f in located] for j in range(3)) if located else ([], [], [])
     rows = frame.reset_index(drop=True)
     if rows.empty:
