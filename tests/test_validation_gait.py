@@ -28,6 +28,10 @@ Issue #13 ("per-leg (per-side) cycles").  The expectations and their sources:
 * ``Gait.c3d``, ``1123x01EMG.c3d`` and ``type-2a.c3d`` have no events (SOURCE.md lists events only for the
   PiG file): no per-side cycles, the cycles come from one rule shared by every channel, as before.
 
+Measured after the expectations were committed (docs/validation_real.md): PiG cycles at SOURCE.md's times
+(left 2, right 3); TA right - left onset +4.5 ms (n = 2 strides, CI -421 to +430 ms, ok); TA onset at 58.9 %
+(left) and 59.1 % (right) of the own cycle; with ``per_side = "off"`` +527.7 ms (flag), as in issue #13.
+
 Skipped when ../shared/data is absent.
 """
 
