@@ -62,3 +62,18 @@ def test_duplicate_recordings_are_counted_once(tmp_path, uci):
     result = study(table, out=tmp_path, workers=1)
     (dup,) = result.gaps[result.gaps["problem"] == "duplicate data"].itertuples(index=False)
     assert dup.subject == "2N" and "same data as line 2" in dup.detail and len(result.rows) == 1
+
+
+def test_no_cocontraction_difference_is_resolved_with_three_subjects(uci):
+    """Expectation written before the run (docs/study.md, worked example): no group difference in co-contraction is resolved.
+
+    Reason: two or three subjects per group give Welch intervals with 2-4 degrees of freedom (t(0.975) 2.8-4.3),
+    so a difference is resolved only for an effect far beyond the moderate ones reported for knee pathology in
+    gait; every CI of the knee-pathology minus normal Falconer CCI is expected to contain 0.  Numbers are not
+    fixed here: the co-contraction normalization is still being changed (issue #13).
+    """
+    _, result = uci
+    cci = result.groups[result.groups["measure"] == "cci_falconer"]
+    assert len(cci) > 0
+    resolved = cci[(cci["difference_ci_low"] > 0) | (cci["difference_ci_high"] < 0)]
+    assert resolved.empty, resolved[["condition", "muscle", "difference", "difference_ci_low", "difference_ci_high"]]
