@@ -35,6 +35,7 @@ _EXPORTS = {
     "Analysis": ".analysis",
     "load_analysis": ".analysis",
     "analyze_file": ".analysis_stream",
+    "analyze_pair": ".analysis",
     "Config": ".config",
     "load_config": ".config",
     "find_pairs": ".pairs",
@@ -62,7 +63,7 @@ __all__ = ["__version__", *_EXPORTS]
 if TYPE_CHECKING:  # the same names, seen by type checkers (tests/test_packaging.py keeps them equal to _EXPORTS)
     from ._versions import show_versions
     from .activation import detect_activation, Activation
-    from .analysis import analyze, Analysis, load_analysis
+    from .analysis import analyze, analyze_pair, Analysis, load_analysis
     from .analysis_stream import analyze_file
     from .batch.runner import run_batch
     from .bridges import from_dataframe, from_mne, from_xarray

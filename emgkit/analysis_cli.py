@@ -13,6 +13,14 @@ EXIT_OK = 0
 
 def _add_analysis_arguments(p):
     p.add_argument("file", metavar="FILE", help="recording (emgkit HDF5, or any format emgkit.read understands)")
+    p.add_argument("right_file", metavar="RIGHT_FILE", nargs="?",
+                   help="with --pair-trials: the right-side trial of the same task (FILE is the left-side trial)")
+    p.add_argument("--pair-trials", action="store_true",
+                   help="compare two unilateral trials as the two sides: FILE's left channels with RIGHT_FILE's right "
+                   "channels, each on its own bursts (same rate, unit and muscles needed)")
+    p.add_argument("--task-structure", choices=("auto", "simultaneous", "alternating", "unilateral"),
+                   help="how the two sides work in the task (overrides analysis.task_structure; default: found from "
+                   "the bursts); unilateral: no left/right comparison")
     p.add_argument("--out", metavar="DIR", required=True, help="output folder (created if missing)")
     p.add_argument("--config", metavar="TOML", help="analysis configuration (see 'emgkit config --show')")
     p.add_argument("--mvc", metavar="FILE", action="append", default=[],
@@ -78,6 +86,11 @@ def run_analysis(args, *, traces=False):
     from .io import read
 
     config = load_config(args.config)
+    if args.task_structure:
+        config = config.replace(analysis={"task_structure": args.task_structure})
+    if bool(args.right_file) != bool(args.pair_trials):
+        raise InvalidInputError("--pair-trials needs two files, LEFT_FILE RIGHT_FILE" if args.pair_trials else
+                                f"a second file ({args.right_file}) is read only with --pair-trials (two unilateral trials)")
     path = _resolve(args.file)
     cmap = map_from_args(args)
     request = _request(args, path, config, cmap, traces)
@@ -106,8 +119,14 @@ def run_analysis(args, *, traces=False):
             if len(parts) != 2 or not all(parts):
                 raise InvalidInputError(f"--pair takes two channel names separated by a comma, got {text!r}")
             pairs.append(tuple(parts))
-    result, shown = analyze_source(path, stream=args.stream, pairs=pairs, mvc=mvc, config=config, traces=traces, emit=False,
-                                   **options)
+    if args.pair_trials:
+        from .analysis.pair_trials import pair_source
+
+        result, shown = pair_source(path, _resolve(args.right_file), pairs=pairs, mvc=mvc, config=config, traces=traces,
+                                    emit=False, **options)
+    else:
+        result, shown = analyze_source(path, stream=args.stream, pairs=pairs, mvc=mvc, config=config, traces=traces,
+                                       emit=False, **options)
     extra = None
     if traces:  # the report is part of the same all-or-nothing save (manifest written after it)
         from .report_html import report
@@ -132,7 +151,8 @@ def _request(args, path, config, cmap, traces):
         return sha256_file(p) if p.is_file() else os.path.abspath(p)  # not resolve(): a link loop is diagnosed by the reader
 
     doc = {"report": bool(traces), "input": ident(path), "mvc": [ident(_resolve(m)) for m in args.mvc], "config": config.digest(),
-           "pairs": list(args.pair), "fs": args.fs, "map": cmap.digest() if cmap is not None else None, "version": __version__}
+           "pairs": list(args.pair), "fs": args.fs,
+           "right": ident(_resolve(args.right_file)) if args.right_file else None, "map": cmap.digest() if cmap is not None else None, "version": __version__}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 
