@@ -19,8 +19,15 @@ Luca 1990; review: Cifrek et al. 2009).  Here (docs/science.md#fatigue):
   band (Dimitrov et al. 2006), with its change over the record.
 
 Only windows that are active (a share of at least ``min_active_fraction``
-inside detected bursts) and free of clipped samples count; with fewer than
-``min_windows`` (>= 3) there is no slope, and the reason says why.
+inside detected bursts), free of clipped samples and at a comparable
+activation level count: the spectrum shifts with the contraction level as well
+as with fatigue, so in an intermittent task a slope through low-level and
+contraction windows mixes the two.  A window's level is its RMS against the
+channel's contraction level (the ``LEVEL_PERCENTILE``-th percentile of the
+RMS of the active, unclipped windows); windows below ``min_level_fraction`` of
+it are left out ("low activation").  With fewer than ``min_windows`` (>= 3)
+windows there is no slope, and the reason says why
+(docs/science.md#fatigue-on-comparable-windows).
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ __all__ = [
     "window_measures",
     "channel_fatigue",
 ]
+
+LEVEL_PERCENTILE = 90.0  # a channel's contraction level: this percentile of its active, unclipped windows' RMS
 
 
 # -- spectra ------------------------------------------------------------------------------
@@ -310,6 +319,12 @@ class ChannelFatigue:
         window, in % of its value at the first.
     reason : str
         Why there are no trends (``""`` when there are).
+    contraction_rms : float
+        The channel's contraction level: the ``LEVEL_PERCENTILE``-th percentile
+        of the RMS of its active, unclipped windows (signal unit; NaN when none).
+    level_fraction : float
+        Windows with an RMS below this fraction of ``contraction_rms`` were left
+        out (0: every level counts).
     """
 
     windows: np.ndarray
@@ -327,6 +342,8 @@ class ChannelFatigue:
     finsm5_trend: Trend
     finsm5_change_pct: float
     reason: str
+    contraction_rms: float = math.nan
+    level_fraction: float = 0.0
 
 
 def fatigue_indices(
@@ -342,6 +359,7 @@ def fatigue_indices(
     active=None,
     clipped=None,
     min_active_fraction=0.9,
+    min_level_fraction=0.5,
     min_windows=3,
     finsm5=True,
     confidence=0.95,
@@ -374,6 +392,10 @@ def fatigue_indices(
         signal); a window with any is left out.
     min_active_fraction : float in (0, 1], default 0.9
         Least share of active samples for a window to count.
+    min_level_fraction : float in [0, 1], default 0.5
+        Least RMS of a window, as a fraction of the channel's contraction
+        level (the ``LEVEL_PERCENTILE``-th percentile of the RMS of its active,
+        unclipped windows), for it to count; 0 counts every level.
     min_windows : int >= 3, default 3
         Fewest usable windows for a trend.
     finsm5 : bool, default True
@@ -425,7 +447,7 @@ def fatigue_indices(
         out.append(
             _channel(rows[c], fs, wins, segment_s, low_hz, high,
                      masks.get("active", [None] * n_ch)[c], masks.get("clipped", [None] * n_ch)[c],
-                     min_active_fraction, min_windows, finsm5, confidence)
+                     min_active_fraction, min_level_fraction, min_windows, finsm5, confidence)
         )
     return out[0] if one else out
 
@@ -477,11 +499,13 @@ def _window_stats(x, fs, windows, segment_s, low, high):
                             _moment_ratio(fb, pb)])
 
 
-def _channel(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, min_windows, finsm5, confidence):
+def _channel(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, min_level_fraction, min_windows, finsm5,
+             confidence):
     active = None if active is None else _window_counts(active, windows)
     clipped = None if clipped is None else _window_counts(clipped, windows)
     part = _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, finsm5)
-    return channel_fatigue(windows, [part], fs, min_windows=min_windows, finsm5=finsm5, confidence=confidence)
+    return channel_fatigue(windows, [part], fs, min_windows=min_windows, finsm5=finsm5, confidence=confidence,
+                           min_level_fraction=min_level_fraction)
 
 
 def window_measures(x, fs, windows, *, segment_s=0.25, low_hz=20.0, high_hz=450.0, active=None, clipped=None,
@@ -563,7 +587,7 @@ def _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_
     return {"mdf": mdf, "mnf": mnf, "rms": rms, "finsm5": fi, "active_fraction": frac, "excluded": excluded}
 
 
-def channel_fatigue(windows, parts, fs, *, min_windows=3, finsm5=True, confidence=0.95) -> "ChannelFatigue":
+def channel_fatigue(windows, parts, fs, *, min_windows=3, finsm5=True, confidence=0.95, min_level_fraction=0.5) -> "ChannelFatigue":
     """Trends of one channel from :func:`window_measures` of consecutive batches of its windows.
 
     Parameters
@@ -573,19 +597,24 @@ def channel_fatigue(windows, parts, fs, *, min_windows=3, finsm5=True, confidenc
     parts : list of dict
         :func:`window_measures` of consecutive batches of ``windows``.
     fs : float > 0
-    min_windows, finsm5, confidence
-        As in :func:`fatigue_indices`.
+    min_windows, finsm5, confidence, min_level_fraction
+        As in :func:`fatigue_indices`.  The level rule needs every window of
+        the channel (its contraction level is a percentile over them), so it
+        is applied here, not in :func:`window_measures`.
 
     Returns
     -------
     ChannelFatigue
     """
+    if not 0 <= min_level_fraction <= 1:
+        raise InvalidInputError(f"min_level_fraction must be in [0, 1] (a fraction of the contraction level), got {min_level_fraction}")
     windows = np.asarray(windows, dtype=np.int64).reshape(-1, 2)
     k = len(windows)
     cat = {key: np.concatenate([p[key] for p in parts]) if parts else np.empty(0, dtype=object if key == "excluded" else float) for key in
            ("mdf", "mnf", "rms", "finsm5", "active_fraction", "excluded")}
     mdf, mnf, rms, fi, frac = cat["mdf"], cat["mnf"], cat["rms"], cat["finsm5"], cat["active_fraction"]
     excluded = cat["excluded"].astype(object)
+    level = _level_rule(rms, excluded, min_level_fraction)
     used = excluded == ""
     times = (windows[:, 0] + windows[:, 1]) / 2.0 / fs if k else np.empty(0)
     reason = ""
@@ -609,8 +638,26 @@ def channel_fatigue(windows, parts, fs, *, min_windows=3, finsm5=True, confidenc
     return ChannelFatigue(
         windows=windows, times_s=times, mdf_hz=mdf, mnf_hz=mnf, rms=rms,
         finsm5=fi, active_fraction=frac, used=used, excluded=excluded.astype(str), mdf=trends[0], mnf=trends[1],
-        rms_trend=trends[2], finsm5_trend=trends[3], finsm5_change_pct=change, reason=reason,
+        rms_trend=trends[2], finsm5_trend=trends[3], finsm5_change_pct=change, reason=reason, contraction_rms=level,
+        level_fraction=float(min_level_fraction),
     )
+
+
+def _level_rule(rms, excluded, fraction):
+    """Mark the windows below ``fraction`` of the contraction level as excluded (in place); return the level.
+
+    The level is the ``LEVEL_PERCENTILE``-th percentile of the RMS of the
+    windows not yet excluded (active and unclipped); NaN when there are none.
+    """
+    ok = (excluded == "") & np.isfinite(rms)
+    if not ok.any():
+        return math.nan
+    level = float(np.percentile(rms[ok], LEVEL_PERCENTILE))
+    if fraction > 0 and level > 0:
+        for i in np.flatnonzero(ok & (rms < fraction * level)):
+            excluded[i] = (f"low activation (RMS {rms[i] / level * 100:.0f} % of the contraction level, below "
+                           f"{fraction * 100:g} %)")
+    return level
 
 
 def _independent_windows(windows):

@@ -52,7 +52,8 @@ def fatigue(selection, detection, segments, norm, store, cfg, notes) -> Fatigue:
     fs, n = view.fs, view.n_samples
     kw = dict(segment_s=f.welch_segment_s, low_hz=f.low_hz, high_hz=f.high_hz, min_active_fraction=f.min_active_fraction,
               finsm5=f.finsm5)
-    trend_kw = dict(min_windows=f.min_windows, finsm5=f.finsm5, confidence=1 - cfg.flags.fatigue_alpha)
+    trend_kw = dict(min_windows=f.min_windows, finsm5=f.finsm5, confidence=1 - cfg.flags.fatigue_alpha,
+                    min_level_fraction=f.min_level_fraction)
     mode = f.mode
     if mode == "repetitions" and not segments.n_kept:
         notes.add("fatigue.mode = 'repetitions' needs repetitions; sliding windows are used instead")
@@ -83,6 +84,11 @@ def fatigue(selection, detection, segments, norm, store, cfg, notes) -> Fatigue:
 
     with ThreadPoolExecutor(max(1, min(n_ch, os.cpu_count() or 1))) as pool:  # FFTs and reductions release the GIL
         out = list(pool.map(one, range(n_ch)))
+    low = {selection.names[c]: int(sum(e.startswith("low activation") for e in r.excluded)) for c, r in enumerate(out)}
+    if any(low.values()):
+        notes.add(f"fatigue slopes count only windows at >= {f.min_level_fraction * 100:g} % of each channel's contraction level "
+                  "(the spectrum shifts with activation level as well as with fatigue); left out as low activation: "
+                  + ", ".join(f"{k} {v}" for k, v in low.items() if v) + " window(s)")
     return Fatigue(mode, out)
 
 

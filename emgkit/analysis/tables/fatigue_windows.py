@@ -1,4 +1,9 @@
-"""Table ``fatigue_windows``: every analysis window of every channel, with its spectral values and why it was left out."""
+"""Table ``fatigue_windows``: every analysis window of every channel, with its spectral values and why it was left out.
+
+``level_pct`` is the window's RMS in % of its channel's contraction level
+(:attr:`emgkit.fatigue.ChannelFatigue.contraction_rms`): windows below
+``fatigue.min_level_fraction`` of it are left out as "low activation".
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import numpy as np
 from ._frame import frame
 
 COLUMNS = ["channel", "window", "start_s", "stop_s", "time_s", "mdf_hz", "mnf_hz", "rms", "finsm5",
-           "active_fraction", "used", "excluded"]
+           "active_fraction", "level_pct", "used", "excluded"]
 
 
 def build(s):
@@ -30,6 +35,7 @@ def build(s):
         "rms": cat(lambda r: r.rms),
         "finsm5": cat(lambda r: r.finsm5),
         "active_fraction": cat(lambda r: r.active_fraction),
+        "level_pct": cat(lambda r: r.rms / r.contraction_rms * 100.0 if r.contraction_rms > 0 else np.full(len(r.rms), np.nan)),
         "used": cat(lambda r: r.used, bool),
         "excluded": [str(x) for r in res for x in r.excluded],
     }
