@@ -48,6 +48,9 @@ def add_batch_parser(subparsers):
                    help="with --scheduler: seconds the cluster may have no worker before the unfinished recordings are "
                    "listed in failures.csv (default 60)")
     p.add_argument("--config", metavar="TOML", help="analysis configuration for every recording (see 'emgkit config --show')")
+    p.add_argument("--task-structure", choices=("auto", "simultaneous", "alternating", "unilateral"),
+                   help="how the two sides work in every recording's task (overrides analysis.task_structure; default: "
+                   "found from each recording's bursts)")
     p.add_argument("--pattern", metavar="GLOB",
                    help="file names to take from folders (default: *.h5 *.hdf5 *.nwb *.mat *.edf *.bdf *.c3d)")
     p.add_argument("--fs", type=float, metavar="HZ",
@@ -84,6 +87,8 @@ def cli_batch(args) -> int:
         return EXIT_USAGE
     try:
         config = load_config(args.config)
+        if args.task_structure:
+            config = config.replace(analysis={"task_structure": args.task_structure})
     except (InvalidInputError, FileFormatError, OSError) as exc:
         print(f"emgkit batch: usage error: configuration {args.config}: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
