@@ -11,7 +11,7 @@ import pytest
 import emgkit
 from emgkit.analysis import load_analysis
 from emgkit.datasets import simulate
-from emgkit.errors import FileFormatError
+from emgkit.errors import FileFormatError, InvalidInputError
 from emgkit.study import study
 from emgkit.study.measures import TABLES_USED, extract_measures, read_measures
 
@@ -125,3 +125,29 @@ def test_interrupted_batch_result_is_reanalysed(tmp_path):
     before = first.measures.set_index(["session", "muscle", "measure"])["value"]
     after = again.measures.set_index(["session", "muscle", "measure"])["value"]
     assert after.sort_index().to_numpy() == pytest.approx(before.sort_index().to_numpy())
+
+
+def test_reference_group_typo_and_reference_group_without_data(saved, tmp_path):
+    folder = tmp_path / "a"
+    shutil.copytree(saved / "a", folder)
+    table = [dict(subject="C1", session="1", group="control", file=str(folder)),
+             dict(subject="P1", session="1", group="patient", file=str(saved / "b"))]
+    with pytest.raises(InvalidInputError, match=r"reference group 'controls' is not in the study table; its groups are \['control', 'patient'\]"):
+        study(table, reference_group="controls")
+    _interrupt(folder)  # the control's only session cannot be read: a gap, not a usage error
+    result = study(table, reference_group="control")
+    assert result.groups.empty and "no reference group" in set(result.gaps["problem"])
+    assert set(result.subjects["subject"]) == {"P1"}  # the values that could be read are still exported
+
+
+def test_subject_page_holds_findings_series_mdc_band_and_both_body_maps(saved, tmp_path):
+    result = study([dict(subject="S", session="1", file=str(saved / "a")), dict(subject="S", session="2", file=str(saved / "b"))])
+    pages = result.report(tmp_path)
+    text = pages["S"].read_text(encoding="utf-8")
+    si = result.changes.query("measure == 'si_mean' and muscle == 'biceps_brachii' and session == '2'").iloc[0]
+    assert si["verdict"] == "improving"  # 30 % -> 5 %
+    assert "left/right SI of mean amplitude: the gap shrank from" in text and f"beyond the MDC of {si['mdc']:.1f} %" in text
+    for div in ("si_mean-0-", "cci_falconer-1-", "map-0-", "map-1-"):
+        assert f'id="{div}' in text, div
+    assert "MDC biceps_brachii" in text and "Session 1" in text and "Session 2" in text  # the MDC band, the two body maps
+    assert (tmp_path / "study.html").is_file() and (tmp_path / "plotly.min.js").is_file()

@@ -208,8 +208,8 @@ def study(table, *, out=None, config=None, participants=None, baseline=None, rel
     Raises
     ------
     InvalidInputError
-        No usable row, a missing required column, bad options, or recordings
-        to analyse without ``out``.
+        No usable row, a missing required column, bad options, a reference
+        group not in the table, or recordings to analyse without ``out``.
     """
     import pandas as pd
 
@@ -223,6 +223,9 @@ def study(table, *, out=None, config=None, participants=None, baseline=None, rel
     cfg = load_config(config)
     parsed = read_study_table(table, participants=participants)
     rows, gaps = parsed.rows, list(parsed.gaps)
+    table_groups = sorted({g for g in rows["group"] if g})
+    if reference_group is not None and reference_group not in table_groups:  # a typo is a usage error, found before any analysis
+        raise InvalidInputError(f"reference group {reference_group!r} is not in the study table; its groups are {table_groups}")
     counts = {"analysed": 0, "reused": 0, "failed": 0}
     if (rows["kind"] == "recording").any():
         if out is None:
@@ -237,7 +240,12 @@ def study(table, *, out=None, config=None, participants=None, baseline=None, rel
     changes, found = compute_changes(measures, baseline=baseline, reliability=reliability, better=better)
     gaps += found + muscle_set_gaps(measures)
     subjects = subject_values(measures, sessions=group_sessions)
-    groups = compare_groups(subjects, reference=reference_group)
+    if reference_group is not None and reference_group not in set(subjects["group"]):
+        gaps.append(gap("", "", "", "no reference group", f"no session of the reference group {reference_group!r} could be used: "
+                                                           "no group comparison"))
+        groups = compare_groups(subjects.iloc[:0])
+    else:
+        groups = compare_groups(subjects, reference=reference_group)
     if len(subjects) and subjects["group"].nunique() < 2:
         gaps.append(gap("", "", "", "one group", f"all grouped subjects are in group {subjects['group'].iloc[0]!r}: no comparison"))
     flags = {"si_notice_pct": cfg.flags.si_notice_pct, "si_flag_pct": cfg.flags.si_flag_pct, "timing_ms": cfg.flags.timing_ms}
