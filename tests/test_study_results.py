@@ -110,7 +110,7 @@ def test_interrupted_batch_result_is_reanalysed(tmp_path):
         emgkit.write(_recording(si, seed), data / f"s{k + 1}.h5")
     table = pd.DataFrame({"subject": ["S", "S"], "session": ["1", "2"], "file": [str(data / "s1.h5"), str(data / "s2.h5")]})
     first = study(table, out=tmp_path / "out", workers=1)
-    assert (first.info["analysed"], first.info["reused"]) == (2, 0)
+    assert (first.info["analysed"], first.info["reused"]) == (2, 0), first.gaps.to_dict("records")
     folder = tmp_path / "out" / "results" / "s1.h5"
     (folder / "batch.json").unlink()
     _interrupt(folder)
