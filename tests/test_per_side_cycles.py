@@ -128,6 +128,20 @@ def test_event_name_label_or_one_side_name_keeps_per_side():
         assert abs(row.mean_ms - 50) <= TOL_MS, (name, row)
 
 
+def test_foot_strike_preferred_over_an_earlier_foot_off():
+    """Without cycles.event_name a gait cycle starts at the foot strike even when a Foot Off comes first in the file."""
+    rec = gait(0.05)
+    off = [{"time_s": LEAD - 0.3 * T + k * T, "label": "Foot Off", "side": side, "name": f"{word} Foot Off", "source": "test"}
+           for k in range(N + 1) for side, word in (("R", "Right"), ("L", "Left"))]
+    rec.meta["events"] = sorted(off + rec.meta["events"], key=lambda e: e["time_s"])
+    assert rec.meta["events"][0]["name"] == "Right Foot Off"
+    a = emgkit.analyze(rec)
+    assert _row(a).cycle_reference == "own cycles: 'Left Foot Strike' / 'Right Foot Strike'"
+    assert a.info["cycles_source"] == "events 'Left Foot Strike'"
+    off_rule = emgkit.analyze(rec, config={"cycles": {"per_side": "off"}})
+    assert off_rule.info["cycles_source"] == "events 'Right Foot Off'"  # the one-event rule: the first kind, as before
+
+
 def test_agonist_antagonist_on_its_own_side_cycles():
     """Antagonist - agonist per side is timed in that side's own cycles (both channels share them)."""
     a = emgkit.analyze(gait(0.08, muscles=("tibialis_anterior", "gastrocnemius_medialis")))

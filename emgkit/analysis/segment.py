@@ -19,6 +19,7 @@ from ..errors import InvalidInputError
 __all__ = ["Segments", "SideCycles", "segment", "CYCLE_RATE_HZ"]
 
 _SIDE_WORD = {"L": "left", "R": "right"}
+_CONTACT = re.compile(r"\b(foot|heel) ?strike\b|\b(initial|foot|heel) ?contact\b|\bheel ?down\b")
 
 CYCLE_RATE_HZ = 200.0  # envelope rate for finding repetitions (envelopes hold nothing above ~10 Hz); cycle bounds to 5 ms
 
@@ -142,6 +143,8 @@ def segment(selection, detection, store, cfg, notes) -> Segments:
             name = c.event_name
             if c.per_side == "auto" and name is not None and name not in kinds:
                 name = next((k for k, (label, side) in kinds.items() if side and label == _label_key(name)), name)
+            elif c.per_side == "auto" and name is None:  # a gait cycle starts at initial contact (Perry & Burnfield 2010)
+                name = next((k for k, (label, side) in kinds.items() if side and _CONTACT.search(label)), None)
             times, used = cy.events_from_meta(meta["events"], name)
             start = float(meta.get("start_s", 0.0))
             label = f"events {used!r}" if used is not None else "events"
@@ -208,7 +211,7 @@ def _rule(cycles, by_side, selection, notes):
     if len(by_side) == 2:
         rule = (f"own cycles per side: {own}; left/right timing is compared in each side's own cycle "
                 f"(ms from its own event, % of its own cycle); amplitudes per repetition use the cycles of {shared!r}")
-        notes.add(f"per-side cycles: {own}; left/right timing is timed from each side's own event")
+        notes.add(f"per-side cycles: {own}; left/right timing is measured from each side's own event")
         for k, v in sorted(by_side.items()):
             if not v.n_kept:
                 notes.add(f"{_SIDE_WORD[k]} side: no complete cycle of {v.event!r} ({v.cycles.note or 'every candidate dropped'}); "
