@@ -255,7 +255,9 @@ def test_uci_physical_action_end_to_end():
     assert len(res.agonist_antagonist) == 4 and res.info["n_cycles"] >= 5
     arm = res.bilateral.query("muscle == 'biceps_brachii' and metric == 'mean'").iloc[0]
     assert arm["right"] > arm["left"] > 0  # the right arm waves
-    assert res.bilateral.query("metric != 'mdf_slope_pct_per_min'")["symmetry_index"].abs().max() <= 200
+    assert (res.bilateral.query("metric != 'mdf_slope_pct_per_min'")["symmetry_index"].dropna().abs() <= 200).all()
+    # one arm waves, the other rests: a unilateral task, so no left/right SI at all (issue #13)
+    assert res.info["task_structure"] == "unilateral" and res.bilateral["symmetry_index"].isna().all()
     assert (res.agonist_antagonist["cci_falconer"].dropna().between(0, 100)).all()
 
     run = read_uci_physical_action(_shared("uci_physical_action/sub01/Normal/txt/Running.txt"))
