@@ -252,3 +252,13 @@ def test_streamed_equals_in_memory(tmp_path):
                 assert np.allclose(x[col], y[col], atol=1e-9, equal_nan=True), (name, col)
             else:
                 assert (x[col] == y[col]).all(), (name, col)
+
+
+def test_saved_and_loaded_identical(tmp_path):
+    import pandas as pd
+
+    a = emgkit.analyze(gait(0.05))
+    a.save(tmp_path / "out")
+    b = emgkit.load_analysis(tmp_path / "out")
+    for name in ("timing", "cycles", "ensembles", "repetitions"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
