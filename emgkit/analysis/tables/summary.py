@@ -1,4 +1,10 @@
-"""Table ``summary``: what was compared (first row), then ranked findings in plain words (built last)."""
+"""Table ``summary``: what was compared (first row), then ranked findings in plain words (built last).
+
+Before writing the findings, :func:`build` settles the verdicts of the
+``bilateral``, ``agonist_antagonist`` and ``timing`` tables with the one rule
+of :mod:`emgkit._findings` (their ``flag``, ``flag_reason`` and ``source``
+columns), so that every flag and every sentence come from the same numbers.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +15,25 @@ import numpy as np
 from ... import _findings as fd
 from ._frame import frame
 
-COLUMNS = ["rank", "severity", "category", "subject", "finding", "value", "unit", "threshold", "source"]
+COLUMNS = ["rank", "severity", "category", "subject", "finding", "value", "unit", "threshold", "source", "metric", "ci_low",
+           "ci_high"]
 
 
 def build(s, tables):
     """The scope row, the findings of the bilateral, agonist/antagonist and timing tables, then the notes.
 
-    ``attrs["compared"]`` holds the counts of the scope row (copied into the
+    The three tables' verdicts are settled first (:func:`emgkit._findings.settle`,
+    in place).  ``value``, ``ci_low`` and ``ci_high`` of a finding are those of
+    the table row that caused it (its ``metric``), in that table's sign
+    convention; the sentence gives them as magnitudes with the direction in
+    words.  ``attrs["compared"]`` holds the counts of the scope row (copied into the
     analysis's ``info["compared"]``).
     """
+    conf, flags = s.cfg.analysis.confidence, s.cfg.flags
+    fd.settle(tables, flags, conf)
     sc = scope(s, tables)
-    rows = fd.summary_rows(tables["bilateral"], tables["agonist_antagonist"], tables["timing"], list(s.notes), scope=sc)
+    rows = fd.summary_rows(tables["bilateral"], tables["agonist_antagonist"], tables["timing"], list(s.notes), scope=sc,
+                           flags=flags, confidence=conf)
     out = frame(rows, COLUMNS, ints=("rank",))
     out.attrs["compared"] = sc
     return out
