@@ -73,8 +73,9 @@ FATIGUE_SOURCE = (
 )
 LSI_SOURCE = "90 %: return-to-sport criterion for strength and hop tests (Grindem et al. 2016, Br J Sports Med 50:804-808)"
 VARIABILITY_SOURCE = (
-    "EMG amplitude varies more than force: flag only when the mean asymmetry exceeds the between-repetition SD "
-    "(docs/science.md#left-right-symmetry; pre-existing asymmetry has not been shown to raise injury risk, Afonso et al. 2022)"
+    "EMG amplitude varies between repetitions: an asymmetry beyond its limit is flagged only when its confidence interval "
+    "lies wholly on one side of 0 (docs/science.md#one-rule-for-every-flag; pre-existing asymmetry has not been shown to "
+    "raise injury risk, Afonso et al. 2022)"
 )
 
 
@@ -266,7 +267,7 @@ class FlagsConfig:
     si_notice_source: str = _opt(SI_NOTICE_SOURCE, "source shown with the notice threshold")
     si_flag_pct: float = _opt(15.0, "|symmetry index| above this is a flag, %", ge=0)
     si_flag_source: str = _opt(SI_FLAG_SOURCE, "source shown with the flag threshold")
-    beyond_variability: bool = _opt(True, "flag an SI only when |mean SI| exceeds the between-repetition SD")
+    beyond_variability: bool = _opt(True, "flag or notice an SI only when its confidence interval lies wholly on the SI's side of 0")
     beyond_variability_source: str = _opt(VARIABILITY_SOURCE, "source of the variability rule")
     timing_ms: float = _opt(20.0, "timing differences (right-left, antagonist-agonist) above this whose 95 % CI excludes 0 are flagged, ms", ge=0)
     timing_source: str = _opt(TIMING_SOURCE, "source shown with the timing threshold")
