@@ -115,7 +115,16 @@ def _extension_pairs(res):
     return aa[aa["agonist_muscle"].isin(EXTENSORS) & aa["antagonist_muscle"].isin(FLEXORS)]
 
 
-@pytest.mark.parametrize("subject,group", SUBJECTS)
+# Measured after the expectations were committed: E1 held in 1N/2N (17-32 %) and 3N's ST pairs (withheld: ST at its
+# noise floor), and failed in 1A, 3N (RF/VM-BF) and 3A: there the hamstrings are not near silent (quadriceps/hamstring
+# raw envelope ratio 1.8-4.8, antagonist share 17-35 %), and Falconer's CCI on one reference follows that share.  Kept
+# as strict expected failures so that a change in either direction shows.
+_E1_MISSED = "measured: hamstrings at 1/2-1/5 of the quadriceps here, not near silent (docs/validation_real.md, issue #13)"
+E1_CASES = [pytest.param(s, g, marks=pytest.mark.xfail(strict=True, reason=_E1_MISSED)) if s + g in ("1A", "3N", "3A")
+            else (s, g) for s, g in SUBJECTS]
+
+
+@pytest.mark.parametrize("subject,group", E1_CASES)
 def test_seated_extension_cci_is_low_or_withheld(subject, group):  # E1
     rows = _extension_pairs(analysed("lower", f"{subject}{group}sen.txt"))
     assert len(rows) == 4, rows[["agonist", "antagonist"]]
@@ -187,6 +196,12 @@ def _slope(res, ch):
     return float(res.fatigue.set_index("channel").loc[ch, "mdf_slope_pct_per_min"])
 
 
+_F34_MISSED = ("measured: these records last 11-39 s (emg_1's bursts leave 2-3 usable windows), so MDF slopes carry 95 % "
+               "intervals of +-23 to +-400 %/min (most beyond +-100) with or without the rule, and leaving windows out makes them noisier, not "
+               "less level-dependent (docs/validation_real.md)")
+
+
+@pytest.mark.xfail(strict=True, reason=_F34_MISSED)
 def test_level_dependence_of_mdf_drops():  # F3
     pairs = [(_r(on, ch), _r(off, ch)) for _, ch, on, off in _paired_channels()]
     pairs = [(a, b) for a, b in pairs if np.isfinite(a) and np.isfinite(b)]
@@ -195,6 +210,7 @@ def test_level_dependence_of_mdf_drops():  # F3
     assert sum(a < b for a, b in pairs) >= len(pairs) / 2, pairs
 
 
+@pytest.mark.xfail(strict=True, reason=_F34_MISSED)
 def test_slopes_not_steeper_on_comparable_windows():  # F4
     pairs = [(_slope(on, ch), _slope(off, ch)) for _, ch, on, off in _paired_channels()]
     pairs = [(a, b) for a, b in pairs if np.isfinite(a) and np.isfinite(b)]
