@@ -125,8 +125,14 @@ def run_analysis(args, *, traces=False):
         result, shown = pair_source(path, _resolve(args.right_file), pairs=pairs, mvc=mvc, config=config, traces=traces,
                                     emit=False, **options)
     else:
-        result, shown = analyze_source(path, stream=args.stream, pairs=pairs, mvc=mvc, config=config, traces=traces,
-                                       emit=False, **options)
+        from .batch.progress import StepProgress
+
+        progress = StepProgress(verbosity=0 if args.quiet else 1)  # stderr, on a terminal only
+        try:
+            result, shown = analyze_source(path, stream=args.stream, pairs=pairs, mvc=mvc, config=config, traces=traces,
+                                           emit=False, progress=progress, **options)
+        finally:
+            progress.close()
     extra = None
     if traces:  # the report is part of the same all-or-nothing save (manifest written after it)
         from .report_html import report

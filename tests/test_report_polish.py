@@ -9,12 +9,12 @@ physical-action text).
 
 import html
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import SHARED_DATA
-from test_report import browser, draw_all, open_report  # noqa: F401 - browser is a fixture
+import test_report
+from test_report import draw_all, open_report
 
 import emgkit
 from emgkit import Channel, cli
@@ -23,6 +23,7 @@ from emgkit.channels import known_muscles
 from emgkit.figures._style import channel_labels, muscle_words
 from emgkit.report_html import GLOSSARY, _normalization_words, _recording_title, report
 
+browser = test_report.browser  # the headless Chromium fixture of test_report (module scope)
 WIDTH = 1280
 SNAKE_MUSCLES = [m for m in known_muscles() if "_" in m]
 C3D = SHARED_DATA / "c3d_bilateral_gait" / "Gait.c3d"

@@ -213,7 +213,8 @@ def analyze_file(path: str | os.PathLike[str], *, pairs: Pairs = None, mvc: Mvc 
     return (result, shown) if traces else result
 
 
-def analyze_source(source, *, stream="auto", pairs=None, mvc=None, config=None, traces=False, emit=True, **options):
+def analyze_source(source, *, stream="auto", pairs=None, mvc=None, config=None, traces=False, emit=True, progress=None,
+                   **options):
     """Analyse a Recording or a recording file, streaming the file when ``stream`` says so.
 
     The one entry point of the command line and the batch: the report's
@@ -231,6 +232,11 @@ def analyze_source(source, *, stream="auto", pairs=None, mvc=None, config=None, 
     traces : bool, default False
     emit : bool, default True
         Issue the notes marked as warnings (:meth:`emgkit._notes.Notes.emit`).
+    progress : callable, optional
+        ``progress(step, fraction)``: told the name of each stage as it starts
+        (``fraction`` None) and, while a streamed file is read and filtered,
+        the share of the record done (0-1); the command line passes
+        :class:`emgkit.batch.progress.StepProgress`.
     **options
         Reader options (e.g. ``fs``).
 
@@ -242,17 +248,19 @@ def analyze_source(source, *, stream="auto", pairs=None, mvc=None, config=None, 
     from ..recording import Recording
 
     if isinstance(source, Recording):
-        return _analyze_recording(source, pairs, mvc, config, traces=traces, emit=emit)
+        return _analyze_recording(source, pairs, mvc, config, traces=traces, emit=emit, progress=progress)
     if wants_streaming(source, stream, **options):
-        return _analyze_file(source, pairs, mvc, config, DEFAULT_CHUNK_S, None, traces=traces, emit=emit, **options)
+        return _analyze_file(source, pairs, mvc, config, DEFAULT_CHUNK_S, None, traces=traces, emit=emit, progress=progress,
+                             **options)
     from ..io import read
 
-    return _analyze_recording(read(source, **options), pairs, mvc, config, traces=traces, emit=emit)
+    if progress is not None:
+        progress("reading the file")
+    return _analyze_recording(read(source, **options), pairs, mvc, config, traces=traces, emit=emit, progress=progress)
 
 
-def _analyze_recording(recording, pairs, mvc, config, *, traces, emit):
+def _analyze_recording(recording, pairs, mvc, config, *, traces, emit, progress=None):
     from ..recording import Recording
-    from .traces import browser_traces
 
     cfg = load_config(config)
     if not isinstance(recording, Recording):
@@ -261,13 +269,21 @@ def _analyze_recording(recording, pairs, mvc, config, *, traces, emit):
         )
     view = RecordingView.of_recording(recording)
     n = view.n_samples
-    stages = run(view, cfg, pairs, mvc, lambda n_ch, step: MemoryStore(n_ch, n, step), chunk=n)
+    stages = run(view, cfg, pairs, mvc, lambda n_ch, step: MemoryStore(n_ch, n, step), chunk=n, progress=progress)
+    return _finish(stages, emit, traces, progress)
+
+
+def _finish(stages, emit, traces, progress):
+    """The Analysis (tables built) and, with ``traces``, the browser traces."""
+    from .traces import browser_traces
+
+    if progress is not None:
+        progress("building the tables")
     return _result(stages, emit), browser_traces(stages) if traces and isinstance(stages, Stages) else None
 
 
-def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emit, **options):
+def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emit, progress=None, **options):
     from ..io import open as open_file
-    from .traces import browser_traces
 
     cfg = load_config(config)
     if not (isinstance(chunk_s, (int, float)) and math.isfinite(chunk_s) and chunk_s > 0):
@@ -282,11 +298,15 @@ def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emi
             for old in Path(tmp).glob("scratch*"):
                 old.unlink()
             attempts.append(len(attempts))
-            return ScratchStore(Path(tmp) / f"scratch{attempts[-1]}", n_ch, view.n_samples, step, chunk, view.fs)
+            store = ScratchStore(Path(tmp) / f"scratch{attempts[-1]}", n_ch, view.n_samples, step, chunk, view.fs)
+            if progress is not None:
+                step_name = "filtering" + (" again" if len(attempts) > 1 else "")
+                store.on_write = lambda b: progress(step_name, b / max(view.n_samples, 1))
+            return store
 
-        stages = run(view, cfg, pairs, mvc, make_store, chunk)
+        stages = run(view, cfg, pairs, mvc, make_store, chunk, progress=progress)
         try:
-            return _result(stages, emit), browser_traces(stages) if traces and isinstance(stages, Stages) else None
+            return _finish(stages, emit, traces, progress)
         finally:
             if isinstance(stages, Stages):
                 stages.store.close()
@@ -321,8 +341,10 @@ def wants_streaming(path, mode="auto", **options) -> bool:
         return handle.n_channels * handle.n_samples > STREAM_ABOVE_SAMPLES
 
 
-def run(view, cfg, pairs, mvc, make_store, chunk):
+def run(view, cfg, pairs, mvc, make_store, chunk, progress=None):
     """Every stage in order on ``view``; ``make_store(n_channels, step)`` gives the store of the conditioned signals.
+
+    ``progress(step)``, when given, is told the name of each stage as it starts.
 
     The store stays open in the result (the caller closes it): the table
     builders and the report's traces read from it.  Channels found dead over
@@ -331,6 +353,7 @@ def run(view, cfg, pairs, mvc, make_store, chunk):
     stages run again without them, or with them notched.  Returns
     :class:`Unusable` when no usable EMG channel is left.
     """
+    tell = progress if progress is not None else (lambda step, fraction=None: None)
     drop, hum, checked = {}, None, False
     while True:
         notes = Notes()
@@ -342,12 +365,14 @@ def run(view, cfg, pairs, mvc, make_store, chunk):
             band = replace(band, notch=tuple(hum.notch_for(n) for n in selection.names))
         store = make_store(len(selection.names), cycle_step(view.fs))
         try:
+            tell("filtering" + (" again" if drop or hum is not None else ""))
             raw = cond.condition(selection.view, cfg, band, store, chunk, notes)
             dead = dead_in_record(selection.names, raw.stats)
             if dead:
                 drop.update(dead)
                 store.close()
                 continue
+            tell("detecting bursts")
             detection = detect(selection, cfg, band, store, raw, chunk, notes)
             if hum is None:
                 hum = find_hum(selection, detection, band, store, cfg, view.fs)
@@ -370,9 +395,13 @@ def run(view, cfg, pairs, mvc, make_store, chunk):
     if hum.action == "notch":
         hum.add_notes(notes)
     try:
+        tell("finding repetitions")
         segments = segment(selection, detection, store, cfg, notes)
+        tell("normalising amplitudes")
         norm = normalise(selection, detection, segments, store, band, cfg, mvc, notes)
+        tell("measuring repetitions")
         measures = measure(selection, detection, segments, norm, store, view.fs)
+        tell("spectra (fatigue)")
         spectra = fatigue(selection, detection, segments, norm, store, cfg, notes)
     except BaseException:
         store.close()

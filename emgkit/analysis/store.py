@@ -82,9 +82,16 @@ class ScratchStore:
         Samples per piece when later stages walk the signals.
     fs : float
         Sampling rate, Hz.
+
+    Attributes
+    ----------
+    on_write : callable or None
+        Called with ``b`` after each :meth:`write` of samples ``[a, b)`` (the
+        streaming analysis's progress); None by default.
     """
 
     def __init__(self, path, n_channels, n_samples, step, piece, fs):
+        self.on_write = None
         self.fs = float(fs)
         self.shape = (int(n_channels), int(n_samples))
         self.step = int(step)
@@ -108,6 +115,8 @@ class ScratchStore:
         first = -(-a // step) * step
         if first < b:
             self._files["env_every"].write(first // step, np.asarray(env)[:, first - a :: step])
+        if self.on_write is not None:
+            self.on_write(b)
 
     def env_every(self, row) -> np.ndarray:
         """Every ``step``-th envelope sample of channel ``row``."""

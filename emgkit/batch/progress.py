@@ -17,7 +17,7 @@ import time
 from collections import deque
 from .._text import printable
 
-__all__ = ["Progress", "format_duration"]
+__all__ = ["Progress", "StepProgress", "bar", "format_duration"]
 
 RATE_WINDOW_S = 60.0  # throughput over the completions of the last minute
 
@@ -30,6 +30,12 @@ def format_duration(seconds: float) -> str:
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def bar(fraction: float, width: int = 20) -> str:
+    """``[#####...............]``: ``fraction`` (0-1) of ``width`` cells filled."""
+    filled = int(round(width * min(max(float(fraction), 0.0), 1.0)))
+    return f"[{'#' * filled}{'.' * (width - filled)}]"
 
 
 class Progress:
@@ -149,8 +155,7 @@ class Progress:
         if not self.bar or self.verbosity < 1 or not self.total:
             return
         width = shutil.get_terminal_size((100, 20)).columns
-        filled = int(round(20 * self.done / self.total))
-        text = f"[{'#' * filled}{'.' * (20 - filled)}] {self.done}/{self.total} files  {self.rates_text()}"
+        text = f"{bar(self.done / self.total)} {self.done}/{self.total} files  {self.rates_text()}"
         if self.failed:
             text += f"  {self.failed} failed"
         if self._last:
@@ -160,3 +165,68 @@ class Progress:
         self.stream.write("\r\x1b[2K" + text)
         self.stream.flush()
         self._bar_shown = True
+
+
+class StepProgress:
+    """Progress of one long job (the analysis of one big file) on a terminal: the step and, when known, how far.
+
+    Called as ``progress(step, fraction)`` by
+    :func:`emgkit.analysis.analyze_source`: ``step`` names what runs
+    ("filtering", "detecting bursts", ...), ``fraction`` is the
+    share of the record done in that step (0-1), or None when the step does
+    not say.  The line is the batch's bar, the step, the time elapsed and,
+    for a step with fractions, the time left.  It is drawn only on a terminal
+    (a log file or a pipe gets nothing) and at most every ``min_interval_s``.
+
+    Parameters
+    ----------
+    stream : file, optional
+        Default ``sys.stderr``, so that standard output keeps only results.
+    verbosity : {0, 1}
+        0 draws nothing (``--quiet``).
+    bar : bool, optional
+        Force drawing (True) or not (False); default: when ``stream`` is a terminal.
+    clock : callable
+        Seconds, monotonic.
+    min_interval_s : float
+        Shortest time between two redraws of the same step.
+    """
+
+    def __init__(self, stream=None, *, verbosity=1, bar=None, clock=time.monotonic, min_interval_s=0.1):
+        self.stream = stream if stream is not None else sys.stderr
+        isatty = getattr(self.stream, "isatty", None)
+        self.on = int(verbosity) >= 1 and (bool(isatty and isatty()) if bar is None else bool(bar))
+        self.clock = clock
+        self.min_interval_s = float(min_interval_s)
+        self._t0 = clock()
+        self._step = None
+        self._step_t0 = self._t0
+        self._drawn_at = None
+        self._shown = False
+
+    def __call__(self, step: str, fraction: float | None = None) -> None:
+        if not self.on:
+            return
+        now = self.clock()
+        if step != self._step:
+            self._step, self._step_t0, self._drawn_at = step, now, None
+        elif self._drawn_at is not None and now - self._drawn_at < self.min_interval_s and fraction != 1.0:
+            return
+        self._drawn_at = now
+        text = f"{printable(step)}  {format_duration(now - self._t0)} elapsed"
+        if fraction is not None:
+            left = (now - self._step_t0) * (1.0 - fraction) / fraction if fraction > 0 else None
+            text = f"{bar(fraction)} {100.0 * fraction:3.0f} % {text}, step ETA {format_duration(left)}"
+        width = shutil.get_terminal_size((100, 20)).columns
+        if len(text) > width - 1:
+            text = text[: width - 2] + "…"
+        self.stream.write("\r\x1b[2K" + text)
+        self.stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        """Clear the line (the results printed next start on a clean line)."""
+        if self._shown:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+            self._shown = False
