@@ -56,6 +56,8 @@ def test_structure_is_found(analysed, kind):
     assert _row(a)["task_structure"] == kind
     pair = a.info["task_structure_detail"]["pairs"]["biceps_brachii"]
     assert pair["found"] == kind and pair["left"] == "L biceps_brachii"
+    pairing = a.pairing
+    assert pairing.loc[pairing["kind"] == "bilateral", "task_structure"].tolist() == [kind]
 
 
 def test_overlap_of_the_simulated_structures(analysed):

@@ -21,12 +21,21 @@ Rules:
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from ..errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from ..recording import Recording
+    from .pipeline import ConfigLike, Mvc, Pairs
+    from .result import Analysis
+
+Trial = Union["Recording", str, os.PathLike]
 
 __all__ = ["analyze_pair", "pair_source", "pair_files", "working_side"]
 
@@ -34,7 +43,8 @@ _SIDE_ENTITY = re.compile(r"(^|_)side-([LR])(?=_|$)", re.IGNORECASE)
 _SIDE_SUFFIX = re.compile(r"_([LR])$", re.IGNORECASE)
 
 
-def analyze_pair(left, right, *, pairs=None, mvc=None, config=None, **options):
+def analyze_pair(left: Trial, right: Trial, *, pairs: Pairs = None, mvc: Mvc = None, config: ConfigLike = None,
+                 **options: Any) -> Analysis:
     """Compare a left-side unilateral trial with the matching right-side trial as left and right.
 
     Parameters
