@@ -136,13 +136,13 @@ def raw_plan(method, options, unit):
     method, opts = resolve_options(method, options)
     spec = REGISTRY[method]
     return Plan(spec.kind, spec.robust, spec.power, opts, spec.label or spec.name,
-                spec.statistic.format(unit=unit, **opts), EDGE_S)
+                spec.statistic.format(unit=unit, **opts), EDGE_S, spec.tracking)
 
 
-def envelope_plan(opts, robust, label, unit):
+def envelope_plan(opts, robust, label, unit, tracking="rise"):
     """The :class:`Plan` of thresholding a given envelope (no filters, no edge transient)."""
     statistic = f"given envelope ({unit})" + (f", {opts['window_ms']:g} ms moving mean" if opts.get("window_ms") else "")
-    return Plan("envelope", robust, 1, opts, label, statistic, 0.0)
+    return Plan("envelope", robust, 1, opts, label, statistic, 0.0, tracking)
 
 
 def conditioned_plan(method, options, unit):
@@ -152,7 +152,8 @@ def conditioned_plan(method, options, unit):
             "method='bonato' tests the band-passed signal itself, not an envelope; pass conditioned=False"
         )
     method, opts = resolve_options(method, options, conditioned=True)
-    return envelope_plan(opts, REGISTRY[method].robust, f"{method}, conditioned input", unit)
+    spec = REGISTRY[method]
+    return envelope_plan(opts, spec.robust, f"{method}, conditioned input", unit, spec.tracking)
 
 
 def detect_activation(recording: Recording | np.ndarray, *, method: str = "auto",

@@ -25,6 +25,13 @@ configuration load it without NumPy).  The methods:
   a detection threshold that must hold for 25 ms (rejects ECG QRS complexes
   and spikes), and a rest level tracked over 10 s so a drifting noise floor
   raises no false bursts.
+* ``tonic`` (rhythmic bursts riding on tonic activity, no rest in the
+  record): ``|y|`` low-passed at 50 Hz and a 50 ms moving mean, as
+  ``hodges``; the rest level is the tonic level, a running 10th percentile
+  of 20 ms block means over ``track_s`` = 2 s (a few burst periods), which
+  moves thresholds down as well as up; threshold the quietest 0.2 s window's
+  median + h 1.4826 MAD (h = 4, h_low = 2), scaled by the local tonic level over the
+  window's.  See ``docs/activation.md`` (bursts on tonic activity).
 """
 
 from __future__ import annotations
@@ -158,6 +165,11 @@ class OnsetMethod:
         Every option the method takes and its default.
     label : str, optional
         ``Activation.method`` when it differs from ``name``.
+    tracking : {"rise", "follow"}
+        How a tracked rest level (``track_s``) moves the thresholds:
+        ``"rise"`` only raises them where the level is above the baseline's
+        (a drifting noise floor); ``"follow"`` scales them with the level both
+        ways (a tonic level: the ``tonic`` method).
     """
 
     name: str
@@ -168,6 +180,7 @@ class OnsetMethod:
     source: str
     defaults: MappingProxyType
     label: str | None = None
+    tracking: str = "rise"
 
     @property
     def power(self) -> int:
@@ -175,11 +188,11 @@ class OnsetMethod:
         return 2 if self.kind == "tkeo" else 1
 
 
-def _method(name, kind, robust, statistic, summary, source, defaults, label=None):
+def _method(name, kind, robust, statistic, summary, source, defaults, label=None, tracking="rise"):
     unknown = set(defaults) - set(OPTIONS)
     if unknown:  # a registry entry naming an option not declared in OPTIONS
         raise AssertionError(f"onset method {name!r}: undeclared options {sorted(unknown)}")
-    return OnsetMethod(name, kind, robust, statistic, summary, source, MappingProxyType(dict(defaults)), label)
+    return OnsetMethod(name, kind, robust, statistic, summary, source, MappingProxyType(dict(defaults)), label, tracking)
 
 
 REGISTRY = MappingProxyType({m.name: m for m in (
@@ -201,6 +214,15 @@ REGISTRY = MappingProxyType({m.name: m for m in (
             "r0 of m successive whitened energies above the level of false-alarm probability pfa",
             "Bonato, D'Alessio & Knaflitz 1998",
             {**_COMMON, "pfa": 0.05, "m": 5, "r0": 1, "min_state_ms": 30.0, "whiten_order": 8}),
+    _method("tonic", "rectified", True,
+            "rectified signal, {lowpass_hz:g} Hz low-pass, {window_ms:g} ms moving mean, thresholds scaled by the "
+            "tonic level tracked over {track_s:g} s ({unit})",
+            "bursts above a tonic level: rectified, low-passed, moving mean; thresholds follow a running low "
+            "percentile over a few burst periods (rhythmic tasks without rest)",
+            "emgkit; adaptive baseline after Staude et al. 2001 (background activity), Hodges & Bui 1996 (statistic)",
+            {**_COMMON, **_RUNS, "baseline_s": 0.2, "h": 4.0, "h_low": 2.0, "lowpass_hz": 50.0, "window_ms": 50.0,
+             "hold_ms": 0.0, "track_s": 2.0},
+            tracking="follow"),
 )})
 
 METHODS = tuple(REGISTRY)

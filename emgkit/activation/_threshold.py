@@ -25,6 +25,7 @@ from ._select import level_spread
 from ._signals import core_of, cores
 
 SURE_ACTIVITY = 2.0  # blocks this many times above the detection threshold never count as rest level
+MIN_FOLLOW_GAIN = 0.1  # a followed tonic level lowers thresholds to a tenth of the baseline's at most
 
 
 class Threshold:
@@ -44,13 +45,17 @@ class Threshold:
     names : list of str
     notes : Notes or None
         Where caveats go (None: warned to the caller).
+    follow : bool, default False
+        With ``track_s``: thresholds follow the tracked level both ways (a
+        tonic level, the ``tonic`` method) instead of only rising above the
+        baseline's (a drifting noise floor).
     """
 
     rate = 1  # one statistic value per sample
 
-    def __init__(self, signals, opts, robust, floor, core, names, notes):
+    def __init__(self, signals, opts, robust, floor, core, names, notes, follow=False):
         self.signals, self.opts, self.robust, self.floor = signals, opts, robust, floor
-        self.core, self.names, self.notes = core, names, notes
+        self.core, self.names, self.notes, self.follow = core, names, notes, follow
         self.fs, self.n = signals.fs, signals.n
         self.margin = signals.stat_margin
 
@@ -88,7 +93,7 @@ class Threshold:
                        threshold_low=self.low[c])
         self.block, self.gain = block, None
         if opts.get("track_s"):
-            self.gain, tracked = _tracked_gain(_rest_blocks(means, self.high), block, fs, opts, windows)
+            self.gain, tracked = _tracked_gain(_rest_blocks(means, self.high), block, fs, opts, windows, self.follow)
             for c in np.flatnonzero(~tracked & np.isfinite(self.high)):
                 results[c]["baseline"] = _with_note(results[c]["baseline"], "rest level not trackable; constant baseline used")
         self.state = hysteresis_state(n_ch)
@@ -175,8 +180,14 @@ def envelope_floor(quant):
     return lambda c: quant(c) / np.sqrt(12.0)
 
 
-def _tracked_gain(blocks, block, fs, opts, windows):
-    """Per-block threshold gains ``max(1, rest level / rest level at the baseline)``, and which rows have one."""
+def _tracked_gain(blocks, block, fs, opts, windows, follow=False):
+    """Per-block threshold gains and which rows have one.
+
+    The gain is ``level / level at the baseline`` of the tracked rest level:
+    at least 1 (thresholds only rise: a drifting noise floor), or with
+    ``follow`` at least ``MIN_FOLLOW_GAIN`` (thresholds follow a tonic level
+    down as well as up).
+    """
     level = mt.tracked_level(blocks, int(round(opts["track_s"] * fs / block)))
     gains = np.ones_like(level)
     ok_rows = np.zeros(level.shape[0], dtype=bool)
@@ -186,7 +197,7 @@ def _tracked_gain(blocks, block, fs, opts, windows):
         first, last = win[0] // block, max(win[0] // block + 1, win[1] // block)
         ref_level = float(np.mean(level[c, first:last]))
         if ref_level > 0:
-            gains[c] = np.maximum(level[c] / ref_level, 1.0)  # tracking only raises thresholds above the baseline's
+            gains[c] = np.maximum(level[c] / ref_level, MIN_FOLLOW_GAIN if follow else 1.0)
             ok_rows[c] = True
     return gains, ok_rows
 

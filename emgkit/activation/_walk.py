@@ -8,7 +8,8 @@ piece is read with margins (:mod:`._signals`).  The passes:
 2. the rest windows (the user's, or the quietest), measured; thresholds (or
    Bonato's whitening) per channel;
 3. every piece again: the detector's test with its state carried across
-   pieces (hysteresis, or Bonato's r0-of-m), then runs merged and filtered;
+   pieces (hysteresis, or Bonato's r0-of-m), then runs merged and filtered,
+   and an automatic rest window checked for activity (:mod:`._rhythm`);
 4. the pieces holding bursts: their amplitudes.
 """
 
@@ -26,6 +27,7 @@ from . import _baseline as bl
 from ._baseline import EDGE_S, judge
 from ._methods import low_rate_note, window_length
 from ._result import Activation
+from ._rhythm import missed_rhythm
 from ._screen import Screen, covered, quantisation_step
 from ._signals import SCREEN_BLOCK, Signals, cores
 
@@ -43,7 +45,7 @@ class Plan:
     label: str  # Activation.method
     statistic: str  # Activation.statistic
     edge_s: float  # filter transient kept out of automatic baselines, s
-
+    tracking: str = "rise"  # a tracked rest level only raises thresholds ("rise") or scales them both ways ("follow")
 
 
 def run(source, channels, unit, meta, plan, baseline, chunk, notes, filtered=None, clipped=None) -> Activation:
@@ -78,13 +80,16 @@ def run(source, channels, unit, meta, plan, baseline, chunk, notes, filtered=Non
         detector = Bonato(signals, opts, quant)
     else:
         floor = envelope_floor(quant) if envelope else SpreadFloor(plan.kind, plan.power, fs, opts, quant, plan.robust)
-        detector = Threshold(signals, opts, plan.robust, floor, core, names, notes)
+        detector = Threshold(signals, opts, plan.robust, floor, core, names, notes, follow=plan.tracking == "follow")
     results = detector.calibrate(windows, means, block, peak, screened.flat)
     if plan.kind == "bonato":
         signals.forget("ref")  # y^2 served the rest search only
     for a, b in cores(n, core):
         detector.scan(a, b, signals.piece(a, b, detector.margin))
+    power = 2 if plan.kind in ("tkeo", "bonato") else 1  # of the statistic the block means are of
     for c, (starts, stops) in enumerate(detector.runs()):
+        if results[c]["reason"] is None and user[c] is None and plan.tracking == "rise":
+            results[c]["reason"] = missed_rhythm(means[c], block, fs, windows[c], starts, stops, detector.rate, power)
         if results[c]["reason"] is None:
             judge(results[c], starts, stops, max(n // detector.rate, 1), user[c] is None)
 
