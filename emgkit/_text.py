@@ -1,8 +1,8 @@
-"""Text read from files, made safe to print on a terminal."""
+"""Text read from files, made safe to print on a terminal; the glossary of the terms the findings use."""
 
 from __future__ import annotations
 
-__all__ = ["printable"]
+__all__ = ["GLOSSARY", "glossary_terms", "printable"]
 
 
 def printable(text) -> str:
@@ -21,3 +21,58 @@ def printable(text) -> str:
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() or ch == "\t" else repr(ch)[1:-1] for ch in text)
+
+
+#: Plain-words explanations of the terms the findings use, for a report to show at first use or on hover.
+#: Keys are the terms as they appear in the text (abbreviations separately); values are one or two sentences.
+GLOSSARY = {
+    "symmetry index": "How different the left and right sides are: (right - left) / their average, in %. 0 % is "
+                      "perfect symmetry; positive means the right side is larger, negative the left.",
+    "SI": "Symmetry index: (right - left) / their average, in %; positive means the right side is larger.",
+    "CI": "Confidence interval: the range the true value probably lies in (95 %: 19 times out of 20). When it does "
+          "not reach 0, the data show a difference in that direction.",
+    "confidence interval": "The range the true value probably lies in (95 %: 19 times out of 20). When it does not "
+                           "reach 0, the data show a difference in that direction.",
+    "flag": "The difference is larger than the flag limit and its confidence interval does not reach 0.",
+    "notice": "The difference is larger than the notice limit (or the flag limit, without a confidence interval to "
+              "confirm it): worth a look, not a conclusion.",
+    "mean activity": "The average of the muscle's smoothed EMG (its envelope) over a repetition.",
+    "peak activity": "The highest value of the muscle's smoothed EMG (its envelope) in a repetition.",
+    "RMS": "Root mean square: the EMG's typical size (amplitude) over a repetition.",
+    "iEMG": "Integrated EMG: the area under the smoothed EMG over a repetition, i.e. how much the muscle worked in total.",
+    "integrated EMG": "The area under the smoothed EMG over a repetition, i.e. how much the muscle worked in total.",
+    "co-contraction index": "How much two opposing muscles (e.g. biceps and triceps) are active at the same time, in % "
+                            "(Falconer-Winter: twice their common area over their total area).",
+    "CCI": "Co-contraction index: how much two opposing muscles are active at the same time, in %.",
+    "agonist": "The muscle that produces the movement.",
+    "antagonist": "The muscle that opposes the movement (e.g. the triceps during elbow bending).",
+    "median frequency": "The frequency that splits the EMG's power spectrum in two halves. It falls as a muscle tires.",
+    "MDF": "Median frequency of the EMG spectrum; it falls as a muscle tires.",
+    "MNF": "Mean frequency of the EMG spectrum; like the median frequency, it falls as a muscle tires.",
+    "LSI": "Limb symmetry index: the involved side as a % of the uninvolved side (return-to-sport tests ask >= 90 %).",
+    "MVC": "Maximum voluntary contraction: the muscle's strongest effort, used as 100 % to compare muscles and sides.",
+    "switches on": "The burst onset: when the muscle's activity rises above its resting level.",
+    "switches off": "The burst offset: when the muscle's activity falls back to its resting level.",
+    "paired burst": "A burst of one muscle matched with the burst of the other muscle in the same repetition.",
+    "SNR": "Signal-to-noise ratio: how far the muscle's bursts rise above the recording's noise, in dB.",
+}
+
+
+def glossary_terms(text) -> list[str]:
+    """The :data:`GLOSSARY` terms that occur in ``text`` as whole words, in order of first use.
+
+    Examples
+    --------
+    >>> glossary_terms("symmetry index 21 % (95 % CI 12 to 30 %)")
+    ['symmetry index', 'CI']
+    """
+    import re
+
+    text = str(text)
+    found = []
+    for term in GLOSSARY:
+        flags = 0 if term.isupper() or term[:1].isupper() else re.IGNORECASE
+        m = re.search(r"(?<![\w-])" + re.escape(term) + r"(?![\w-])", text, flags)
+        if m:
+            found.append((m.start(), term))
+    return [t for _, t in sorted(found)]
