@@ -104,6 +104,9 @@ def test_unilateral_gives_no_si_and_says_why(analysed):
     pair = a.info["task_structure_detail"]["pairs"]["biceps_brachii"]
     assert pair["working"] == "L" and pair["level_ratio"] < REST_RATIO
     assert a.summary["severity"].iloc[0] != "ok"
+    compared = a.info["compared"]
+    assert compared["task_structure"] == "unilateral" and compared["bilateral_compared"] == 0
+    assert compared["not_compared"]["biceps_brachii (left/right)"] == UNILATERAL_REASON
 
 
 def test_unilateral_stated_on_simultaneous_task_withholds_si_with_a_note():

@@ -52,8 +52,8 @@ def scope(s, tables) -> dict:
         difference),
         ``pairs_compared`` (their sum), ``not_compared`` (pair -> reason),
         ``left_out`` (channel -> reason), ``roles`` (channel -> role of a
-        left-out channel) and ``not_paired`` (analysed channel in no pair ->
-        the fix).
+        left-out channel), ``not_paired`` (analysed channel in no pair ->
+        the fix) and ``task_structure`` (the recording's, :mod:`emgkit.analysis.structure`).
     """
     sel = s.selection
     chans = sel.channels
@@ -64,7 +64,9 @@ def scope(s, tables) -> dict:
     bil_done = 0
     for p in sel.pairing.bilateral:
         rows = amp[(amp["left_channel"] == p.left) & (amp["right_channel"] == p.right)]
-        if np.isfinite(rows["symmetry_index"].to_numpy(float)).any() or (p.left, p.right) in timed:
+        if len(rows) and rows["task_structure"].iloc[0] == "unilateral":  # one side at rest by design: not compared
+            not_compared[f"{p.muscle} (left/right)"] = rows["flag_reason"].iloc[0]
+        elif np.isfinite(rows["symmetry_index"].to_numpy(float)).any() or (p.left, p.right) in timed:
             bil_done += 1
         else:
             not_compared[f"{p.muscle} (left/right)"] = rows["flag_reason"].iloc[0] if len(rows) else "no amplitude metric"
@@ -89,6 +91,7 @@ def scope(s, tables) -> dict:
         "left_out": dict(sel.excluded),
         "roles": {n: sel.role(n) for n in sel.excluded},
         "not_paired": not_paired,
+        "task_structure": s.structure.structure if s.structure is not None else "unknown",
     }
 
 
