@@ -377,6 +377,8 @@ def add_convert_parser(subparsers):
     )
     p.add_argument("--tree", action="store_true", help="mirror the inputs' folders under DIR (for repeated file names)")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs (never inputs)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr (the report of what was converted "
+                   "still goes to stdout)")
     p.set_defaults(func=cli_convert)
     return p
 
@@ -393,17 +395,19 @@ def _option_arg(argparse):
 
 class _Lines:
     """Progress of a conversion on stderr: one line per finished input (done/total, time, elapsed), and for
-    inputs above :data:`STEP_LINES_ABOVE_BYTES` a line when reading starts and when writing starts."""
+    inputs above :data:`STEP_LINES_ABOVE_BYTES` a line when reading starts and when writing starts; nothing with
+    ``quiet`` (``--quiet``)."""
 
-    def __init__(self, inputs):
+    def __init__(self, inputs, quiet=False):
         import os
 
+        self.quiet = bool(quiet)
         self.large = any(os.path.getsize(p) > STEP_LINES_ABOVE_BYTES for p in inputs if os.path.isfile(p))
 
     def step(self, text: str) -> None:
         import sys
 
-        if self.large:
+        if self.large and not self.quiet:
             print(f"  {printable(text)}", file=sys.stderr, flush=True)
 
     def start(self, total: int, skipped: int) -> None:
@@ -416,8 +420,8 @@ class _Lines:
         import time
 
         self.done += 1
-        if self.total == 1 and not self.large:
-            return  # one small file: the report says it all
+        if self.quiet or (self.total == 1 and not self.large):
+            return  # quiet, or one small file: the report says it all
         what = "ok" if result["status"] == "ok" else f"FAILED ({result['error_type']})"
         elapsed = time.perf_counter() - self.t0
         left = elapsed / self.done * (self.total - self.done)
@@ -432,7 +436,7 @@ def cli_convert(args) -> int:
     if args.fs is not None:
         options["fs"] = args.fs
     bids = {k: getattr(args, k) for k in BIDS_ENTITIES if getattr(args, k, None) is not None}
-    progress = _Lines(args.inputs)
+    progress = _Lines(args.inputs, quiet=args.quiet)
     results = convert(args.inputs, args.out, to=args.to, bids=bids, channel_map=map_from_args(args), options=options,
                       overwrite=args.overwrite, tree=args.tree, progress=progress)
     print(format_report(results))

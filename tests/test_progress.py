@@ -93,3 +93,15 @@ def test_no_progress_when_quiet_or_not_a_terminal(long_file, tmp_path, capsys, m
     monkeypatch.setattr(sys, "stderr", terminal)
     assert cli.main(["analyze", str(long_file), "--out", str(tmp_path / "b"), "--stream", "on", "--quiet"]) == 0
     assert terminal.getvalue() == "" and capsys.readouterr().out == ""
+
+
+def test_convert_progress_lines_go_with_quiet(long_file, tmp_path, capsys, monkeypatch):
+    import emgkit.convert as conv
+
+    monkeypatch.setattr(conv, "STEP_LINES_ABOVE_BYTES", 0)  # the input counts as large: reading/writing lines
+    assert cli.main(["convert", str(long_file), "--out", str(tmp_path / "a"), "--to", "csv"]) == 0
+    loud = capsys.readouterr()
+    assert "reading long.h5" in loud.err and "[1/1] ok long.h5" in loud.err and "reading" not in loud.out
+    assert cli.main(["convert", str(long_file), "--out", str(tmp_path / "b"), "--to", "csv", "--quiet"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == "" and quiet.out == loud.out.replace(str(tmp_path / "a"), str(tmp_path / "b"))
