@@ -149,8 +149,8 @@ def analyze(recording: Recording, *, pairs: Pairs = None, mvc: Mvc = None, confi
     Normalization (``normalization.method``): with MVC, amplitudes and
     co-contraction are in %MVC.  Without (``"auto"``), left/right amplitudes
     are compared raw and marked "indicative only" (electrode site, skin and
-    fat change raw amplitude; Burden 2010), and co-contraction uses each
-    channel's task peak.  ``"peak"``/``"mean"`` normalize each channel to its
+    fat change raw amplitude; Burden 2010), and co-contraction expresses both
+    muscles of a pair against the agonist's task peak (one common reference).  ``"peak"``/``"mean"`` normalize each channel to its
     own task reference, which erases left/right amplitude asymmetry: amplitude
     symmetry indices are then refused (NaN with the reason) and shape and
     timing are kept.
