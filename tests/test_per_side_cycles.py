@@ -119,6 +119,8 @@ def test_cycles_and_ensembles_per_side():
         curve = e[e.channel == ch].set_index("pct")["mean"]
         assert curve.loc[80.0] > 5 * curve.loc[30.0], curve
     assert any("per-side cycles" in n for n in a.notes)
+    assert a.info["cycles_rule"].startswith("own cycles per side: left channels on 'Left Foot Strike' (10 cycles), "
+                                            "right channels on 'Right Foot Strike' (10 cycles)")
 
 
 def test_event_name_label_or_one_side_name_keeps_per_side():
@@ -162,6 +164,7 @@ def test_events_without_side_keep_one_rule():
     assert row.cycle_reference == "shared cycles: 'cue'"
     assert abs(row.mean_ms + 500) <= TOL_MS  # d - T/2, as with per_side = 'off'
     assert (a.cycles.side == "").all() and (a.ensembles.cycle_side == "").all()
+    assert a.info["cycles_rule"] == "one rule for every channel: cycles of cue"
 
 
 def test_dict_events_with_side_words():
@@ -212,6 +215,7 @@ def test_events_of_one_side_only_fall_back_with_a_message():
                                       "('Right Foot Strike'): left channels fall back to the right side's cycles")
     assert "cycles.per_side = 'off'" in row.flag_reason
     assert any("only the right side has them" in n for n in a.notes)
+    assert a.info["cycles_rule"] == row.flag_reason.removeprefix("not compared: ")
     # within one side nothing is lost: antagonist - agonist is still timed (in the shared cycles)
     aa = a.timing[(a.timing.comparison == "agonist_antagonist") & (a.timing.metric == "onset")]
     assert len(aa) == 2 and (aa.n >= N - 1).all()

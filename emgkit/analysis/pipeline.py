@@ -477,6 +477,7 @@ def info(s) -> dict:
         "normalization": {"amplitude": norm.amp_mode, "amplitude_unit": norm.amp_unit, "cocontraction": norm.cc_mode,
                           "cocontraction_unit": norm.cc_unit},
         "cycles_source": s.segments.cycles.source,
+        "cycles_rule": s.segments.fallback or s.segments.rule,
         "n_cycles": s.segments.n_kept,
         "fatigue_mode": s.fatigue.mode,
         "task_structure": s.structure.structure,
