@@ -58,6 +58,7 @@ _STRENGTH = {NA: 0, OK: 1, NOTICE: 2, FLAG: 3}  # how much a verdict asserts: th
 MAX_NAMES = 6  # channel names listed per group in the scope row (the channels table lists all)
 AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")
 SLOPE = "mdf_slope_pct_per_min"
+BURST_MATCHED = ("alternating", "paired trials")  # task structures whose SI is per burst pair (bilateral.task_structure)
 
 #: The columns each table's rows give the rule: value, interval low, interval high.
 ROW_FIELDS = {
@@ -398,7 +399,9 @@ def _left_right(bilateral, flags, confidence):
         agree = [_METRIC_WORDS.get(x.metric, x.metric) for x in rows
                  if x is not r and (x.symmetry_index > 0) == (r.symmetry_index > 0)]
         other = [_METRIC_WORDS.get(x.metric, x.metric) for x in rows if (x.symmetry_index > 0) != (r.symmetry_index > 0)]
-        reps = f" over {int(r.n_reps)} repetitions" if r.n_reps >= 2 else " (one interval)"
+        by_burst = getattr(r, "task_structure", "") in BURST_MATCHED
+        reps = f" over {_plural(int(r.n_reps), 'burst pair' if by_burst else 'repetition')}" if r.n_reps >= 2 else (
+            " (one burst pair)" if by_burst else " (one interval)")
         finding = (f"{muscle_words(muscle)}, left vs right: {_METRIC_WORDS.get(r.metric, r.metric)} is larger on the {larger} side"
                    f"{reps}: symmetry index {effect_text(rule, r.flag)}"
                    + (f"; {_and(agree)} {'agree' if len(agree) > 1 else 'agrees'}" if agree else "")
