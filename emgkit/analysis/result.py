@@ -40,7 +40,9 @@ class Analysis:
     summary : DataFrame
         Ranked findings in plain words: ``rank, severity`` (``"flag"``,
         ``"notice"``, ``"ok"``, ``"info"``), ``category, subject, finding,
-        value, unit, threshold, source``.
+        value, unit, threshold, source, metric, ci_low, ci_high`` (``value``
+        and its interval are those of the table row that caused the finding,
+        ``metric``; every flag follows one rule, docs/science.md).
     bilateral : DataFrame
         One row per muscle and metric: ``muscle, metric, unit, left_channel,
         right_channel, left, right, difference`` (right - left), ``ratio``
