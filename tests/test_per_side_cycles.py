@@ -123,6 +123,21 @@ def test_cycles_and_ensembles_per_side():
                                             "right channels on 'Right Foot Strike' (10 cycles)")
 
 
+def test_repetitions_burst_timing_in_own_cycles():
+    """Each channel's onset_ms is from its own side's event: both legs near 600 ms (+ d on the right)."""
+    a = emgkit.analyze(gait(0.05))
+    r = a.repetitions
+    for ch, want, side_start in (("L tibialis_anterior", 600, LEAD), ("R tibialis_anterior", 650, LEAD + 0.5 * T)):
+        rows = r[(r.channel == ch) & (r.metric == "onset_ms")]
+        assert len(rows) >= N - 1
+        assert abs(rows.value.mean() - want) <= TOL_MS, rows.value
+        assert np.allclose(rows.value, want, atol=40), rows.value  # single bursts: the detectors' 40 ms
+        assert np.allclose((rows.start_s - side_start) / T % 1.0, 0, atol=1e-6)  # own cycles start at own strikes
+        assert len(r[(r.channel == ch) & (r.metric == "mean")]) == N  # amplitudes: the shared cycles (Left Foot Strike)
+    d = r[(r.kind == "left_right") & (r.metric == "delta_onset_ms")]
+    assert abs(d.value.mean() - 50) <= TOL_MS and np.allclose(d.value, 50, atol=40)
+
+
 def test_event_name_label_or_one_side_name_keeps_per_side():
     for name in ("Foot Strike", "Left Foot Strike", "Right Foot Strike"):
         row = _row(emgkit.analyze(gait(0.05), config={"cycles": {"event_name": name}}))

@@ -4,7 +4,10 @@ Rows come in blocks: channel values (amplitudes, then burst timing), the
 per-repetition SI of every bilateral pair, the co-contraction indices of
 every agonist/antagonist pair, then the timing differences of every pair
 (with per-side cycles, numbered and timed in the first channel's own side's
-cycles: ``cycle``, ``start_s`` and ``stop_s`` are that side's).
+cycles: ``cycle``, ``start_s`` and ``stop_s`` are that side's).  With per-side
+cycles a channel's burst timing (``onset_ms``, ``offset_ms``, ``burst_ms``) is
+also in its own side's cycles (its first onset at or after the event), its
+amplitudes in the shared ones.
 """
 
 from __future__ import annotations
@@ -68,15 +71,23 @@ def build(s):
     t0 = s.segments.intervals[:, 0]
     names = np.array([*AMPLITUDE_METRICS, "onset_ms", "offset_ms", "burst_ms"], dtype=object)
     n_amp = len(AMPLITUDE_METRICS)
+    seg, act = s.segments, s.detection.activation
     for c, ch in enumerate(s.selection.channels):
+        own = seg.per_side and ch.side in seg.by_side  # burst timing from the channel's own side's events
         on, off = ms.activity[c, :, 0], ms.activity[c, :, 1]
         table = np.column_stack([*(ms.values[m][c] for m in AMPLITUDE_METRICS), (on - t0) * 1e3, (off - t0) * 1e3, (off - on) * 1e3])
         units = np.array([*(ms.units[m] for m in AMPLITUDE_METRICS), "ms", "ms", "ms"], dtype=object)
         # every repetition's amplitudes, then its burst timing where it had bursts
-        count = n_amp + 3 * np.isfinite(on[nonempty])
+        count = n_amp + (0 if own else 3) * np.isfinite(on[nonempty])
         k_rep = np.repeat(nonempty, count)
         col = np.arange(k_rep.size) - np.repeat(np.cumsum(count) - count, count)
         out.add_rows(k_rep, "channel", ch.side, ch.muscle, ch.name, "", names[col], table[k_rep, col], units[col])
+        if own:
+            ivl = seg.by_side[ch.side].intervals
+            o_on, o_off = timing.own_activity(act.onsets[c], act.offsets[c], ivl)
+            ks = np.flatnonzero(np.isfinite(o_on))
+            values = np.column_stack([(o_on - ivl[:, 0]) * 1e3, (o_off - ivl[:, 0]) * 1e3, (o_off - o_on) * 1e3])[ks]
+            out.add(ks, "channel", ch.side, ch.muscle, ch.name, "", names[n_amp:], values, ["ms"] * 3, ivl)
     for p in s.selection.pairing.bilateral:
         for metric in s.cfg.analysis.amplitude_metrics:
             usable, _, _, si = bilateral.si_reps(s, p, metric)
