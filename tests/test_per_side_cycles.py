@@ -281,3 +281,19 @@ def test_saved_and_loaded_identical(tmp_path):
     b = emgkit.load_analysis(tmp_path / "out")
     for name in ("timing", "cycles", "ensembles", "repetitions"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+
+
+def test_trigger_source_without_any_trigger_says_how_to_give_one():
+    from emgkit.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="trigger_channel_left and cycles.trigger_channel_right"):
+        emgkit.analyze(gait(0.0), config={"cycles": {"source": "trigger"}})
+
+
+def test_side_triggers_with_per_side_off_use_the_left_one_for_every_channel():
+    rec = _footswitches(gait(0.05), 0.05)
+    a = emgkit.analyze(rec, config={"cycles": {"trigger_channel_left": "FSW_L", "trigger_channel_right": "FSW_R",
+                                               "per_side": "off"}})
+    row = _row(a)
+    assert row.cycle_reference == "shared cycles: 'FSW_L'"
+    assert abs(row.mean_ms - (50 - 500)) <= TOL_MS  # the one-rule error, d - T/2
