@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._text import GLOSSARY
 from ._version import __version__
 from .citations import CITATIONS
 from .errors import InvalidInputError
@@ -55,24 +56,6 @@ SEVERITY = {"flag": ("flag", "#d73027", "Flag"), "notice": ("notice", "#f59e0b",
             "ok": ("ok", "#1a9850", "OK"), "info": ("info", "#6b7280", "Note"),
             "not compared": ("not-compared", "#374151", "Not compared")}
 
-# jargon explained at its first use in the findings (``<abbr title>``: shown on hover) and in the "Terms" list
-GLOSSARY = {
-    "SI": ("symmetry index", "symmetry index: (right − left) / mean of both × 100; 0 % = equal, positive = right "
-           "larger (Robinson et al. 1987)"),
-    "iEMG": ("integrated EMG", "integrated EMG: area under the rectified signal over a burst (amplitude × time)"),
-    "RMS": ("RMS", "root mean square: the signal's average power expressed as an amplitude"),
-    "CCI": ("co-contraction index", "co-contraction index: the area two muscles' envelopes share, 0 % = never active "
-            "together, 100 % = identical curves (Falconer & Winter 1985)"),
-    "MDF": ("median frequency", "median frequency of the EMG spectrum; it falls as a muscle tires (De Luca 1997)"),
-    "MVC": ("maximum voluntary contraction", "maximum voluntary contraction: the reference recording amplitudes "
-            "are scaled to"),
-    "CI": ("confidence interval", "95 % confidence interval: the range that holds the true value with 95 % confidence"),
-    "SD": ("standard deviation", "standard deviation: the spread of the values over the repetitions"),
-}
-_TERM_WORDS = {"SI": ("symmetry index", "SI"), "iEMG": ("integrated EMG", "iEMG"), "RMS": ("RMS",),
-               "CCI": ("co-contraction index", "CCI"), "MDF": ("median frequency", "median-frequency", "MDF"),
-               "MVC": ("MVC",), "CI": ("CI",), "SD": ("SD",)}
-
 CSS = """
 body{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#1f2937;background:#fafaf9}
 header{background:#1f2937;color:#f9fafb;padding:18px 28px}
@@ -81,7 +64,8 @@ header p{margin:4px 0 0;color:#d1d5db;font-size:14px}
 nav{padding:8px 28px;background:#e5e7eb;font-size:14px}
 nav a{margin-right:16px;color:#1f2937}
 main{padding:8px 28px 40px;max-width:1400px;box-sizing:border-box}
-td,dd,li,p,h1{overflow-wrap:anywhere}
+td{overflow-wrap:break-word}
+dd,li,p,h1{overflow-wrap:anywhere}
 section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:14px 18px;margin:16px 0}
 section h2{margin:0 0 8px;font-size:18px}
 p.lead{color:#4b5563;margin:0 0 10px;font-size:14px}
@@ -213,29 +197,32 @@ def page_scripts(plotlyjs_tag: str) -> str:
 
 
 def _explain(text: str, seen: set) -> str:
-    """Escape ``text`` and mark the first use in the page of each :data:`GLOSSARY` term with ``<abbr title>``.
+    """Escape ``text`` and mark the first use on the page of each :data:`emgkit._text.GLOSSARY` term with ``<abbr title>``.
 
-    ``seen`` holds the terms already explained (updated in place).
+    ``seen`` holds the terms already explained (updated in place).  Matching is
+    that of :func:`emgkit._text.glossary_terms` (whole words; abbreviations
+    case-sensitive); a term overlapping one already marked in ``text`` is left.
     """
     import re
 
-    out = _e(text)
-    for key, words in _TERM_WORDS.items():
-        if key in seen:
+    out, spans = _e(text), []
+    for term in GLOSSARY:
+        if term in seen:
             continue
-        pattern = "|".join(re.escape(_e(w)) for w in words)
-        match = re.search(rf"(?<![\w-])({pattern})(?![\w-])", out)
-        if match:
-            seen.add(key)
-            out = (out[:match.start()] + f"<abbr title='{_e(GLOSSARY[key][1])}'>{match.group(1)}</abbr>"
-                   + out[match.end():])
+        flags = 0 if term.isupper() or term[:1].isupper() else re.IGNORECASE
+        m = re.search(r"(?<![\w-])" + re.escape(_e(term)) + r"(?![\w-])", out, flags)
+        if m and not any(a < m.end() and m.start() < b for a, b, _ in spans):
+            spans.append((m.start(), m.end(), term))
+            seen.add(term)
+    for a, b, term in sorted(spans, reverse=True):
+        out = f"{out[:a]}<abbr title='{_e(GLOSSARY[term])}'>{out[a:b]}</abbr>{out[b:]}"
     return out
 
 
 def _glossary() -> str:
-    """The terms of :data:`GLOSSARY` as a definition list (``dl#glossary``)."""
-    items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(text)}</dd>" for k, (_, text) in GLOSSARY.items())
-    return f"<details class='muted'><summary>Terms used in this report</summary><dl id='glossary'>{items}</dl></details>"
+    """Every :data:`emgkit._text.GLOSSARY` term as a definition list (``dl#glossary``), folded away."""
+    items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(text)}</dd>" for k, text in GLOSSARY.items())
+    return f"<details class='muted'><summary>Terms (also shown on hover)</summary><dl id='glossary'>{items}</dl></details>"
 
 
 def _headline(summary, *, notes=False, seen=None) -> str:
@@ -364,7 +351,7 @@ def _bursts_left_out(channels) -> str:
         if r.role != "emg":
             why = f"left out of the analysis: {r.activation_reason or r.kind or r.role}"
         else:
-            why = f"no burst detected: {r.activation_reason or 'no activity above the rest level'}"
+            why = f"no bursts: {r.activation_reason or 'no activity above the rest level'}"
         items.append(f"<li>{name}: {_e(why)}</li>")
     if not items:
         return ""
