@@ -33,7 +33,8 @@ def _add_analysis_arguments(p):
     p.add_argument("--stream", choices=("auto", "on", "off"), default="auto",
                    help="analyse the file in time chunks without loading it whole (same results); auto: HDF5 files "
                    "holding more than 50 million samples over all channels (default auto)")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress line either; progress "
+                   "is drawn on stderr only when it is a terminal)")
     from .channel_map import add_map_arguments
 
     add_map_arguments(p)
