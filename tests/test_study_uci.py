@@ -64,6 +64,12 @@ def test_duplicate_recordings_are_counted_once(tmp_path, uci):
     assert dup.subject == "2N" and "same data as line 2" in dup.detail and len(result.rows) == 1
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "measured after writing the expectation (commit d225783 expectation, run at b8f630d): in gait two of four pairs' "
+    "knee-pathology minus normal CCI intervals exclude 0, in the direction opposite to the expected one (normal higher: "
+    "rectus femoris/biceps femoris -14.1 [-22.1, -6.1] pp, rectus femoris/semitendinosus -15.0 [-27.7, -2.4] pp; "
+    "uncorrected Welch p 0.009 and 0.031, none below the Bonferroni 0.005 of the 10 comparisons); docs/study.md. "
+    "If this passes, the worked example there is out of date"))
 def test_no_cocontraction_difference_is_resolved_with_three_subjects(uci):
     """Expectation written before the run (docs/study.md, worked example): no group difference in co-contraction is resolved.
 
