@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import LEFT_COLOUR, RIGHT_COLOUR, base_layout, empty_figure, esc, fixed_margins, rgba
+from ._style import LEFT_COLOUR, RIGHT_COLOUR, base_layout, empty_figure, esc, fixed_margins, muscle_words, rgba
 
 __all__ = ["cocontraction_overlays", "cci_bars"]
 
@@ -35,7 +35,7 @@ def cocontraction_overlays(ensembles, agonist_antagonist, *, title="Agonist vs a
         return empty_figure(title, "No agonist/antagonist pair with repetitions to average.")
     cols = min(2, len(panels))
     rows = int(np.ceil(len(panels) / cols))
-    names = [f"{esc(r.side)}: {esc(r.agonist_muscle.replace('_', ' '))} vs {esc(r.antagonist_muscle.replace('_', ' '))}"
+    names = [f"{esc(muscle_words(r.agonist_muscle, r.side))} vs {esc(r.antagonist_muscle.replace('_', ' '))}"
              f" — CCI {r.cci_falconer:.0f} %" for r, _, _ in panels]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.08,
                         vertical_spacing=0.14 if rows > 1 else 0.1)
