@@ -169,6 +169,22 @@ def test_gaps_are_named_on_the_body_map_and_under_the_bursts_chart(browser, tmp_
     page.close()
 
 
+def test_channels_without_muscle_or_side_say_how_to_map_them(browser, tmp_path):
+    """Generic channel names (EMG1-EMG4): nothing to place on the map; the page says which channels and how to name them."""
+    rec = emgkit.datasets.simulate(duration_s=20, fs=1000, seed=4)
+    rec = emgkit.Recording(rec.data, rec.fs, [f"EMG{k}" for k in range(1, 5)], unit=rec.unit)
+    analysis = analyze(rec)
+    assert not analysis.channels["muscle"].astype(bool).any()  # the premise: no muscle recognised
+    path = report(analysis, tmp_path / "generic.html", source="generic.csv")
+    page, events = open_at_1280(browser, path, "polish-generic")
+    assert check_report(page, analysis, "generic.csv") == []
+    missing = page.locator("#bodymap-missing").inner_text()
+    assert "4 EMG channels" in missing and all(f"EMG{k} (no muscle or side)" in missing for k in range(1, 5))
+    assert "No recorded muscle has both a known muscle and side" in page.locator("#fig-bodymap-0").inner_text()
+    assert events["console_errors"] == [] and events["dialogs"] == []
+    page.close()
+
+
 def test_real_c3d_gait_report(browser, tmp_path):
     """Gait.c3d (Motion Analysis, 16 EMG channels, both legs; ../shared/data/c3d_bilateral_gait/SOURCE.md)."""
     path, analysis = cli_report(needs(C3D), tmp_path / "out")

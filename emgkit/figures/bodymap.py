@@ -126,6 +126,9 @@ def body_map(patches, links=(), *, title="Left/right symmetry by muscle"):
         if status in statuses:
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=text, hoverinfo="skip",
                                      marker=dict(symbol="square", size=13, color=colour, line=dict(color="#424242", width=1))))
+    if not hx:
+        fig.add_annotation(x=0, y=50, showarrow=False, font=dict(size=13, color="#424242"), bgcolor="rgba(255,255,255,0.85)",
+                           text="No recorded muscle has both a known muscle and side to place here")
     if unplaced:
         fig.add_annotation(x=0, y=-5, showarrow=False, font=dict(size=11, color="#616161"),
                            text="not on the map: " + ", ".join(unplaced))
