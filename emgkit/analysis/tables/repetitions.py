@@ -98,7 +98,7 @@ def build(s):
         if agonist_antagonist.undefined_reason(s, i, j, cc["usable"]):
             continue
         ks = np.flatnonzero(cc["usable"] & (samples[:, 1] > samples[:, 0]))
-        unit = s.norm.cc_unit
+        unit = s.norm.pair_unit  # co-contraction units of a pair (common reference without an MVC)
         units = {"cci_falconer": "%", "cci_rudolph": unit, "common_area": f"{unit}*s", "ratio": "", "antagonist_share": "%",
                  "overlap_pct": "%"}
         muscle = f"{s.selection.channels[i].muscle} / {s.selection.channels[j].muscle}"
