@@ -2,7 +2,8 @@
 
 * :func:`detect_activation` takes raw EMG (a Recording or an array with
   ``fs``), conditions it and runs one of the detectors of :data:`REGISTRY`:
-  ``"auto"`` (default), ``"tkeo"``, ``"hodges"``, ``"bonato"``.
+  ``"auto"`` (default), ``"tkeo"``, ``"hodges"``, ``"bonato"``, ``"tonic"`` (bursts on
+  tonic activity).
 * :func:`detect` thresholds an envelope you computed yourself.
 * :func:`detect_activation_stream` is :func:`detect_activation` for records
   larger than memory, read chunk by chunk from a source

@@ -135,6 +135,7 @@ def raw_plan(method, options, unit):
     """The :class:`Plan` of ``method`` on raw EMG, options checked against the registry."""
     method, opts = resolve_options(method, options)
     spec = REGISTRY[method]
+    _check_follow(spec, opts)
     return Plan(spec.kind, spec.robust, spec.power, opts, spec.label or spec.name,
                 spec.statistic.format(unit=unit, **opts), EDGE_S, spec.tracking)
 
@@ -153,6 +154,7 @@ def conditioned_plan(method, options, unit):
         )
     method, opts = resolve_options(method, options, conditioned=True)
     spec = REGISTRY[method]
+    _check_follow(spec, opts)
     return envelope_plan(opts, spec.robust, f"{method}, conditioned input", unit, spec.tracking)
 
 
@@ -166,7 +168,7 @@ def detect_activation(recording: Recording | np.ndarray, *, method: str = "auto"
     ----------
     recording : Recording or ndarray, shape (n_channels, n_samples) or (n_samples,)
         Raw EMG (a DC offset is fine).  Arrays need ``fs``.
-    method : {"auto", "tkeo", "hodges", "bonato"}, default "auto"
+    method : {"auto", "tkeo", "hodges", "bonato", "tonic"}, default "auto"
         The detectors of :data:`emgkit.activation.REGISTRY`.
         ``"hodges"``: Hodges & Bui (1996): rectified signal low-passed at
         50 Hz, 50 ms moving mean, threshold baseline mean + h SD (h = 3).
@@ -181,6 +183,13 @@ def detect_activation(recording: Recording | np.ndarray, *, method: str = "auto"
         40 Hz, with hysteresis (detect at h = 8, place onsets and offsets at
         h_low = 1), the detection threshold held for 25 ms (rejects ECG and
         spikes), and the rest level tracked over 10 s (noise-floor drift).
+        ``"tonic"``: rhythmic bursts riding on tonic activity (no rest in
+        the record): the ``hodges`` statistic; thresholds (centre + h
+        spread) x the tonic level, a running 10th percentile of 20 ms means
+        over ``track_s`` = 2 s, with centre and spread of the means over
+        that level from their 10th and 25th percentiles (h = 3.5, h_low =
+        2, a 25 ms hold): they follow the level both ways
+        (``docs/activation.md``).
     baseline : (start_s, stop_s) or dict, optional
         A rest interval in s for every channel, or ``{channel name: (start_s,
         stop_s)}``.  Default: per channel, the quietest ``baseline_s`` window
@@ -235,9 +244,11 @@ def detect_activation(recording: Recording | np.ndarray, *, method: str = "auto"
     -----
     Channels never make the call fail: a constant channel gets the reason
     ``"flat: ..."``; a channel whose bursts cover more than 90 % of the
-    record (automatic baseline), or with no clean window for a baseline,
-    ``"no rest: ..."``; one with nothing above threshold ``"no activity:
-    ..."``.  Clipped runs (:mod:`emgkit.clipping`: >= 3 samples at a
+    record (automatic baseline), with no clean window for a baseline, or
+    (all methods but ``"tonic"``) whose automatic rest window held activity
+    while a third or more of the record's burst-like rises were missed
+    (bursts on tonic activity), ``"no rest: ..."``; one with nothing above
+    threshold ``"no activity: ..."``.  Clipped runs (:mod:`emgkit.clipping`: >= 3 samples at a
     converter limit, ``meta["adc_range"]``, or at an extreme the signal
     piles up at) and dropouts (constant for >= 50 ms) never enter the
     automatic baseline; each burst reports its clipped fraction, and a
@@ -346,6 +357,16 @@ def detect(envelope, fs=None, *, baseline=None, h=3.0, h_low=None, robust=False,
 
 
 # -- checks -------------------------------------------------------------------------------------------------
+def _check_follow(spec, opts):
+    """InvalidInputError for a method that follows a tonic level given no span to track it over."""
+    if spec.tracking == "follow" and opts.get("track_s") is None:
+        raise InvalidInputError(
+            f"method={spec.name!r} follows the tonic level over track_s seconds; track_s=None leaves nothing to "
+            f"follow: pass track_s of a few burst periods (default {spec.defaults['track_s']:g} s), or use "
+            "method='hodges' for a constant baseline"
+        )
+
+
 def check_source(source, channels, unit, meta):
     """Checked ``(channels, meta)`` of a source: one Channel per row, names unique (as a Recording checks them)."""
     from emgkit.recording import Recording

@@ -27,11 +27,13 @@ configuration load it without NumPy).  The methods:
   raises no false bursts.
 * ``tonic`` (rhythmic bursts riding on tonic activity, no rest in the
   record): ``|y|`` low-passed at 50 Hz and a 50 ms moving mean, as
-  ``hodges``; the rest level is the tonic level, a running 10th percentile
-  of 20 ms block means over ``track_s`` = 2 s (a few burst periods), which
-  moves thresholds down as well as up; threshold the quietest 0.2 s window's
-  median + h 1.4826 MAD (h = 4, h_low = 2), scaled by the local tonic level over the
-  window's.  See ``docs/activation.md`` (bursts on tonic activity).
+  ``hodges``; the tonic level is a running 10th percentile of 20 ms block
+  means over ``track_s`` = 2 s (a few burst periods); relative to it the
+  block means of tonic stretches have a centre and spread read from their
+  10th and 25th percentiles, and the thresholds are (centre + h spread) x
+  the level (h = 3.5, h_low = 2, held 25 ms), so they follow the tonic
+  level down as well as up.  See ``docs/activation.md`` (bursts on tonic
+  activity).
 """
 
 from __future__ import annotations
@@ -217,11 +219,11 @@ REGISTRY = MappingProxyType({m.name: m for m in (
     _method("tonic", "rectified", True,
             "rectified signal, {lowpass_hz:g} Hz low-pass, {window_ms:g} ms moving mean, thresholds scaled by the "
             "tonic level tracked over {track_s:g} s ({unit})",
-            "bursts above a tonic level: rectified, low-passed, moving mean; thresholds follow a running low "
+            "bursts above a tonic level: rectified, low-passed, moving mean; thresholds follow a running 10th "
             "percentile over a few burst periods (rhythmic tasks without rest)",
             "emgkit; adaptive baseline after Staude et al. 2001 (background activity), Hodges & Bui 1996 (statistic)",
-            {**_COMMON, **_RUNS, "baseline_s": 0.2, "h": 4.0, "h_low": 2.0, "lowpass_hz": 50.0, "window_ms": 50.0,
-             "hold_ms": 0.0, "track_s": 2.0},
+            {**_COMMON, **_RUNS, "baseline_s": 0.2, "h": 3.5, "h_low": 2.0, "lowpass_hz": 50.0, "window_ms": 50.0,
+             "hold_ms": 25.0, "track_s": 2.0},
             tracking="follow"),
 )})
 

@@ -30,7 +30,7 @@ def detect_activation_stream(source, channels, *, unit="V", meta=None, method="a
         Unit of the samples (of the burst amplitudes).
     meta : dict, optional
         As :class:`emgkit.Recording`; ``"adc_range"`` and ``"adc"`` are used.
-    method : {"auto", "tkeo", "hodges", "bonato"}, default "auto"
+    method : {"auto", "tkeo", "hodges", "bonato", "tonic"}, default "auto"
         As :func:`emgkit.detect_activation`.
     baseline : (start_s, stop_s) or dict, optional
         As :func:`emgkit.detect_activation`.

@@ -25,7 +25,9 @@ from ._select import level_spread
 from ._signals import core_of, cores
 
 SURE_ACTIVITY = 2.0  # blocks this many times above the detection threshold never count as rest level
-MIN_FOLLOW_GAIN = 0.1  # a followed tonic level lowers thresholds to a tenth of the baseline's at most
+TONIC_QUANTILES = (10.0, 25.0)  # percentiles of the block means over the tonic level giving its centre and spread
+Z10, Z25 = -1.2816, -0.6745  # a Gaussian's 10th and 25th percentiles, in SDs from its median
+LEVEL_FLOOR = 1e-3  # the followed level never falls below this fraction of its median (digital silence)
 
 
 class Threshold:
@@ -92,13 +94,33 @@ class Threshold:
             res.update(baseline=Baseline(a / fs, b / fs, source, loc, spread, note), threshold=self.high[c],
                        threshold_low=self.low[c])
         self.block, self.gain = block, None
-        if opts.get("track_s"):
-            self.gain, tracked = _tracked_gain(_rest_blocks(means, self.high), block, fs, opts, windows, self.follow)
+        if opts.get("track_s") and self.follow:
+            self._follow(results, means, block, windows, opts["h"], h_low)
+        elif opts.get("track_s"):
+            self.gain, tracked = _tracked_gain(_rest_blocks(means, self.high), block, fs, opts, windows)
             for c in np.flatnonzero(~tracked & np.isfinite(self.high)):
                 results[c]["baseline"] = _with_note(results[c]["baseline"], "rest level not trackable; constant baseline used")
         self.state = hysteresis_state(n_ch)
         self.found = [[] for _ in range(n_ch)]
         return results
+
+    def _follow(self, results, means, block, windows, h, h_low):
+        """Thresholds that follow the tonic level (the ``tonic`` method); see :func:`tonic_thresholds`."""
+        level, centre, spread = tonic_thresholds(means, int(round(self.opts["track_s"] * self.fs / block)))
+        self.gain = np.ones_like(level)
+        for c in np.flatnonzero(np.isfinite(self.high)):
+            if not (np.isfinite(spread[c]) and spread[c] > 0):
+                results[c]["baseline"] = _with_note(results[c]["baseline"],
+                                                    "tonic level not trackable; constant baseline used")
+                continue
+            self.gain[c] = level[c]
+            self.high[c], self.low[c] = centre[c] + h * spread[c], centre[c] + h_low * spread[c]
+            first = windows[c][0] // block
+            at_rest = float(np.mean(level[c, first : max(first + 1, windows[c][1] // block)]))
+            results[c].update(threshold=self.high[c] * at_rest, threshold_low=self.low[c] * at_rest)
+            results[c]["baseline"] = _with_note(
+                results[c]["baseline"], f"thresholds follow the tonic level: ({centre[c]:.3g} + h x {spread[c]:.3g}) "
+                f"x the running 10th percentile over {self.opts['track_s']:g} s; threshold given at the rest window")
 
     def measure(self, c, a, b):
         """(level, spread) of channel ``c``'s reference statistic on samples ``a:b``."""
@@ -180,14 +202,8 @@ def envelope_floor(quant):
     return lambda c: quant(c) / np.sqrt(12.0)
 
 
-def _tracked_gain(blocks, block, fs, opts, windows, follow=False):
-    """Per-block threshold gains and which rows have one.
-
-    The gain is ``level / level at the baseline`` of the tracked rest level:
-    at least 1 (thresholds only rise: a drifting noise floor), or with
-    ``follow`` at least ``MIN_FOLLOW_GAIN`` (thresholds follow a tonic level
-    down as well as up).
-    """
+def _tracked_gain(blocks, block, fs, opts, windows):
+    """Per-block threshold gains ``max(1, rest level / rest level at the baseline)``, and which rows have one."""
     level = mt.tracked_level(blocks, int(round(opts["track_s"] * fs / block)))
     gains = np.ones_like(level)
     ok_rows = np.zeros(level.shape[0], dtype=bool)
@@ -197,9 +213,43 @@ def _tracked_gain(blocks, block, fs, opts, windows, follow=False):
         first, last = win[0] // block, max(win[0] // block + 1, win[1] // block)
         ref_level = float(np.mean(level[c, first:last]))
         if ref_level > 0:
-            gains[c] = np.maximum(level[c] / ref_level, MIN_FOLLOW_GAIN if follow else 1.0)
+            gains[c] = np.maximum(level[c] / ref_level, 1.0)  # tracking only raises thresholds above the baseline's
             ok_rows[c] = True
     return gains, ok_rows
+
+
+def tonic_thresholds(means, span_blocks):
+    """The tonic level of every block, and the centre and spread of the block means relative to it, per channel.
+
+    The level is a running 10th percentile of the block means over
+    ``span_blocks`` (:func:`._methods.tracked_level`), floored at
+    ``LEVEL_FLOOR`` of its median.  Relative to it the block means ``z`` of
+    tonic stretches scatter around a centre; bursts only add values above
+    it, so the centre and spread are read from the low quantiles, as for a
+    Gaussian: ``spread = (z25 - z10) / 0.6071`` and ``centre = z25 + 0.6745
+    spread`` (the median of the tonic part), robust to bursts covering up to
+    half the record.
+
+    Returns
+    -------
+    level : ndarray, shape of ``means``
+    centre, spread : ndarray, shape (n_channels,)
+        NaN where a channel has no usable block.
+    """
+    level = mt.tracked_level(means, span_blocks)
+    n_ch = means.shape[0]
+    centre, spread = np.full(n_ch, np.nan), np.full(n_ch, np.nan)
+    for c in range(n_ch):
+        ok = np.isfinite(means[c]) & np.isfinite(level[c])
+        if not ok.any():
+            continue
+        level[c] = np.maximum(level[c], LEVEL_FLOOR * np.median(level[c, ok]))
+        if not np.median(level[c, ok]) > 0:
+            continue
+        z10, z25 = np.percentile(means[c, ok] / level[c, ok], TONIC_QUANTILES)
+        spread[c] = (z25 - z10) / (Z25 - Z10)
+        centre[c] = z25 - Z25 * spread[c]
+    return level, centre, spread
 
 
 def _rest_blocks(blocks, high):
