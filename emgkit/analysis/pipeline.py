@@ -475,7 +475,7 @@ def info(s) -> dict:
         "envelope": env,
         "activation": s.detection.activation.method,
         "normalization": {"amplitude": norm.amp_mode, "amplitude_unit": norm.amp_unit, "cocontraction": norm.cc_mode,
-                          "cocontraction_unit": norm.cc_unit},
+                          "cocontraction_unit": norm.pair_unit},
         "cycles_source": s.segments.cycles.source,
         "cycles_rule": s.segments.fallback or s.segments.rule,
         "n_cycles": s.segments.n_kept,
