@@ -128,7 +128,7 @@ def test_glossary_covers_the_jargon_of_the_findings():
 
 # -- sentences against their rows ---------------------------------------------------------------------------------
 NUM = r"\d+(?:\.\d)?"
-CI = rf"\((?:(?P<conf>\d+) % CI (?P<lo>{NUM}) to (?P<hi>{NUM}) (?P<u2>%/min|%|ms)|no confidence interval)(?:; (?P<level>flag|notice) (?:above (?P<limit>{NUM}) (?:%/min|%|ms)|: the interval excludes 0))?\)"
+CI = rf"\((?:(?P<conf>\d+) % CI (?P<lo>{NUM}) to (?P<hi>{NUM}) (?P<u2>%/min|%|ms)|no confidence interval)(?:; (?P<level>flag|notice)(?: above (?P<limit>{NUM}) (?:%/min|%|ms)|: the interval excludes 0))?\)"
 LR = re.compile(rf"(?P<metric>[\w -]+?) is larger on the (?P<side>left|right) side(?: over (?P<n>\d+) (?:repetitions|burst pairs)| \(one interval\)| \(one burst pair\)): symmetry index (?P<size>{NUM}) % {CI}")
 CC = re.compile(rf"co-contraction is higher on the (?P<side>left|right) side: symmetry index of the co-contraction index (?P<size>{NUM}) % {CI}")
 FT = re.compile(rf"the (?P<side>left|right) side fatigues faster: its median frequency falls faster than the (?:left|right) side's by (?P<size>{NUM}) %/min {CI}")
