@@ -184,10 +184,14 @@ class NormalizationConfig:
         choices=("auto", "mvc", "peak", "mean", "none"),
     )
     mvc_window_ms: float = _opt(500.0, "MVC reference: highest window mean of the MVC envelope, ms (Katsavelis & Threlkeld 2014)", gt=0)
-    resample_mvc: bool = _opt(True, "resample an MVC recording at another rate to the task rate (polyphase); false: refuse")
+    resample_mvc: bool = _opt(True, "resample an MVC (or rest) recording at another rate to the task rate (polyphase); false: refuse")
     subtract_noise: bool = _opt(
         True, "subtract each channel's resting noise floor from its envelope and RMS (in quadrature) before amplitude and co-contraction indices"
     )
+    rest_interval: tuple[float, float] | None = _opt(
+        None, "rest interval [start_s, stop_s] of the task (s from its start, like onset.baseline) on which the noise floor is "
+        "measured; none: a rest recording (--rest) when given, else the task's quietest windows with a spectral test "
+        "(docs/noise_floor.md)", nullable=True, pair=True)
 
 
 @dataclass(frozen=True)
@@ -357,6 +361,9 @@ class Config:
         b = self.onset.baseline
         if b is not None and not (0 <= b[0] < b[1]):
             raise InvalidInputError(f"onset.baseline must be [start_s, stop_s] with 0 <= start_s < stop_s, got {list(b)}")
+        r = self.normalization.rest_interval
+        if r is not None and not (0 <= r[0] < r[1]):
+            raise InvalidInputError(f"normalization.rest_interval must be [start_s, stop_s] with 0 <= start_s < stop_s, got {list(r)}")
 
     # -- conversions -------------------------------------------------------------------
     def as_dict(self) -> dict:
