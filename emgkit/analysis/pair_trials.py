@@ -37,10 +37,11 @@ if TYPE_CHECKING:
 
 Trial = Union["Recording", str, os.PathLike]
 
-__all__ = ["analyze_pair", "pair_source", "pair_files", "working_side"]
+__all__ = ["analyze_pair", "pair_source", "pair_files", "pair_name", "working_side"]
 
 _SIDE_ENTITY = re.compile(r"(^|_)side-([LR])(?=_|$)", re.IGNORECASE)
 _SIDE_SUFFIX = re.compile(r"_([LR])$", re.IGNORECASE)
+_SHARED_META = ("subject", "session", "task", "run", "acquisition", "action", "category", "group")
 
 
 def analyze_pair(left: Trial, right: Trial, *, pairs: Pairs = None, mvc: Mvc = None, config: ConfigLike = None,
@@ -78,14 +79,17 @@ def analyze_pair(left: Trial, right: Trial, *, pairs: Pairs = None, mvc: Mvc = N
     return pair_source(left, right, pairs=pairs, mvc=mvc, config=config, emit=True, **options)[0]
 
 
-def pair_source(left, right, *, pairs=None, mvc=None, config=None, traces=False, emit=True, **options):
-    """:func:`analyze_pair` for the command line and batch: returns ``(Analysis, traces or None)``."""
+def pair_source(left, right, *, pairs=None, mvc=None, config=None, traces=False, emit=True, names=None, **options):
+    """:func:`analyze_pair` for the command line and batch: returns ``(Analysis, traces or None)``.
+
+    ``names``: how messages name the two trials (default: their file names); the batch gives relative paths.
+    """
     from ..config import load_config
     from .pipeline import analyze_source
 
     cfg = load_config(config)
     trials = [_recording(x, options) for x in (left, right)]
-    names = [_name(left, "left trial"), _name(right, "right trial")]
+    names = list(names) if names else [_name(left, "left trial"), _name(right, "right trial")]
     _check_same(trials, names)
     sides = [working_side(rec, cfg) for rec in trials]
     for want, (side, why), name in zip("LR", sides, names):
@@ -113,7 +117,7 @@ def pair_source(left, right, *, pairs=None, mvc=None, config=None, traces=False,
             "left_side_found": sides[0][1], "right_side_found": sides[1][1]}
     from ..recording import Recording
 
-    combined = Recording(data, trials[0].fs, channels, unit=trials[0].unit, meta={"paired_trials": info})
+    combined = Recording(data, trials[0].fs, channels, unit=trials[0].unit, meta={**_common_meta(trials), "paired_trials": info})
     result, shown = analyze_source(combined, pairs=pairs, mvc=mvc, config=cfg, traces=traces, emit=emit)
     result.info["paired_trials"] = info
     cut = max(trials[0].n_samples, trials[1].n_samples) - n
@@ -187,6 +191,19 @@ def pair_files(paths) -> tuple[list, list]:
     return pairs, unpaired
 
 
+def pair_name(path) -> str | None:
+    """The name of the pair a trial file belongs to: its stem with the side written ``LR``, or None without a side.
+
+    ``sub-01_task-curl_side-L_emg.h5`` -> ``sub-01_task-curl_side-LR_emg``; ``curl_R.edf`` -> ``curl_LR``.
+    Both trials of a pair (:func:`pair_files`) give the same name.
+    """
+    key = _trial_key(Path(path))
+    if key is None:
+        return None
+    stem = key[0]
+    return stem.replace("side-*", "side-LR", 1) if "side-*" in stem else stem[:-1] + "LR"
+
+
 def _trial_key(path):
     """``(name with its side replaced by *, side)`` of a trial file, or None when its name has no side."""
     base = path.stem
@@ -213,6 +230,12 @@ def _recording(x, options):
 
 def _name(x, fallback):
     return Path(x).name if isinstance(x, (str, Path)) else str(x.meta.get("source") or x.meta.get("trial") or fallback)
+
+
+def _common_meta(trials):
+    """The descriptive meta keys (subject, session, task, ...) on which both trials agree: the pair's own."""
+    a, b = (rec.meta for rec in trials)
+    return {k: a[k] for k in _SHARED_META if isinstance(a.get(k), (str, int, float)) and a.get(k) == b.get(k)}
 
 
 def _check_same(trials, names):

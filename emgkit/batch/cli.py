@@ -51,6 +51,10 @@ def add_batch_parser(subparsers):
     p.add_argument("--task-structure", choices=("auto", "simultaneous", "alternating", "unilateral"),
                    help="how the two sides work in every recording's task (overrides analysis.task_structure; default: "
                    "found from each recording's bursts)")
+    p.add_argument("--pair-trials", action="store_true",
+                   help="pair unilateral trials by file name in each folder (side-L/side-R entity, or _L/_R at the end of the name; "
+                   "the rest of the name alike) and compare each pair as the two sides, into DIR/<folder>/<name with the side "
+                   "as LR>/; files without a partner are listed in failures.csv (step 'pair')")
     p.add_argument("--pattern", metavar="GLOB",
                    help="file names to take from folders (default: *.h5 *.hdf5 *.nwb *.mat *.edf *.bdf *.c3d)")
     p.add_argument("--fs", type=float, metavar="HZ",
@@ -106,7 +110,7 @@ def cli_batch(args) -> int:
     try:
         batch = run_batch(args.inputs, args.out, config=config, workers=args.workers, scheduler=args.scheduler,
                           pattern=args.pattern, force=args.force, progress=progress, stream=args.stream,
-                          channel_map=channel_map, dask_timeout=args.dask_timeout)
+                          channel_map=channel_map, dask_timeout=args.dask_timeout, pair_trials=args.pair_trials)
     except (InvalidInputError, MissingDependencyError) as exc:
         print(f"emgkit batch: usage error: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE

@@ -19,10 +19,12 @@ from pathlib import Path
 
 from .._version import __version__
 
-__all__ = ["MANIFEST_NAME", "file_sha256", "write_manifest", "read_manifest", "is_current", "clear_stale"]
+__all__ = ["MANIFEST_NAME", "REPORT_NAME", "file_sha256", "inputs_fingerprint", "save_result", "write_manifest", "read_manifest",
+           "is_current", "clear_stale"]
 
 MANIFEST_NAME = "batch.json"
 MANIFEST_KIND = "emgkit-batch-result"
+REPORT_NAME = "report.html"
 _BLOCK = 1 << 20
 
 
@@ -35,6 +37,33 @@ def file_sha256(path) -> str:
     return h.hexdigest()
 
 
+def _paths(inputs) -> list:
+    return [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+
+
+def inputs_fingerprint(inputs) -> tuple[str, int]:
+    """``(SHA-256, bytes)`` of a result's input: one file's digest and size, or for several files (a pair of
+    trials, in order) the SHA-256 of their digests joined by spaces and their total size."""
+    paths = _paths(inputs)
+    digests = [file_sha256(p) for p in paths]
+    digest = digests[0] if len(digests) == 1 else hashlib.sha256(" ".join(digests).encode()).hexdigest()
+    return digest, sum(os.stat(p).st_size for p in paths)
+
+
+def save_result(folder, analysis, traces, *, plotlyjs, source) -> list[str]:
+    """Write one result's tables and report as one unit (:meth:`emgkit.Analysis.save`, ``manifest.json`` last).
+
+    Returns the file names that make up the result (for :func:`write_manifest`, which comes after).
+    """
+    from .._atomic import MANIFEST_NAME as RESULTS_MANIFEST
+    from ..analysis import CONFIG_NAME, H5_NAME, INFO_NAME, TABLES
+    from ..report_html import report
+
+    analysis.save(folder, overwrite=True, extra={REPORT_NAME: lambda path: report(
+        analysis, path, traces=traces, plotlyjs=plotlyjs, overwrite=True, source=source)})
+    return [f"{t}.csv" for t in TABLES] + [CONFIG_NAME, INFO_NAME, H5_NAME, REPORT_NAME, RESULTS_MANIFEST]
+
+
 def write_manifest(folder, *, relpath, input_sha256, input_bytes, config_digest, outputs) -> Path:
     """Write ``folder/batch.json`` atomically: the mark of a complete, current result.
 
@@ -45,9 +74,9 @@ def write_manifest(folder, *, relpath, input_sha256, input_bytes, config_digest,
     relpath : str
         The recording's relative path in the batch.
     input_sha256 : str
-        :func:`file_sha256` of the input, taken before it was read.
+        :func:`inputs_fingerprint` of the input(s), taken before they were read.
     input_bytes : int
-        Input size in bytes.
+        Input size in bytes (both files of a pair).
     config_digest : str
         Digest of the configuration used.
     outputs : list of str
@@ -82,6 +111,7 @@ def read_manifest(folder) -> dict | None:
 def is_current(folder, input_path, config_digest) -> bool:
     """True when ``folder`` holds a complete result of this exact input, configuration and emgkit version.
 
+    ``input_path`` is one file, or the files of one result in order (a pair of trials).
     The input is hashed only when everything else matches (size first), so
     checking an unchanged batch costs one read of each input.
     """
@@ -98,9 +128,9 @@ def is_current(folder, input_path, config_digest) -> bool:
         except OSError:
             return False
     try:
-        if os.stat(input_path).st_size != doc.get("input_bytes"):
+        if sum(os.stat(p).st_size for p in _paths(input_path)) != doc.get("input_bytes"):
             return False
-        return file_sha256(input_path) == doc.get("input_sha256")
+        return inputs_fingerprint(input_path)[0] == doc.get("input_sha256")
     except OSError:
         return False
 

@@ -16,11 +16,12 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputError, MissingDependencyError
+from .manifest import REPORT_NAME
 
 if TYPE_CHECKING:
     from ..channel_map import ChannelMap
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["REPORT_NAME", "BatchResult", "DaskRunner", "LocalRunner", "make_runner", "process_recording", "run_batch"]
 
-REPORT_NAME = "report.html"
 DASK_LOST_AFTER_S = 60.0  # no Dask worker for this long: the batch gives up the unfinished recordings
 
 
@@ -45,6 +45,7 @@ def process_recording(task: dict) -> dict:
         ``plotlyjs`` (the batch's shared ``plotly.min.js``), optional ``stream``
         (``"auto"``, ``"on"``, ``"off"``: :func:`emgkit.analysis_stream.wants_streaming`)
         and ``channel_map`` (a :class:`emgkit.channel_map.ChannelMap` applied on reading).
+        A task with ``right_path`` is a pair of trials: :func:`emgkit.batch.pairing.process_pair`.
 
     Returns
     -------
@@ -54,9 +55,11 @@ def process_recording(task: dict) -> dict:
         ``message``, ``seconds`` (wall time), ``bytes`` (input size).  Errors
         are returned, never raised: one bad file never stops the batch.
     """
-    from .._atomic import MANIFEST_NAME as RESULTS_MANIFEST
-    from ..analysis import CONFIG_NAME, H5_NAME, INFO_NAME, TABLES
-    from .manifest import clear_stale, file_sha256, write_manifest
+    if task.get("right_path"):
+        from .pairing import process_pair
+
+        return process_pair(task)
+    from .manifest import clear_stale, file_sha256, save_result, write_manifest
 
     start = time.perf_counter()
     result = {"relpath": task["relpath"], "path": task["path"], "status": "ok", "step": "", "error_type": "", "message": "",
@@ -66,7 +69,6 @@ def process_recording(task: dict) -> dict:
         from ..analysis import analyze_source, wants_streaming
         from ..config import load_config
         from ..io import read
-        from ..report_html import report
 
         folder = Path(task["folder"])
         folder.mkdir(parents=True, exist_ok=True)
@@ -83,10 +85,8 @@ def process_recording(task: dict) -> dict:
         analysis, traces = analyze_source(source, stream="on" if stream else "off", config=config, traces=True, emit=False,
                                           **(mapped if stream else {}))
         step = "save"  # tables and report as one unit (emgkit._atomic: manifest.json written last)
-        analysis.save(folder, overwrite=True, extra={REPORT_NAME: lambda path: report(
-            analysis, path, traces=traces, plotlyjs=task["plotlyjs"], overwrite=True, source=task["path"])})
+        outputs = save_result(folder, analysis, traces, plotlyjs=task["plotlyjs"], source=task["path"])
         step = "manifest"
-        outputs = [f"{t}.csv" for t in TABLES] + [CONFIG_NAME, INFO_NAME, H5_NAME, REPORT_NAME, RESULTS_MANIFEST]
         write_manifest(folder, relpath=task["relpath"], input_sha256=digest, input_bytes=result["bytes"],
                        config_digest=task["config_digest"], outputs=outputs)
     except Exception as exc:  # noqa: BLE001 - every failure is reported in failures.csv, the batch goes on
@@ -108,19 +108,26 @@ def _one_line(exc) -> str:
     return text or repr(exc)
 
 
+def _inputs(job) -> tuple:
+    """The input file(s) of a job or task: the recording, or a pair's left and right trials."""
+    get = job.get if isinstance(job, dict) else lambda k: getattr(job, k, None)
+    return (get("path"), get("right_path")) if get("right_path") else (get("path"),)
+
+
 def _finished_on_disk(task: dict) -> bool:
     """True when the task's folder holds its complete, current result (manifest, sizes, input hash)."""
     from .manifest import is_current
 
     try:
-        return is_current(task["folder"], task["path"], task["config_digest"])
+        return is_current(task["folder"], _inputs(task), task["config_digest"])
     except Exception:  # noqa: BLE001 - unreadable: not finished
         return False
 
 
 def worker_failure(task: dict, exc: BaseException) -> dict:
     """The result of a task whose worker died or could not run it (crash, out of memory, lost connection)."""
-    return {"relpath": task["relpath"], "path": task["path"], "status": "failed", "step": "worker",
+    pair = {k: task[k] for k in ("right_path", "left_file", "right_file") if k in task}
+    return {"relpath": task["relpath"], "path": task["path"], **pair, "status": "failed", "step": "worker",
             "error_type": type(exc).__name__, "message": f"the worker running it was lost ({_one_line(exc)}); rerun the batch to retry it",
             "seconds": 0.0, "bytes": 0}
 
@@ -445,7 +452,7 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
               scheduler: str | None = None, pattern: str | None = None, force: bool = False,
               progress: Progress | None = None, stream: str = "auto",
               channel_map: ChannelMap | str | os.PathLike[str] | Mapping[str, Any] | None = None,
-              dask_timeout: float | None = None) -> BatchResult:
+              dask_timeout: float | None = None, pair_trials: bool = False) -> BatchResult:
     """Analyse many recordings: tables and report per recording, then one summary.
 
     Parameters
@@ -483,6 +490,11 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
         With ``scheduler``: seconds without any worker before the unfinished
         recordings are listed in ``failures.csv`` (default
         :data:`DASK_LOST_AFTER_S`, 60 s).
+    pair_trials : bool, default False
+        Pair unilateral trials by file name within each folder (``side-L``/``side-R`` or ``_L``/``_R``) and
+        analyse each pair as the two sides (:func:`emgkit.analyze_pair`) into ``out/<folder>/<name with the
+        side as LR>/`` (:mod:`emgkit.batch.pairing`); a file without a partner is a failure at step
+        ``"pair"``, a pair the analysis refuses one at step ``"analyze"``.  Pairs are read whole (no streaming).
 
     Returns
     -------
@@ -527,6 +539,14 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
     if not jobs:
         raise InvalidInputError(f"no recordings found in {list(map(str, inputs))}"
                                 + ("" if pattern else " (folders are searched for .h5/.hdf5/.nwb/.mat/.edf/.bdf/.c3d; use --pattern for others)"))
+    unpaired = None  # pair mode: the files without a partner
+    if pair_trials:
+        if stream == "on":
+            raise InvalidInputError("--stream on does not apply to --pair-trials: the two trials of a pair are read whole; leave --stream out")
+        from .pairing import pair_jobs
+
+        jobs, unpaired = pair_jobs(jobs)
+        digest = hashlib.sha256(f"{digest} paired-trials".encode()).hexdigest()  # a pair's result is not a recording's
     folders = {job.relpath: output_folder(out, job.relpath) for job in jobs}
     plotlyjs = out / PLOTLYJS_NAME
     created = not out.exists()
@@ -537,7 +557,7 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
         remove_temporaries(out)  # left by a killed batch (e.g. .summary.html.tmp-*)
         try:
             return _run_locked(jobs, out, folders, plotlyjs, cfg, digest, force=force, workers=workers, scheduler=scheduler,
-                               stream=stream, channel_map=channel_map, progress=progress, dask_timeout=dask_timeout)
+                               stream=stream, channel_map=channel_map, progress=progress, dask_timeout=dask_timeout, unpaired=unpaired)
         except BaseException:
             if created:
                 _remove_if_empty(out)  # a usage error (scheduler unreachable...) leaves no empty folder behind
@@ -545,20 +565,25 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
 
 
 def _run_locked(jobs, out, folders, plotlyjs, cfg, digest, *, force, workers, scheduler, stream, channel_map, progress,
-                dask_timeout):
-    """The body of :func:`run_batch`, holding the output folder's lock."""
+                dask_timeout, unpaired=None):
+    """The body of :func:`run_batch`, holding the output folder's lock (``jobs``: recordings, or pairs of trials with the
+    list of ``unpaired`` files)."""
     from ..report_html import write_plotlyjs
     from .manifest import is_current
     from .summary import write_summary
 
     results, todo = {}, []
     for job in jobs:
-        if not force and is_current(folders[job.relpath], job.path, digest):
-            results[job.relpath] = {"relpath": job.relpath, "path": job.path, "status": "skipped", "step": "", "error_type": "",
-                                    "message": "", "seconds": 0.0, "bytes": 0}
+        base = asdict(job)  # relpath, path (+ right_path, left_file, right_file of a pair)
+        if not force and is_current(folders[job.relpath], _inputs(job), digest):
+            results[job.relpath] = {**base, "status": "skipped", "step": "", "error_type": "", "message": "", "seconds": 0.0, "bytes": 0}
         else:
-            todo.append({"relpath": job.relpath, "path": job.path, "folder": str(folders[job.relpath]), "config": cfg.as_dict(),
-                         "config_digest": digest, "plotlyjs": str(plotlyjs), "stream": stream, "channel_map": channel_map})
+            todo.append({**base, "folder": str(folders[job.relpath]), "config": cfg.as_dict(), "config_digest": digest,
+                         "plotlyjs": str(plotlyjs), "stream": stream, "channel_map": channel_map})
+    if unpaired:
+        from .pairing import unpaired_result
+
+        results.update({job.relpath: unpaired_result(job, why) for job, why in unpaired})
     runner = make_runner(workers=workers, scheduler=scheduler, dask_timeout=dask_timeout) if todo else None  # usage errors come before any output
     try:
         write_plotlyjs(out)
@@ -567,7 +592,10 @@ def _run_locked(jobs, out, folders, plotlyjs, cfg, digest, *, force, workers, sc
             runner.close(cancel=True)
         raise
     if progress is not None:
-        progress.start(len(jobs), len(jobs) - len(todo))
+        if unpaired is not None:
+            progress.message(f"paired trials: {len(jobs)} pair{'s' if len(jobs) != 1 else ''}, {len(unpaired)} file"
+                             f"{'s' if len(unpaired) != 1 else ''} without a partner", 1)
+        progress.start(len(jobs) + len(unpaired or ()), len(jobs) - len(todo))
         for r in results.values():
             progress.update(r)
         if runner is not None:
@@ -585,7 +613,7 @@ def _run_locked(jobs, out, folders, plotlyjs, cfg, digest, *, force, workers, sc
                 progress.message(f"a worker process died; retrying {len(lost)} recording{'s' if len(lost) != 1 else ''}", 1)
             for task in _execute(LocalRunner(runner.workers), lost, record, retry_lost=True):
                 _execute(LocalRunner(1), [task], record, retry_lost=False)
-    ordered = [results[job.relpath] for job in jobs]
+    ordered = [results[relpath] for relpath in sorted(results)]
     summary = write_summary(out, ordered, folders, cfg)
     batch = BatchResult(out=out, results=ordered, summary=summary)
     if progress is not None:

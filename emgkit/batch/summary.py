@@ -24,11 +24,14 @@ recordings (``summary.csv``)
     ``max_abs_si.<muscle>`` column per muscle and one
     ``cci_falconer.<side>.<agonist>/<antagonist>`` column (%) per pair and
     side met in the batch, then ``report`` (relative link) and ``error``.
+    A batch of paired trials (:mod:`emgkit.batch.pairing`) has one row per pair (``recording`` is the
+    pair's name) and adds ``left_file, right_file`` (the two trials' relative paths) after ``status``;
+    a file without a partner has a ``failed`` row of its own.
 metrics
     Tidy: ``recording, kind`` (``"si"``, ``"cci"``), ``subject`` (muscle, or
     ``agonist/antagonist`` muscles), ``side, metric, value, unit``.
 failures (``failures.csv``)
-    ``recording, input, step, error_type, message``.
+    ``recording, input, step, error_type, message`` (a pair's ``input``: ``LEFT | RIGHT``).
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ FAILURE_COLUMNS = ["recording", "input", "step", "error_type", "message"]
 BIDS_COLUMNS = ["subject", "session", "run", "acquisition"]  # meta keys (BIDS entities; '' when absent)
 BASE_COLUMNS = ["recording", "status", "task", "trial", *BIDS_COLUMNS, "n_channels", "duration_s", "fs_hz", "n_cycles", "pairs_compared",
                 "headline", "n_flags", "n_notices", "max_abs_si", "si_at_max", "dominant_side", "max_abs_si_muscle"]
-TEXT_COLUMNS = ("recording", "status", "task", "trial", *BIDS_COLUMNS, "headline", "dominant_side", "max_abs_si_muscle", "report", "error")
+PAIR_COLUMNS = ["left_file", "right_file"]  # a batch of paired trials: the two trials of each row
+TEXT_COLUMNS = ("recording", "status", *PAIR_COLUMNS, "task", "trial", *BIDS_COLUMNS, "headline", "dominant_side", "max_abs_si_muscle", "report", "error")
 INT_COLUMNS = ("n_channels", "n_cycles", "pairs_compared", "n_flags", "n_notices")
 
 
@@ -124,6 +128,7 @@ def build_summary(entries):
     all_metrics = [m for e in entries for m in (e["metrics"] or [])]
     muscles = sorted({m["subject"] for m in all_metrics if m["kind"] == "si"})
     pairs = sorted({(m["side"], m["subject"]) for m in all_metrics if m["kind"] == "cci"})
+    paired = any("left_file" in e["result"] for e in entries)
     rows, failures = [], []
     for e in entries:
         res = e["result"]
@@ -132,9 +137,12 @@ def build_summary(entries):
             row = dict(recording=relpath, status="failed", task="", trial="", n_channels=0, duration_s=math.nan, fs_hz=math.nan,
                        n_cycles=0, pairs_compared=0, headline="", n_flags=0, n_notices=0, max_abs_si=math.nan,
                        si_at_max=math.nan, dominant_side="", max_abs_si_muscle="", **dict.fromkeys(BIDS_COLUMNS, ""))
-            failures.append(dict(recording=relpath, input=res["path"], step=res["step"], error_type=res["error_type"], message=res["message"]))
+            given = res["path"] + (f" | {res['right_path']}" if res.get("right_path") else "")
+            failures.append(dict(recording=relpath, input=given, step=res["step"], error_type=res["error_type"], message=res["message"]))
         else:
             row = dict(e["row"])
+        if paired:
+            row.update(left_file=res.get("left_file", ""), right_file=res.get("right_file", ""))
         mine = e["metrics"] or []
         for muscle in muscles:
             row[f"max_abs_si.{muscle}"] = _max_abs([m["value"] for m in mine if m["kind"] == "si" and m["subject"] == muscle])
@@ -144,7 +152,7 @@ def build_summary(entries):
         row["report"] = f"{relpath}/report.html" if e["row"] is not None else ""
         row["error"] = f"{res['error_type']} at {res['step']}: {res['message']}" if e["row"] is None else ""
         rows.append(row)
-    columns = BASE_COLUMNS + [f"max_abs_si.{m}" for m in muscles] + [f"cci_falconer.{s}.{p}" for s, p in pairs] + ["report", "error"]
+    columns = BASE_COLUMNS[:2] + (PAIR_COLUMNS if paired else []) + BASE_COLUMNS[2:] + [f"max_abs_si.{m}" for m in muscles] + [f"cci_falconer.{s}.{p}" for s, p in pairs] + ["report", "error"]
     recordings = pd.DataFrame({c: [r[c] for r in rows] for c in columns}, columns=columns)
     for c in columns:
         if c in INT_COLUMNS:

@@ -52,7 +52,7 @@ tr.failed td{background:#fef2f2}
 .scroll{overflow-x:auto}
 """
 
-LABELS = {"recording": "recording", "status": "status", "task": "task", "trial": "trial", "n_channels": "channels",
+LABELS = {"recording": "recording", "status": "status", "left_file": "left trial", "right_file": "right trial", "task": "task", "trial": "trial", "n_channels": "channels",
           "duration_s": "duration (s)", "fs_hz": "rate (Hz)", "n_cycles": "repetitions", "pairs_compared": "pairs compared",
           "headline": "headline", "n_flags": "flags", "n_notices": "notices", "max_abs_si": "max |SI| (%)",
           "si_at_max": "SI at max (%, + = right larger)", "dominant_side": "larger side", "max_abs_si_muscle": "muscle of max |SI|"}
