@@ -82,7 +82,8 @@ def test_interrupted_folder_without_analysis_h5_is_listed_as_such(saved, tmp_pat
     _interrupt(folder)
     (folder / "analysis.h5").unlink()
     result = study([dict(subject="S", session="1", file=str(folder)), dict(subject="S", session="2", file=str(saved / "b"))])
-    assert result.gaps.query("problem == 'unreadable result'")["session"].tolist() == ["1"]
+    (problem,) = result.gaps.query("problem == 'unreadable result'").itertuples(index=False)
+    assert problem.session == "1" and "interrupted save" in problem.detail
 
 
 def test_mixed_folder_is_refused(saved, tmp_path):

@@ -184,10 +184,14 @@ def read_measures(folder) -> list[dict]:
         The result is damaged, or is not a complete result: an interrupted
         save, or a file that differs from its manifest.
     """
-    from ..analysis import H5_NAME, load_analysis
+    from ..analysis import H5_NAME, analysis_state, load_analysis
+    from ..errors import FileFormatError
 
     folder = Path(folder)
     tables = _listed_csvs(folder, H5_NAME)
+    if tables is None and analysis_state(folder) == "writing":  # also when the save was killed before analysis.h5
+        raise FileFormatError(f"{folder} holds an interrupted save (killed while writing), not a complete result; "
+                              "analyse its recording again")
     if tables is None:
         analysis = load_analysis(folder)  # checks the manifest and every hash: refuses what is not one complete result
         tables = {name: getattr(analysis, name).to_dict("records") for name in TABLES_USED}
