@@ -92,7 +92,7 @@ class Normalisation:
         return self.env[rows, a:b] * self.pair_scale(rows)[:, None]
 
 
-def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> Normalisation:
+def normalise(selection, detection, segments, store, band, cfg, mvc, notes, rest=None) -> Normalisation:
     """Subtract noise floors and set each channel's reference (MVC or task).
 
     Parameters
@@ -105,6 +105,8 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> N
     mvc : None, Recording, list of Recording, dict or sequence of float
         As :func:`emgkit.analyze`.
     notes : Notes
+    rest : Recording, optional
+        A rest recording of the same channels (:func:`noise_floor`).
 
     Returns
     -------
@@ -120,7 +122,7 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> N
         method = "mvc" if mvc is not None else "auto"
     elif mvc is not None and method != "mvc":
         notes.add(f"an MVC reference was given but normalization.method = {method!r}: the MVC is not used")
-    floor, noise_rms, env, nf = noise_floor(store, view, band, cfg, notes)
+    floor, noise_rms, env, nf = noise_floor(store, view, band, cfg, notes, rest=rest, selection=selection)
     if method == "mvc":
         if mvc is None:
             raise InvalidInputError("normalization.method = 'mvc' needs mvc=...: an MVC Recording, a list of them, or reference values")
@@ -152,15 +154,30 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes) -> N
     return Normalisation(floor, noise_rms, env, ref, source, np.ones(n_ch), view.unit, "raw", cc_scale, f"%{task}", task, nf)
 
 
-def noise_floor(store, view, band, cfg, notes):
+def noise_floor(store, view, band, cfg, notes, rest=None, selection=None):
     """Each channel's noise floor (:func:`emgkit.noise_floor.floor_from_conditioned`) and the envelope without it.
 
-    Only trusted floors are subtracted (quiet windows with a noise-like
-    spectrum); a floor taken from tonic muscle activity is reported, not
+    The floor is measured on a rest recording (``rest``), else on the rest
+    interval ``normalization.rest_interval`` of the task, else on the task's
+    quietest windows.  Only trusted floors are subtracted (quiet windows with
+    a noise-like spectrum, and a rest no noisier than the task's quietest
+    windows); a floor taken from tonic muscle activity is reported, not
     removed.  The envelope loses the floor in quadrature sample by sample
     (for co-contraction, ensembles and references); amplitudes per
     repetition lose it with the capped rule of
     :func:`emgkit.noise_floor.subtract_floor` (never down to 0).
+
+    Parameters
+    ----------
+    store, view, band, cfg, notes
+        As :func:`normalise` (``view`` the selection's).
+    rest : Recording, optional
+        Raw rest recording: its channels are matched to the analysed ones by
+        name, else by muscle and side, resampled to the task rate like an
+        MVC, and conditioned by :func:`~emgkit.analysis.condition.condition`
+        with the task's band, notches and envelope.
+    selection : Selection, optional
+        Needed with ``rest`` (the analysed channels).
 
     Returns
     -------
@@ -173,9 +190,17 @@ def noise_floor(store, view, band, cfg, notes):
     from ..noise_floor import floor_from_conditioned
 
     n_ch = store.shape[0]
+    interval = cfg.normalization.rest_interval
+    if rest is not None and interval is not None:
+        raise InvalidInputError(f"a rest recording and normalization.rest_interval = {list(interval)} were both given: "
+                                "the noise floor comes from one rest; drop one of them")
+    if interval is not None:
+        _check_interval(interval, view.n_samples / view.fs)
+    rest_pair = _rest_signals(rest, selection, band, cfg, notes) if rest is not None else None
     lows = np.where(np.asarray(band.trunk, dtype=bool), band.trunk_low_hz or band.low_hz, band.low_hz)
     nf = floor_from_conditioned(store.filtered, store.env, view.fs, low_hz=lows, high_hz=band.high_hz, order=cfg.filters.order,
-                                line_hz=cfg.filters.notch_hz or view.meta.get("powerline_hz"), unit=view.unit)
+                                line_hz=cfg.filters.notch_hz or view.meta.get("powerline_hz"), unit=view.unit,
+                                rest=rest_pair, rest_interval=interval)
     if not cfg.normalization.subtract_noise:
         return np.zeros(n_ch), np.zeros(n_ch), store.env, nf
     names = view.channel_names
@@ -185,11 +210,14 @@ def noise_floor(store, view, band, cfg, notes):
 
 
 def _floor_notes(nf, names, unit, notes):
-    """One note for the floors subtracted, one per kind of floor that is not."""
+    """One note per source of the floors subtracted, one per kind of floor that is not."""
     used = [c for c in range(len(names)) if nf.trusted[c]]
-    if used:
-        lo, hi = float(np.min(nf.noise_rms[used])), float(np.max(nf.noise_rms[used]))
-        notes.add(f"noise floors of {len(used)} of {len(names)} channels from their quietest windows (noise-like spectrum; "
+    for source in dict.fromkeys(nf.method[c] for c in used):
+        these = [c for c in used if nf.method[c] == source]
+        lo, hi = float(np.min(nf.noise_rms[these])), float(np.max(nf.noise_rms[these]))
+        where = ("their quietest windows (noise-like spectrum" if source == "task: quietest windows"
+                 else f"the {source} (noise-like spectrum, not above the task's quietest windows")
+        notes.add(f"noise floors of {len(these)} of {len(names)} channels from {where}; "
                   f"{lo:.3g}-{hi:.3g} {unit} RMS) removed in quadrature, capped below twice the floor")
     tonic = [c for c in range(len(names)) if not nf.trusted[c] and nf.method[c] == "task: upper-band estimate"]
     if tonic:
@@ -230,43 +258,86 @@ def mvc_reference(mvc, selection, band, floor, cfg, notes):
 
 def _mvc_trial(trial, k, selection, band, cfg, notes):
     """Highest ``mvc_window_ms`` window mean of the envelope of MVC trial ``k``, conditioned exactly like the task."""
-    from .._chunks import ArraySource
-    from .condition import condition
-    from .store import MemoryStore
-    from .view import RecordingView
+    x, fs = _trial_samples(trial, f"MVC trial {k + 1}", "MVC recording", selection, cfg, notes)
+    n = x.shape[1]
+    w = max(1, int(round(cfg.normalization.mvc_window_ms * 1e-3 * fs)))
+    if w > n:
+        raise InvalidInputError(f"MVC trial {k + 1} lasts {n / fs:.3f} s, shorter than the {cfg.normalization.mvc_window_ms:g} ms reference window")
+    return _window_means(_conditioned(x, fs, selection, band, cfg, notes).env, w).max(axis=1)
 
+
+def _rest_signals(rest, selection, band, cfg, notes):
+    """``(filtered, env)`` of a rest recording, its channels matched and conditioned exactly like the task's."""
+    from ..noise_floor import EDGE_S, WINDOW_S
+    from ..recording import Recording
+
+    if not isinstance(rest, Recording):
+        raise InvalidInputError(f"rest must be a Recording of the same channels at rest, got {type(rest).__name__}; "
+                                "read the file with emgkit.read first")
+    x, fs = _trial_samples(rest, "the rest recording", "rest recording", selection, cfg, notes)
+    shortest = WINDOW_S + 2 * EDGE_S
+    if x.shape[1] < int(round(shortest * fs)):
+        raise InvalidInputError(f"the rest recording lasts {x.shape[1] / fs:.3f} s; the noise floor needs at least {shortest:g} s "
+                                f"(a {WINDOW_S:g} s window {EDGE_S:g} s away from each end): record a longer rest")
+    store = _conditioned(x, fs, selection, band, cfg, notes)
+    return store.filtered, store.env
+
+
+def _check_interval(interval, duration):
+    """Refuse a rest interval that is not inside the record or holds no floor window."""
+    from ..noise_floor import EDGE_S, WINDOW_S
+
+    t0, t1 = (float(t) for t in interval)
+    if t0 < 0 or t1 > duration + 1e-9:
+        raise InvalidInputError(f"normalization.rest_interval {t0:g}-{t1:g} s lies outside the record (0 to {duration:.3f} s); "
+                                "give a rest interval inside the record (s from its start), or leave it unset")
+    if min(t1, duration - EDGE_S) - max(t0, EDGE_S) < WINDOW_S:
+        raise InvalidInputError(f"normalization.rest_interval {t0:g}-{t1:g} s holds no {WINDOW_S:g} s window "
+                                f"{EDGE_S:g} s away from the record's ends (0 to {duration:.3f} s); give a longer rest")
+
+
+def _trial_samples(trial, what, kind, selection, cfg, notes):
+    """The analysed channels of another recording of the task's electrodes (MVC, rest) at the task rate, float64."""
     view = selection.view
     if trial.unit != view.unit:
-        raise InvalidInputError(f"the MVC recording is in {trial.unit!r} and the task in {view.unit!r}; convert one of them first")
-    rows = [_trial_row(trial, ch, k) for ch in selection.channels]
+        raise InvalidInputError(f"the {kind} is in {trial.unit!r} and the task in {view.unit!r}; convert one of them first")
+    rows = [_trial_row(trial, ch, what) for ch in selection.channels]
     x = np.asarray(trial.data[rows], dtype=np.float64)
     fs = trial.fs
     if fs != view.fs:
         if not cfg.normalization.resample_mvc:
-            raise InvalidInputError(f"the MVC recording is sampled at {fs:g} Hz and the task at {view.fs:g} Hz; resample one "
+            raise InvalidInputError(f"the {kind} is sampled at {fs:g} Hz and the task at {view.fs:g} Hz; resample one "
                                     "of them or set normalization.resample_mvc = true")
         from scipy.signal import resample_poly
 
         frac = Fraction(view.fs / fs).limit_denominator(1000)
         x = resample_poly(x, frac.numerator, frac.denominator, axis=1)
-        notes.add(f"MVC trial {k + 1} resampled from {fs:g} to {view.fs:g} Hz (polyphase, factor {frac.numerator}/{frac.denominator})")
+        notes.add(f"{what[0].upper()}{what[1:]} resampled from {fs:g} to {view.fs:g} Hz (polyphase, factor {frac.numerator}/{frac.denominator})")
         fs = view.fs
+    return x, fs
+
+
+def _conditioned(x, fs, selection, band, cfg, notes):
+    """A MemoryStore of ``x`` conditioned by the task's own :func:`~emgkit.analysis.condition.condition`."""
+    from .._chunks import ArraySource
+    from .condition import condition
+    from .store import MemoryStore
+    from .view import RecordingView
+
     n = x.shape[1]
-    w = max(1, int(round(cfg.normalization.mvc_window_ms * 1e-3 * fs)))
-    if w > n:
-        raise InvalidInputError(f"MVC trial {k + 1} lasts {n / fs:.3f} s, shorter than the {cfg.normalization.mvc_window_ms:g} ms reference window")
-    store = MemoryStore(len(rows), n, 1)
-    condition(RecordingView(ArraySource(x, fs), selection.channels, view.unit, {}), cfg, band, store, n, notes)
-    return _window_means(store.env, w).max(axis=1)
+    store = MemoryStore(len(selection.channels), n, 1)
+    condition(RecordingView(ArraySource(x, fs), selection.channels, selection.view.unit, {}), cfg, band, store, n, notes)
+    return store
 
 
-def _trial_row(trial, ch, k) -> int:
+def _trial_row(trial, ch, what) -> int:
     if ch.name in trial.channel_names:
         return trial.index(ch.name)
     hits = [i for i, t in enumerate(trial.channels) if ch.muscle and (t.muscle, t.side) == (ch.muscle, ch.side)]
     if len(hits) != 1:
         raise InvalidInputError(
-            f"MVC trial {k + 1} has no channel for {ch.name!r} (by name or muscle and side); its channels are {trial.channel_names}")
+            f"{what[0].upper()}{what[1:]} has no channel for {ch.name!r} (by name or muscle and side); its channels are "
+            f"{trial.channel_names}")
     return hits[0]
 
 

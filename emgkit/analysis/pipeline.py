@@ -92,7 +92,8 @@ class Unusable:
     selection: object
 
 
-def analyze(recording: Recording, *, pairs: Pairs = None, mvc: Mvc = None, config: ConfigLike = None) -> Analysis:
+def analyze(recording: Recording, *, pairs: Pairs = None, mvc: Mvc = None, config: ConfigLike = None,
+            rest: Recording | None = None) -> Analysis:
     """Analyse muscle imbalance in one recording.
 
     Parameters
@@ -123,6 +124,16 @@ def analyze(recording: Recording, *, pairs: Pairs = None, mvc: Mvc = None, confi
         (``normalization.resample_mvc = false`` refuses).
     config : None, path, dict or Config
         Analysis configuration (:func:`emgkit.config.load_config`).
+    rest : Recording, optional
+        A rest recording of the same electrodes (muscles relaxed), raw: each
+        channel's noise floor is measured on it instead of on the task
+        (docs/noise_floor.md).  Channels are matched by name, else by muscle
+        and side; it is conditioned by exactly the same code and settings as
+        the task (and resampled to the task rate like an MVC).  A rest floor
+        is subtracted unless its spectrum is muscle-like or it is above the
+        task's quietest windows (then a note says so); ``info["floor_source"]``
+        names each channel's source.  Not with
+        ``normalization.rest_interval`` (a rest within the task).
 
     Returns
     -------
@@ -133,7 +144,10 @@ def analyze(recording: Recording, *, pairs: Pairs = None, mvc: Mvc = None, confi
     InvalidInputError
         Not a Recording, no EMG channel left, unknown channels in pairs or
         configuration, MVC that cannot be matched or is silent, MVC at another
-        rate with ``resample_mvc = false``, MVC in another unit.
+        rate with ``resample_mvc = false``, MVC in another unit; the same for
+        a rest recording, one shorter than 1 s, a rest recording together
+        with ``normalization.rest_interval``, a rest interval outside the
+        record.
 
     Warns
     -----
@@ -163,12 +177,12 @@ def analyze(recording: Recording, *, pairs: Pairs = None, mvc: Mvc = None, confi
     >>> res = emgkit.analyze(rec)  # doctest: +SKIP
     >>> res.bilateral.query("metric == 'mean'")[["muscle", "symmetry_index", "flag"]]  # doctest: +SKIP
     """
-    return _analyze_recording(recording, pairs, mvc, config, traces=False, emit=True)[0]
+    return _analyze_recording(recording, pairs, mvc, config, traces=False, emit=True, rest=rest)[0]
 
 
 def analyze_file(path: str | os.PathLike[str], *, pairs: Pairs = None, mvc: Mvc = None, config: ConfigLike = None,
                  chunk_s: float = DEFAULT_CHUNK_S, scratch_dir: str | os.PathLike[str] | None = None, traces: bool = False,
-                 **options: Any) -> Analysis | tuple[Analysis, dict[str, Any]]:
+                 rest: Recording | None = None, **options: Any) -> Analysis | tuple[Analysis, dict[str, Any]]:
     """Analyse muscle imbalance in a recording file without loading it whole.
 
     Gives the same :class:`Analysis` as ``analyze(emgkit.read(path))``
@@ -195,6 +209,8 @@ def analyze_file(path: str | os.PathLike[str], *, pairs: Pairs = None, mvc: Mvc 
         Also return the report's data-browser traces (min/max decimated
         band-passed EMG and envelope, as :func:`emgkit.decimate.browser_traces`
         but of the analysis's own signals).
+    rest : Recording, optional
+        As in :func:`emgkit.analyze` (held in memory: a rest is short).
     **options
         Reader options (e.g. ``fs`` for files that do not store it), as for
         :func:`emgkit.open`.
@@ -209,12 +225,12 @@ def analyze_file(path: str | os.PathLike[str], *, pairs: Pairs = None, mvc: Mvc 
         As :func:`emgkit.analyze`; also for a ``chunk_s`` that is not a
         positive number of seconds.
     """
-    result, shown = _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, traces=traces, emit=True, **options)
+    result, shown = _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, traces=traces, emit=True, rest=rest, **options)
     return (result, shown) if traces else result
 
 
 def analyze_source(source, *, stream="auto", pairs=None, mvc=None, config=None, traces=False, emit=True, progress=None,
-                   **options):
+                   rest=None, **options):
     """Analyse a Recording or a recording file, streaming the file when ``stream`` says so.
 
     The one entry point of the command line and the batch: the report's
@@ -227,7 +243,7 @@ def analyze_source(source, *, stream="auto", pairs=None, mvc=None, config=None, 
     source : Recording, str or Path
     stream : {"auto", "on", "off"}
         For a file: :func:`wants_streaming`; a Recording is analysed in memory.
-    pairs, mvc, config
+    pairs, mvc, config, rest
         As in :func:`analyze`.
     traces : bool, default False
     emit : bool, default True
@@ -248,18 +264,19 @@ def analyze_source(source, *, stream="auto", pairs=None, mvc=None, config=None, 
     from ..recording import Recording
 
     if isinstance(source, Recording):
-        return _analyze_recording(source, pairs, mvc, config, traces=traces, emit=emit, progress=progress)
+        return _analyze_recording(source, pairs, mvc, config, traces=traces, emit=emit, progress=progress, rest=rest)
     if wants_streaming(source, stream, **options):
         return _analyze_file(source, pairs, mvc, config, DEFAULT_CHUNK_S, None, traces=traces, emit=emit, progress=progress,
-                             **options)
+                             rest=rest, **options)
     from ..io import read
 
     if progress is not None:
         progress("reading the file")
-    return _analyze_recording(read(source, **options), pairs, mvc, config, traces=traces, emit=emit, progress=progress)
+    return _analyze_recording(read(source, **options), pairs, mvc, config, traces=traces, emit=emit, progress=progress,
+                              rest=rest)
 
 
-def _analyze_recording(recording, pairs, mvc, config, *, traces, emit, progress=None):
+def _analyze_recording(recording, pairs, mvc, config, *, traces, emit, progress=None, rest=None):
     from ..recording import Recording
 
     cfg = load_config(config)
@@ -269,7 +286,7 @@ def _analyze_recording(recording, pairs, mvc, config, *, traces, emit, progress=
         )
     view = RecordingView.of_recording(recording)
     n = view.n_samples
-    stages = run(view, cfg, pairs, mvc, lambda n_ch, step: MemoryStore(n_ch, n, step), chunk=n, progress=progress)
+    stages = run(view, cfg, pairs, mvc, lambda n_ch, step: MemoryStore(n_ch, n, step), chunk=n, progress=progress, rest=rest)
     return _finish(stages, emit, traces, progress)
 
 
@@ -282,7 +299,7 @@ def _finish(stages, emit, traces, progress):
     return _result(stages, emit), browser_traces(stages) if traces and isinstance(stages, Stages) else None
 
 
-def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emit, progress=None, **options):
+def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emit, progress=None, rest=None, **options):
     from ..io import open as open_file
 
     cfg = load_config(config)
@@ -304,7 +321,7 @@ def _analyze_file(path, pairs, mvc, config, chunk_s, scratch_dir, *, traces, emi
                 store.on_write = lambda b: progress(step_name, b / max(view.n_samples, 1))
             return store
 
-        stages = run(view, cfg, pairs, mvc, make_store, chunk, progress=progress)
+        stages = run(view, cfg, pairs, mvc, make_store, chunk, progress=progress, rest=rest)
         try:
             return _finish(stages, emit, traces, progress)
         finally:
@@ -341,10 +358,11 @@ def wants_streaming(path, mode="auto", **options) -> bool:
         return handle.n_channels * handle.n_samples > STREAM_ABOVE_SAMPLES
 
 
-def run(view, cfg, pairs, mvc, make_store, chunk, progress=None):
+def run(view, cfg, pairs, mvc, make_store, chunk, progress=None, rest=None):
     """Every stage in order on ``view``; ``make_store(n_channels, step)`` gives the store of the conditioned signals.
 
-    ``progress(step)``, when given, is told the name of each stage as it starts.
+    ``progress(step)``, when given, is told the name of each stage as it starts;
+    ``rest`` is a rest recording for the noise floors (:func:`analyze`).
 
     The store stays open in the result (the caller closes it): the table
     builders and the report's traces read from it.  Channels found dead over
@@ -398,7 +416,7 @@ def run(view, cfg, pairs, mvc, make_store, chunk, progress=None):
         tell("finding repetitions")
         segments = segment(selection, detection, store, cfg, notes)
         tell("normalising amplitudes")
-        norm = normalise(selection, detection, segments, store, band, cfg, mvc, notes)
+        norm = normalise(selection, detection, segments, store, band, cfg, mvc, notes, rest=rest)
         tell("measuring repetitions")
         measures = measure(selection, detection, segments, norm, store, view.fs)
         tell("spectra (fatigue)")
@@ -479,6 +497,9 @@ def info(s) -> dict:
         "cycles_source": s.segments.cycles.source,
         "cycles_rule": s.segments.fallback or s.segments.rule,
         "n_cycles": s.segments.n_kept,
+        "floor_source": {name: norm.noise.method[c] for c, name in enumerate(s.selection.names)},
+        "floor_subtracted": {name: bool(norm.noise.trusted[c]) and s.cfg.normalization.subtract_noise
+                             for c, name in enumerate(s.selection.names)},
         "fatigue_mode": s.fatigue.mode,
         "task_structure": s.structure.structure,
         "task_structure_detail": s.structure.as_dict(),
