@@ -1,5 +1,10 @@
 """Stage 6: per-repetition values of every channel and pair (amplitudes, bursts, co-contraction, timing).
 
+With per-side cycles (:attr:`emgkit.analysis.segment.Segments.by_side`) a channel's amplitudes are also
+taken over its own side's cycles (:attr:`Measures.by_side`, :meth:`Measures.reps_of`), and an
+agonist/antagonist pair, on one side, over that side's cycles; two channels on different sides compare the
+repetitions :meth:`Measures.paired` gives (the sides' cycles paired by their typical lag).
+
 Every value is a reduction over an interval of samples, read piece by piece
 from the store (:func:`emgkit.analysis.store.pieces`), so the same code serves
 records in memory and records streamed through a scratch file.
@@ -8,14 +13,14 @@ records in memory and records streamed through a scratch file.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..noise_floor import subtract_floor
 from .store import pieces
 
-__all__ = ["Measures", "measure", "burst_values", "AMPLITUDE_METRICS", "FRAGMENTED", "SNR_GAP_DB"]
+__all__ = ["Measures", "Reps", "measure", "burst_values", "AMPLITUDE_METRICS", "FRAGMENTED", "SNR_GAP_DB"]
 
 AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg", "active_pct", "clipped_pct")
 CC_METRICS = ("cci_falconer", "cci_rudolph", "common_area", "ratio", "antagonist_share", "overlap_pct")
@@ -38,9 +43,19 @@ class Measures:
         First onset and last offset (s) of the bursts whose midpoint falls in the interval; NaN without bursts.
     burst_count : ndarray of int, shape (n_channels, n_intervals)
     cocontraction : dict
-        ``(side, agonist, antagonist)`` -> dict of ``CC_METRICS`` -> ndarray (n_intervals,) and ``"usable"``.
+        ``(side, agonist, antagonist)`` -> dict of ``CC_METRICS`` -> ndarray (n_cycles,) and ``"usable"``, over the
+        cycles of the pair's side (:meth:`reps_of` of the agonist).
     snr_db : ndarray, shape (n_channels,)
         20 log10(mean burst amplitude / baseline noise); NaN without bursts.
+    cycle_side : tuple of str
+        Per channel, the cycles it is measured in: ``"L"``/``"R"`` (its side's own, with per-side cycles) or ``""``
+        (the shared ones, whose values are ``values`` and ``clip_fraction``).
+    by_side : dict of str -> Reps
+        Every channel's values over ``"L"``'s and ``"R"``'s own cycles (empty without per-side cycles).
+    intervals, samples : ndarray, shape (n_intervals, 2)
+        The shared cycles (s, samples), those of ``values``.
+    pairs : callable
+        ``pairs(key_a, key_b) -> (ka, kb)``: :meth:`emgkit.analysis.segment.Segments.paired`.
     """
 
     values: dict
@@ -50,15 +65,67 @@ class Measures:
     burst_count: np.ndarray
     cocontraction: dict
     snr_db: np.ndarray
+    cycle_side: tuple = ()
+    by_side: dict = field(default_factory=dict)
+    intervals: np.ndarray = None
+    samples: np.ndarray = None
+    pairs: object = None
 
     def usable(self, *chans) -> np.ndarray:
         """Intervals usable for indices involving these channels: clipped on none beyond the tolerance."""
-        from .detect import CLIP_TOLERANCE
+        return _usable(self.clip_fraction, chans)
 
-        ok = np.ones(self.clip_fraction.shape[1], dtype=bool)
-        for c in chans:
-            ok &= ~(self.clip_fraction[c] > CLIP_TOLERANCE)
-        return ok
+    def reps_of(self, c) -> Reps:
+        """The per-repetition values channel ``c`` is compared by: its own side's with per-side cycles, else the shared ones."""
+        key = self.cycle_side[c] if self.cycle_side else ""
+        if key:
+            return self.by_side[key]
+        return Reps("", self.intervals, self.samples, self.values, self.clip_fraction)
+
+    def paired(self, i, j):
+        """Indices ``(ki, kj)`` into the repetitions of channels ``i`` and ``j`` (:meth:`reps_of`) compared with each other.
+
+        One to one when both use the same cycles; two sides' own cycles are paired by their typical lag
+        (:meth:`emgkit.analysis.segment.Segments.paired`).
+        """
+        keys = (self.cycle_side[i], self.cycle_side[j]) if self.cycle_side else ("", "")
+        return self.pairs(*keys)
+
+
+@dataclass(frozen=True)
+class Reps:
+    """Per-repetition values of every channel over one set of cycles.
+
+    Attributes
+    ----------
+    key : str
+        ``"L"``/``"R"``: that side's own cycles; ``""``: the shared cycles.
+    intervals : ndarray, shape (n_intervals, 2)
+        The cycles, s.
+    samples : ndarray of int, shape (n_intervals, 2)
+    values : dict of str -> ndarray, shape (n_channels, n_intervals)
+        :data:`AMPLITUDE_METRICS` per channel and cycle (NaN for an empty interval).
+    clip_fraction : ndarray, shape (n_channels, n_intervals)
+    """
+
+    key: str
+    intervals: np.ndarray
+    samples: np.ndarray
+    values: dict
+    clip_fraction: np.ndarray
+
+    def usable(self, *chans) -> np.ndarray:
+        """Cycles usable for indices involving these channels: clipped on none beyond the tolerance."""
+        return _usable(self.clip_fraction, chans)
+
+
+def _usable(clip_fraction, chans):
+    from .detect import CLIP_TOLERANCE
+
+    ok = np.ones(clip_fraction.shape[1], dtype=bool)
+    for c in chans:
+        ok &= ~(clip_fraction[c] > CLIP_TOLERANCE)
+    return ok
 
 
 def measure(selection, detection, segments, norm, store, fs) -> Measures:
@@ -78,22 +145,29 @@ def measure(selection, detection, segments, norm, store, fs) -> Measures:
     -------
     Measures
     """
-    values, clip_fraction = _channel_values(detection, segments, norm, store, fs)
+    values, clip_fraction = _channel_values(detection, segments.samples, norm, store, fs)
     amp = norm.amp_unit
     units = {"mean": amp, "peak": amp, "rms": amp, "iemg": f"{amp}*s", "active_pct": "%", "clipped_pct": "%"}
     activity, burst_count = _activity(detection.activation, segments)
-    ms = Measures(values, units, clip_fraction, activity, burst_count, {}, _burst_snr_db(detection))
+    cycle_side = tuple(segments.cycle_side(ch.side) for ch in selection.channels)
+    by_side = {}
+    for key in sorted(set(cycle_side) - {""}):
+        intervals, samples = segments.cycles_of(key)
+        by_side[key] = Reps(key, intervals, samples, *_channel_values(detection, samples, norm, store, fs))
+    ms = Measures(values, units, clip_fraction, activity, burst_count, {}, _burst_snr_db(detection), cycle_side, by_side,
+                  segments.intervals, segments.samples, segments.paired)
     for p in selection.pairing.agonist_antagonist:
         i, j = selection.index(p.agonist), selection.index(p.antagonist)
-        ms.cocontraction[(p.side, p.agonist, p.antagonist)] = _cocontraction(i, j, ms.usable(i, j), detection, segments, norm,
-                                                                          store.piece, fs)
+        reps = ms.reps_of(i)  # both muscles of a pair are on one side: that side's cycles
+        ms.cocontraction[(p.side, p.agonist, p.antagonist)] = _cocontraction(i, j, reps.usable(i, j), detection, reps.samples,
+                                                                          norm, store.piece, fs)
     return ms
 
 
-def _channel_values(detection, segments, norm, store, fs):
-    n_ch, n_int = len(norm.floor), len(segments.samples)
+def _channel_values(detection, samples, norm, store, fs):
+    n_ch, n_int = len(norm.floor), len(samples)
     env_sum, env_max, sq_sum = (np.full((n_ch, n_int), np.nan) for _ in range(3))
-    for k, (a, b) in enumerate(segments.samples):
+    for k, (a, b) in enumerate(samples):
         if b <= a:
             continue
         env_sum[:, k] = env_max[:, k] = sq_sum[:, k] = 0.0
@@ -104,7 +178,7 @@ def _channel_values(detection, segments, norm, store, fs):
             env_sum[:, k] += env.sum(axis=1)
             env_max[:, k] = np.maximum(env_max[:, k], env.max(axis=1))
             sq_sum[:, k] += np.einsum("ij,ij->i", y, y)
-    a, b = segments.samples[:, 0], segments.samples[:, 1]
+    a, b = samples[:, 0], samples[:, 1]
     length = np.where(b > a, b - a, np.nan)
     n_active = np.array([detection.active.count(c, a, b) for c in range(n_ch)], dtype=np.float64)
     n_clipped = np.array([detection.clipped.count(c, a, b) for c in range(n_ch)], dtype=np.float64)
@@ -140,12 +214,12 @@ def _activity(act, segments):
     return activity, count
 
 
-def _cocontraction(i, j, usable, detection, segments, norm, piece, fs):
+def _cocontraction(i, j, usable, detection, samples, norm, piece, fs):
     from .. import cocontraction as cc
 
-    out = {m: np.full(len(segments.samples), np.nan) for m in CC_METRICS}
+    out = {m: np.full(len(samples), np.nan) for m in CC_METRICS}
     out["usable"] = usable
-    for k, (a, b) in enumerate(segments.samples):
+    for k, (a, b) in enumerate(samples):
         if not usable[k] or b <= a:
             continue
         sums = 0.0

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import InvalidInputError
 
-__all__ = ["Segments", "SideCycles", "segment", "CYCLE_RATE_HZ"]
+__all__ = ["Segments", "SideCycles", "segment", "pair_cycles", "CYCLE_RATE_HZ"]
 
 _SIDE_WORD = {"L": "left", "R": "right"}
 _CONTACT = re.compile(r"\b(foot|heel) ?strike\b|\b(initial|foot|heel) ?contact\b|\bheel ?down\b")
@@ -70,6 +70,26 @@ class Segments:
         if own is not None:
             return own.intervals, own.samples, own.event
         return self.intervals, self.samples, _event_of(self.cycles.source)
+
+    def cycle_side(self, side) -> str:
+        """Which cycles a channel on ``side`` is measured in: ``side`` with per-side cycles, else ``""`` (the shared ones)."""
+        return side if self.per_side and side in self.by_side else ""
+
+    def cycles_of(self, key):
+        """``(intervals, samples)`` of the cycles :meth:`cycle_side` named ``key`` (``""``: the shared cycles)."""
+        own = self.by_side[key] if key else self
+        return own.intervals, own.samples
+
+    def paired(self, key_a, key_b):
+        """Indices ``(ka, kb)`` of the cycles of ``key_a`` and ``key_b`` (:meth:`cycle_side` keys) compared with each other.
+
+        The same cycles pair one to one; two sides' own cycles are paired by their typical lag (:func:`pair_cycles`).
+        """
+        ia, ib = self.cycles_of(key_a)[0], self.cycles_of(key_b)[0]
+        if key_a == key_b:
+            k = np.arange(len(ia), dtype=np.int64)
+            return k, k
+        return pair_cycles(ia[:, 0], ib[:, 0])
 
 
 @dataclass(frozen=True)
@@ -272,6 +292,45 @@ def _event_of(source) -> str:
     """The event (or trigger) name of a cycles source label (``"events 'Left Foot Strike'"`` -> ``Left Foot Strike``)."""
     m = re.match(r"(?:events|trigger) '(.*?)'", str(source))
     return m.group(1) if m else ""
+
+
+def pair_cycles(starts_a, starts_b):
+    """Indices ``(ka, kb)`` pairing the cycles of a with those of b by their typical lag, in order, one to one.
+
+    The lag is the median, over the cycles of a, of the gap to the nearest start of b (about half a stride
+    between the legs in gait, about 0 for simultaneous triggers); each cycle of a is then paired with the cycle
+    of b starting nearest to its start plus that lag.  Starts are sorted, so the pairs keep the cycles' order;
+    when several cycles of a land on the same cycle of b, the closest keeps it and the others stay unpaired.
+
+    Parameters
+    ----------
+    starts_a, starts_b : array_like, shape (n_a,), (n_b,)
+        Cycle starts in s, sorted.
+
+    Returns
+    -------
+    ka, kb : ndarray of int
+        Paired indices into ``starts_a`` and ``starts_b``.
+    """
+    a, b = np.asarray(starts_a, float), np.asarray(starts_b, float)
+    if not (a.size and b.size):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    lag = float(np.median(b[_nearest(b, a)] - a))
+    kb = _nearest(b, a + lag)
+    gap = np.abs(a + lag - b[kb])
+    keep = np.ones(a.size, dtype=bool)
+    for y in np.unique(kb):
+        rows = np.flatnonzero(kb == y)
+        keep[rows] = False
+        keep[rows[np.argmin(gap[rows])]] = True
+    return np.flatnonzero(keep).astype(np.int64), kb[keep].astype(np.int64)
+
+
+def _nearest(b, x):
+    """Index of the value of sorted ``b`` nearest to each ``x`` (ties: the earlier)."""
+    right = np.clip(np.searchsorted(b, x), 0, b.size - 1)
+    left = np.clip(right - 1, 0, b.size - 1)
+    return np.where(np.abs(x - b[left]) <= np.abs(x - b[right]), left, right)
 
 
 def _combined(store, rows, n_every):

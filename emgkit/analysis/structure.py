@@ -30,7 +30,7 @@ from .activity import activity
 from .store import pieces
 
 __all__ = ["TaskStructure", "PairStructure", "find_structure", "STRUCTURES", "REST_RATIO", "OVERLAP_SIMULTANEOUS",
-           "OVERLAP_ALTERNATING", "MIN_BURSTS", "UNILATERAL_REASON", "PAIRED"]
+           "OVERLAP_ALTERNATING", "MIN_BURSTS", "UNILATERAL_REASON", "PAIRED", "timing_withheld"]
 
 STRUCTURES = ("simultaneous", "alternating", "unilateral", "mixed")
 PAIRED = "paired trials"  # the structure of two unilateral trials compared as sides
@@ -41,6 +41,28 @@ MIN_BURSTS = 2  # bursts per side needed to call a pair alternating
 UNILATERAL_REASON = ("unilateral task: one side at rest by design; compare with the same task done by the other side "
                      "(--pair-trials)")
 BURST_MATCHED = ("alternating", PAIRED)  # structures compared on each side's own bursts
+UNILATERAL_TIMING = ("unilateral task: one side at rest by design, so its bursts are no response to the task and "
+                     "left/right timing means nothing; compare with the same task done by the other side (--pair-trials)")
+PAIRED_TIMING = ("paired trials: the two sides were recorded in separate trials with no common clock, so left/right "
+                 "timing means nothing; each side's own bursts are compared in the bilateral table")
+
+
+def timing_withheld(structure, left, right) -> str:
+    """Why the left/right timing of channels ``left`` and ``right`` is not compared ('' when it is).
+
+    Unilateral pairs (one side rests by design) and paired trials (two recordings without a common clock)
+    have no left/right timing.
+
+    Parameters
+    ----------
+    structure : TaskStructure or None
+    left, right : str
+        Channel names of a left/right pair.
+    """
+    p = structure.of(left, right) if structure is not None else None
+    if p is None:
+        return ""
+    return {"unilateral": UNILATERAL_TIMING, PAIRED: PAIRED_TIMING}.get(p.used, "")
 
 
 @dataclass(frozen=True)

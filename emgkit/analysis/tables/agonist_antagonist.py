@@ -90,12 +90,16 @@ def build(s):
             antagonist_mdf_slope_pct_per_min=s.fatigue.channels[j].mdf.pct_per_min, normalization=norm_text,
             flag="", flag_reason=reason, threshold=fd.si_threshold_text(flags), source="", note="; ".join(note),
         ))
-    _side_compare(rows, per_rep, flags, conf)
+    _side_compare(rows, per_rep, flags, conf, s)
     return frame(rows, COLUMNS, ints=("n_reps",))
 
 
-def _side_compare(rows, per_rep, flags, conf):
-    """Compare each pair's Falconer CCI between the left and right side (SI, flags on both rows)."""
+def _side_compare(rows, per_rep, flags, conf, s):
+    """Compare each pair's Falconer CCI between the left and right side (SI, flags on both rows).
+
+    Per repetition, the two sides' repetitions :meth:`emgkit.analysis.measure.Measures.paired` pairs (with
+    per-side cycles each side's own cycles, paired by their typical lag).
+    """
     by_key = {}
     for r in rows:
         by_key.setdefault((r["agonist_muscle"], r["antagonist_muscle"]), {})[r["side"]] = r
@@ -109,7 +113,8 @@ def _side_compare(rows, per_rep, flags, conf):
         si = symmetry_index(L["cci_falconer"], R["cci_falconer"])
         reps_l = per_rep[("L", L["agonist"], L["antagonist"])]
         reps_r = per_rep[("R", R["agonist"], R["antagonist"])]
-        n, _, sd, *_ = fd.stats(fd.per_rep_si(reps_l, reps_r), conf)
+        kl, kr = s.measures.paired(s.selection.index(L["agonist"]), s.selection.index(R["agonist"]))
+        n, _, sd, *_ = fd.stats(fd.per_rep_si(reps_l[kl], reps_r[kr]), conf)
         undefined = "; ".join(f"{side} side: {r['flag_reason']}" for side, r in (("left", L), ("right", R)) if r["flag_reason"])
         flag, reason, threshold, source = fd.si_flag(si if not undefined else math.nan, sd, n, flags, undefined)
         for r in (L, R):

@@ -20,11 +20,40 @@ COLUMNS = ["muscle", "metric", "unit", "left_channel", "right_channel", "left", 
 
 
 def si_reps(s, pair, metric):
-    """Per-repetition SI of one pair and metric over its usable repetitions: (usable mask, left, right, SI)."""
+    """Per-repetition SI of one pair and metric over its usable repetitions: (usable mask, left, right, SI).
+
+    The repetitions are those of :func:`rep_pairs` (``usable`` is over them): the shared cycles one by one,
+    or, with per-side cycles, each side's own cycles paired by their typical lag.
+    """
     i, j = s.selection.index(pair.left), s.selection.index(pair.right)
-    usable = s.measures.usable(i, j)
-    left, right = s.measures.values[metric][i, usable], s.measures.values[metric][j, usable]
+    ki, kj, ri, rj = rep_pairs(s, i, j)
+    usable = ri.usable(i)[ki] & rj.usable(j)[kj]
+    left, right = ri.values[metric][i, ki[usable]], rj.values[metric][j, kj[usable]]
     return usable, left, right, fd.per_rep_si(left, right)
+
+
+def rep_pairs(s, i, j):
+    """The repetitions left channel ``i`` and right channel ``j`` are compared on: ``(ki, kj, reps_i, reps_j)``.
+
+    ``ki``/``kj`` index the cycles of ``reps_i``/``reps_j`` (:meth:`emgkit.analysis.measure.Measures.reps_of`),
+    pair by pair (:meth:`emgkit.analysis.measure.Measures.paired`).
+    """
+    ms = s.measures
+    ki, kj = ms.paired(i, j)
+    return ki, kj, ms.reps_of(i), ms.reps_of(j)
+
+
+def _own_cycles(s, i, j) -> tuple:
+    """``(note, reason)`` of a pair measured on each side's own cycles (``("", "")`` on shared cycles)."""
+    ki, _, ri, rj = rep_pairs(s, i, j)
+    if not (ri.key and rj.key and ri.key != rj.key):
+        return "", ""
+    seg = s.segments
+    ea, eb = seg.for_side(ri.key)[2], seg.for_side(rj.key)[2]
+    note = (f"each side on its own cycles ({ea!r}: {len(ri.intervals)}, {eb!r}: {len(rj.intervals)}), "
+            f"paired by their typical lag: {ki.size} pair{'s' * (ki.size != 1)}")
+    empty = [x for x, r in (("left", ri), ("right", rj)) if not len(r.intervals)]
+    return note, (f"no complete cycle of the {empty[0]} side's own events" if empty else "")
 
 
 def burst_reps(s, i, j, metric, cache):
@@ -47,7 +76,9 @@ def build(s):
 
     The pair's task structure (:mod:`emgkit.analysis.structure`) decides what is compared: repetition by
     repetition (simultaneous, mixed), each side's own bursts (alternating, paired trials), or nothing
-    (unilateral: one side at rest by design).
+    (unilateral: one side at rest by design).  With per-side cycles (side-specific events) the repetitions
+    are each side's own cycles, paired by their typical lag (:func:`rep_pairs`), alternating pairs included:
+    a side's own cycle holds its own contraction, never the other side's rest.
     """
     cfg, norm = s.cfg, s.norm
     conf, flags, involved = cfg.analysis.confidence, cfg.flags, cfg.analysis.involved_side
@@ -61,7 +92,8 @@ def build(s):
         gate = act.pair_gate(s.selection.names, i, j)
         ts = s.structure.of(p.left, p.right) if s.structure is not None else None
         used = ts.used if ts is not None else ""
-        matched = used in BURST_MATCHED
+        own_note, no_cycles = _own_cycles(s, i, j)
+        matched = used in BURST_MATCHED and not own_note  # each side's own cycles already hold only its own contractions
         quiet = _within_noise(s, act, p, i, j) if not gate and not matched else ""
         for metric in cfg.analysis.amplitude_metrics:
             if matched:
@@ -71,6 +103,8 @@ def build(s):
             note = []
             if matched:
                 note.append(f"{used}: each side's own bursts ({L.size} left, {R.size} right; SI per burst pair in order)")
+            if own_note:
+                note.append(f"{used}: {own_note}" if used in BURST_MATCHED else own_note)
             if norm.amp_mode == "raw":
                 note.append("indicative only: not normalized")
             dropped = int((~usable).sum())
@@ -83,7 +117,7 @@ def build(s):
                 base = _undefined_si(s, i, j, np.ones(1, dtype=bool)) or (
                     "" if L.size and R.size else f"{used}: no unclipped burst on the {'right' if L.size else 'left'} side")
             else:
-                base = _undefined_si(s, i, j, usable)
+                base = no_cycles or _undefined_si(s, i, j, usable)
             undefined = base or gate
             if undefined:
                 si = sa = math.nan

@@ -66,44 +66,44 @@ def build(s):
     """Every per-repetition value of the channels and pairs."""
     out = _Block(s.segments.intervals)
     ms = s.measures
-    samples = s.segments.samples
-    nonempty = np.flatnonzero(samples[:, 1] > samples[:, 0])
-    t0 = s.segments.intervals[:, 0]
     names = np.array([*AMPLITUDE_METRICS, "onset_ms", "offset_ms", "burst_ms"], dtype=object)
+    units = np.array([*(ms.units[m] for m in AMPLITUDE_METRICS), "ms", "ms", "ms"], dtype=object)
     n_amp = len(AMPLITUDE_METRICS)
-    seg, act = s.segments, s.detection.activation
+    act = s.detection.activation
     for c, ch in enumerate(s.selection.channels):
-        own = seg.per_side and ch.side in seg.by_side  # burst timing from the channel's own side's events
-        on, off = ms.activity[c, :, 0], ms.activity[c, :, 1]
-        table = np.column_stack([*(ms.values[m][c] for m in AMPLITUDE_METRICS), (on - t0) * 1e3, (off - t0) * 1e3, (off - on) * 1e3])
-        units = np.array([*(ms.units[m] for m in AMPLITUDE_METRICS), "ms", "ms", "ms"], dtype=object)
+        reps = ms.reps_of(c)  # the channel's own side's cycles with per-side cycles, else the shared ones
+        ivl = reps.intervals
+        if reps.key:  # burst timing from the own side's event: its first onset at or after it
+            on, off = timing.own_activity(act.onsets[c], act.offsets[c], ivl)
+        else:
+            on, off = ms.activity[c, :, 0], ms.activity[c, :, 1]
+        t0 = ivl[:, 0]
+        nonempty = np.flatnonzero(reps.samples[:, 1] > reps.samples[:, 0])
+        table = np.column_stack([*(reps.values[m][c] for m in AMPLITUDE_METRICS), (on - t0) * 1e3, (off - t0) * 1e3,
+                                 (off - on) * 1e3]).reshape(len(ivl), len(names))
         # every repetition's amplitudes, then its burst timing where it had bursts
-        count = n_amp + (0 if own else 3) * np.isfinite(on[nonempty])
+        count = n_amp + 3 * np.isfinite(on[nonempty])
         k_rep = np.repeat(nonempty, count)
         col = np.arange(k_rep.size) - np.repeat(np.cumsum(count) - count, count)
-        out.add_rows(k_rep, "channel", ch.side, ch.muscle, ch.name, "", names[col], table[k_rep, col], units[col])
-        if own:
-            ivl = seg.by_side[ch.side].intervals
-            o_on, o_off = timing.own_activity(act.onsets[c], act.offsets[c], ivl)
-            ks = np.flatnonzero(np.isfinite(o_on))
-            values = np.column_stack([(o_on - ivl[:, 0]) * 1e3, (o_off - ivl[:, 0]) * 1e3, (o_off - o_on) * 1e3])[ks]
-            out.add(ks, "channel", ch.side, ch.muscle, ch.name, "", names[n_amp:], values, ["ms"] * 3, ivl)
+        out.add_rows(k_rep, "channel", ch.side, ch.muscle, ch.name, "", names[col], table[k_rep, col], units[col], ivl)
     for p in s.selection.pairing.bilateral:
+        ki, _, ri, _ = bilateral.rep_pairs(s, s.selection.index(p.left), s.selection.index(p.right))
         for metric in s.cfg.analysis.amplitude_metrics:
             usable, _, _, si = bilateral.si_reps(s, p, metric)
-            out.add(np.flatnonzero(usable), "bilateral", "L/R", p.muscle, p.left, p.right, [f"si_{metric}"], si[:, None], ["%"])
+            out.add(ki[usable], "bilateral", "L/R", p.muscle, p.left, p.right, [f"si_{metric}"], si[:, None], ["%"], ri.intervals)
     for p in s.selection.pairing.agonist_antagonist:
         i, j = s.selection.index(p.agonist), s.selection.index(p.antagonist)
         cc = ms.cocontraction[(p.side, p.agonist, p.antagonist)]
         if agonist_antagonist.undefined_reason(s, i, j, cc["usable"]):
             continue
-        ks = np.flatnonzero(cc["usable"] & (samples[:, 1] > samples[:, 0]))
+        reps = ms.reps_of(i)  # the pair's side's cycles
+        ks = np.flatnonzero(cc["usable"] & (reps.samples[:, 1] > reps.samples[:, 0]))
         unit = s.norm.pair_unit  # co-contraction units of a pair (common reference without an MVC)
         units = {"cci_falconer": "%", "cci_rudolph": unit, "common_area": f"{unit}*s", "ratio": "", "antagonist_share": "%",
                  "overlap_pct": "%"}
         muscle = f"{s.selection.channels[i].muscle} / {s.selection.channels[j].muscle}"
         out.add(ks, "agonist_antagonist", p.side, muscle, p.agonist, p.antagonist, CC_METRICS,
-                np.column_stack([cc[m][ks] for m in CC_METRICS]), [units[m] for m in CC_METRICS])
+                np.column_stack([cc[m][ks] for m in CC_METRICS]), [units[m] for m in CC_METRICS], reps.intervals)
     if s.segments.n_kept or s.segments.per_side:
         for comparison, side, muscle, a_name, b_name in timing.comparisons(s):
             mt = timing.matched(s, a_name, b_name)

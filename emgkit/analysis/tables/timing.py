@@ -3,10 +3,12 @@
 With one rule for every channel, both channels of a pair are timed in the same
 (shared) cycles.  With per-side cycles (:attr:`Segments.by_side`), each channel
 is timed from its own side's event in its own side's cycles, and the cycles of
-the two sides are paired by their typical lag (:func:`pair_cycles`; docs/science.md#per-side-cycles):
+the two sides are paired by their typical lag (:func:`emgkit.analysis.segment.pair_cycles`; docs/science.md#per-side-cycles):
 a cycle's onset is then the first burst onset at or after its event (activity
 already on at the event belongs to the previous cycle), its offset the offset
 of the last burst starting in it (which may lie in the next cycle, above 100 %).
+Left/right timing is withheld, with the reason in ``flag_reason``, for unilateral
+pairs and paired trials (:func:`emgkit.analysis.structure.timing_withheld`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import numpy as np
 
 from ... import _findings as fd
 from ..measure import FRAGMENTED, SNR_GAP_DB, matched_bursts
+from ..segment import pair_cycles
+from ..structure import timing_withheld
 from ._frame import frame
 
 COLUMNS = ["comparison", "side", "muscle", "channel_a", "channel_b", "metric", "mean_ms", "sd_ms", "ci_low_ms",
@@ -95,10 +99,11 @@ def matched(s, a_name, b_name) -> Matched:
     i, j = s.selection.index(a_name), s.selection.index(b_name)
     chans = s.selection.channels
     sa, sb = chans[i].side, chans[j].side
-    if seg.fallback and {sa, sb} == {"L", "R"}:
+    why = timing_withheld(s.structure, a_name, b_name) or (seg.fallback if {sa, sb} == {"L", "R"} else "")
+    if why:
         none = np.empty((0, 5))
         z = np.empty(0)
-        return Matched(none, 0, seg.intervals, z, z, z, z, _shared_reference(seg), seg.fallback)
+        return Matched(none, 0, seg.intervals, z, z, z, z, _shared_reference(seg), why)
     if not seg.by_side or (sa not in seg.by_side and sb not in seg.by_side):
         m, unpaired = matched_bursts(i, j, s.detection, seg, s.measures)
         ks = m[:, 4].astype(int)
@@ -150,35 +155,6 @@ def own_activity(onsets, offsets, intervals):
     on[has] = onsets[lo[has]]
     off[has] = offsets[hi[has] - 1]
     return on, off
-
-
-def pair_cycles(starts_a, starts_b):
-    """Indices ``(ka, kb)`` pairing the cycles of a with those of b by their typical lag, in order, one to one.
-
-    The lag is the median, over the cycles of a, of the gap to the nearest start of b (about half a stride
-    between the legs in gait, about 0 for simultaneous triggers); each cycle of a is then paired with the cycle
-    of b starting nearest to its start plus that lag.  Starts are sorted, so the pairs keep the cycles' order;
-    when several cycles of a land on the same cycle of b, the closest keeps it and the others stay unpaired.
-    """
-    a, b = np.asarray(starts_a, float), np.asarray(starts_b, float)
-    if not (a.size and b.size):
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    lag = float(np.median(b[_nearest(b, a)] - a))
-    kb = _nearest(b, a + lag)
-    gap = np.abs(a + lag - b[kb])
-    keep = np.ones(a.size, dtype=bool)
-    for y in np.unique(kb):
-        rows = np.flatnonzero(kb == y)
-        keep[rows] = False
-        keep[rows[np.argmin(gap[rows])]] = True
-    return np.flatnonzero(keep).astype(np.int64), kb[keep].astype(np.int64)
-
-
-def _nearest(b, x):
-    """Index of the value of sorted ``b`` nearest to each ``x`` (ties: the earlier)."""
-    right = np.clip(np.searchsorted(b, x), 0, b.size - 1)
-    left = np.clip(right - 1, 0, b.size - 1)
-    return np.where(np.abs(x - b[left]) <= np.abs(x - b[right]), left, right)
 
 
 def _shared_reference(seg) -> str:
