@@ -25,6 +25,13 @@ def _add_analysis_arguments(p):
     p.add_argument("--config", metavar="TOML", help="analysis configuration (see 'emgkit config --show')")
     p.add_argument("--mvc", metavar="FILE", action="append", default=[],
                    help="MVC recording for amplitude normalization (repeat for 2-3 trials: the best one counts)")
+    p.add_argument("--rest", metavar="FILE",
+                   help="rest recording of the same electrodes (muscles relaxed): each channel's noise floor is measured "
+                   "on it (conditioned like FILE; channels matched by name, else muscle and side) and subtracted unless it "
+                   "is muscle-like or above FILE's quietest level; not with --rest-interval or --pair-trials")
+    p.add_argument("--rest-interval", metavar=("T0", "T1"), nargs=2, type=float,
+                   help="a rest within FILE, s from its start: the noise floor is measured there (sets "
+                   "normalization.rest_interval; the onset detector's baseline is onset.baseline in --config)")
     p.add_argument("--pair", metavar="A,B", action="append", default=[],
                    help="explicit pair of channel names: left,right or agonist,antagonist (repeatable)")
     p.add_argument("--fs", type=float, metavar="HZ",
@@ -89,6 +96,14 @@ def run_analysis(args, *, traces=False):
     config = load_config(args.config)
     if args.task_structure:
         config = config.replace(analysis={"task_structure": args.task_structure})
+    if args.rest_interval:
+        config = config.replace(normalization={"rest_interval": list(args.rest_interval)})
+    if args.rest and args.rest_interval:
+        raise InvalidInputError("--rest (a rest recording) and --rest-interval (a rest within FILE) were both given: "
+                                "the noise floor comes from one rest; drop one of them")
+    if args.rest and args.pair_trials:
+        raise InvalidInputError("--rest is not taken with --pair-trials (two trials, one rest file would fit neither); "
+                                "give --rest-interval, a rest within each trial, instead")
     if bool(args.right_file) != bool(args.pair_trials):
         raise InvalidInputError("--pair-trials needs two files, LEFT_FILE RIGHT_FILE" if args.pair_trials else
                                 f"a second file ({args.right_file}) is read only with --pair-trials (two unilateral trials)")
@@ -112,6 +127,7 @@ def run_analysis(args, *, traces=False):
             raise InvalidInputError(f"--fs {args.fs:g}: {exc}") from None
     options = {**({"fs": args.fs} if args.fs is not None else {}), **({"channel_map": cmap} if cmap is not None else {})}
     mvc = [read(_resolve(m), **options) for m in args.mvc] or None
+    rest = read(_resolve(args.rest), **options) if args.rest else None
     pairs = None
     if args.pair:
         pairs = []
@@ -131,7 +147,7 @@ def run_analysis(args, *, traces=False):
         progress = StepProgress(verbosity=0 if args.quiet else 1)  # stderr, on a terminal only
         try:
             result, shown = analyze_source(path, stream=args.stream, pairs=pairs, mvc=mvc, config=config, traces=traces,
-                                           emit=False, progress=progress, **options)
+                                           emit=False, progress=progress, rest=rest, **options)
         finally:
             progress.close()
     extra = None
@@ -159,7 +175,8 @@ def _request(args, path, config, cmap, traces):
 
     doc = {"report": bool(traces), "input": ident(path), "mvc": [ident(_resolve(m)) for m in args.mvc], "config": config.digest(),
            "pairs": list(args.pair), "fs": args.fs,
-           "right": ident(_resolve(args.right_file)) if args.right_file else None, "map": cmap.digest() if cmap is not None else None, "version": __version__}
+           "right": ident(_resolve(args.right_file)) if args.right_file else None, "map": cmap.digest() if cmap is not None else None, "version": __version__,
+           **({"rest": ident(_resolve(args.rest))} if args.rest else {})}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 

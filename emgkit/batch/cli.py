@@ -55,6 +55,9 @@ def add_batch_parser(subparsers):
                    help="pair unilateral trials by file name in each folder (side-L/side-R entity, or _L/_R at the end of the name; "
                    "the rest of the name alike) and compare each pair as the two sides, into DIR/<folder>/<name with the side "
                    "as LR>/; files without a partner are listed in failures.csv (step 'pair')")
+    p.add_argument("--rest-interval", metavar=("T0", "T1"), nargs=2, type=float,
+                   help="a rest within every recording, s from its start: the noise floors are measured there (sets "
+                   "normalization.rest_interval); a rest recording (--rest) is taken by analyze and report only")
     p.add_argument("--pattern", metavar="GLOB",
                    help="file names to take from folders (default: *.h5 *.hdf5 *.nwb *.mat *.edf *.bdf *.c3d)")
     p.add_argument("--fs", type=float, metavar="HZ",
@@ -96,6 +99,12 @@ def cli_batch(args) -> int:
     except (InvalidInputError, FileFormatError, OSError) as exc:
         print(f"emgkit batch: usage error: configuration {args.config}: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    if args.rest_interval:
+        try:
+            config = config.replace(normalization={"rest_interval": list(args.rest_interval)})
+        except InvalidInputError as exc:
+            print(f"emgkit batch: usage error: --rest-interval: {printable(exc)}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         channel_map = map_from_args(args)
     except (InvalidInputError, FileFormatError, OSError) as exc:
