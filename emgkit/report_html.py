@@ -225,6 +225,29 @@ def _glossary() -> str:
     return f"<details class='muted'><summary>Terms (also shown on hover)</summary><dl id='glossary'>{items}</dl></details>"
 
 
+_METRIC_NAMES = {"mean": "mean activity", "peak": "peak activity", "rms": "RMS amplitude", "iemg": "integrated EMG",
+                 "onset": "onset", "offset": "offset", "duration": "burst duration", "cci_side_si": "CCI, left vs right",
+                 "mdf_slope_pct_per_min": "MDF slope"}
+
+
+def _size(row) -> str:
+    """A finding's size beside its sentence: ``|value|`` and unit, and the metric it comes from.
+
+    Without its sign: the sentence says the direction in words ("the left side
+    switches off 467 ms later"), and a signed copy in the table's convention
+    (right − left: −467 ms) beside it would read as a contradiction (issue #13).
+    The signed value and its CI are in the summary table (``value``, ``ci_low``, ``ci_high``).
+    """
+    v = row.value
+    if not isinstance(v, (int, float)) or not math.isfinite(v):
+        return ""
+    size = abs(float(v))
+    text = f"{size:.0f}" if size.is_integer() or row.unit == "ms" else f"{size:.1f}"
+    metric = getattr(row, "metric", "") or ""
+    name = _METRIC_NAMES.get(metric, str(metric).replace("_", " ")) if isinstance(metric, str) else ""
+    return f"{text} {_e(row.unit)}" + (f"<br><span class='muted'>{_e(name)}</span>" if name else "")
+
+
 def _headline(summary, *, notes=False, seen=None) -> str:
     """The findings table (``notes=False``: the scope row and the findings) or the table of data notes (``notes=True``)."""
     if summary.empty:
@@ -235,7 +258,7 @@ def _headline(summary, *, notes=False, seen=None) -> str:
     rows = []
     for r in summary.itertuples(index=False):
         key, colour, label = SEVERITY.get(r.severity, SEVERITY["info"])
-        value = "" if not isinstance(r.value, (int, float)) or not math.isfinite(r.value) else f"{r.value:.1f} {_e(r.unit)}"
+        value = _size(r)
         basis = f"{_e(r.threshold)}<br><span class='muted'>{_e(r.source)}</span>" if r.threshold else ""
         rows.append(
             f"<tr class='finding {key}'><td><span class='light' style='background:{colour}'></span>"
@@ -246,7 +269,7 @@ def _headline(summary, *, notes=False, seen=None) -> str:
     if notes:
         return ("<h3>Notes on the data</h3><table id='notes-table'><thead><tr><th></th><th>kind</th><th>note</th><th></th>"
                 "<th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-    return ("<table id='findings-table'><thead><tr><th>flag</th><th>kind</th><th>finding</th><th>value</th>"
+    return ("<table id='findings-table'><thead><tr><th>flag</th><th>kind</th><th>finding</th><th>size</th>"
             "<th>threshold and source</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 

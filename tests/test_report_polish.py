@@ -83,6 +83,9 @@ def check_report(page, analysis, file_name):
             assert ": " in listed[0] and listed[0].split(": ", 1)[1].strip(), f"no reason given: {listed[0]!r}"
         if labels[r.channel] in ticks:
             assert r.role == "emg" and r.n_bursts > 0, f"{r.channel} drawn without bursts"
+    sizes = page.locator("#findings-table tbody tr td:nth-child(4)").all_inner_texts()
+    signed = [t for t in sizes if t.strip()[:1] in ("-", "−", "+")]
+    assert not signed, f"a signed copy of a finding's value beside its sentence (issue #13): {signed}"
     return page.eval_on_selector_all("#fig-bodymap-0 .legend .traces text", "els => els.map(e => e.textContent)")
 
 
