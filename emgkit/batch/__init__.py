@@ -3,7 +3,8 @@
 :func:`run_batch` is what ``emgkit batch`` runs (:mod:`emgkit.batch.cli`).
 Modules: :mod:`~emgkit.batch.discovery` (inputs and output paths),
 :mod:`~emgkit.batch.manifest` (resumability), :mod:`~emgkit.batch.runner`
-(executors and the per-recording task), :mod:`~emgkit.batch.progress`,
+(executors and the per-recording task), :mod:`~emgkit.batch.pairing` (paired unilateral
+trials: ``--pair-trials``), :mod:`~emgkit.batch.progress`,
 :mod:`~emgkit.batch.summary` and :mod:`~emgkit.batch.summary_report`.
 Nothing heavy is imported until used.
 """
