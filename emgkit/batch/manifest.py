@@ -1,7 +1,8 @@
 """What makes a recording's batch results complete and current.
 
 After every output of a recording is written (each one atomically), the
-worker writes ``batch.json`` last, holding the SHA-256 of the input's bytes,
+worker writes ``batch.json`` last, holding the SHA-256 of the input's bytes (of a pair of trials: one
+digest of both files, :func:`inputs_fingerprint`),
 the configuration digest (:meth:`emgkit.config.Config.digest`), the emgkit
 version and the size of every output file.  A rerun skips a recording only
 when that manifest exists, names the same input hash, configuration and

@@ -7,8 +7,9 @@ With ``run_batch(..., pair_trials=True)`` the recordings found are paired by fil
 channels) into one results folder named after the pair (:func:`emgkit.analysis.pair_trials.pair_name`):
 ``s1/curl_L.h5`` + ``s1/curl_R.h5`` -> ``DIR/s1/curl_LR/``.  The folder is built only from the file names,
 through :func:`~emgkit.batch.discovery.output_folder` (never outside ``DIR``), and is written like a
-recording's: tables and report as one unit, then ``batch.json`` naming both inputs' SHA-256, so a rerun
-skips a pair whose two files and configuration are unchanged.
+recording's: tables and report as one unit, then ``batch.json`` with one SHA-256 of both inputs
+(:func:`~emgkit.batch.manifest.inputs_fingerprint`), so a rerun skips a pair whose two files and configuration
+are unchanged.
 
 A file without a partner is not analysed: it is a failure at step ``"pair"`` with the reason (no side in its
 name, no matching trial of the other side, a second trial of one side).  A pair the analysis refuses (different
