@@ -260,6 +260,10 @@ class FatigueConfig:
         "of its active windows' RMS): comparable activation only; 0 counts every level", ge=0, le=1
     )
     min_windows: int = _opt(3, "fewest usable windows for a slope", ge=3)
+    min_span_s: float = _opt(
+        30.0, "a slope whose comparable windows span less than this, s, is reported but not judged (no flag or notice: on "
+        "11-39 s records the slopes' 95 % CIs spanned +-23 to +-400 %/min); emgkit default, no published minimum "
+        "(docs/science.md#fatigue-from-short-records)", ge=0)
     finsm5: bool = _opt(True, "also compute FInsm5 = M(-1)/M(5) (Dimitrov et al. 2006)")
 
 
