@@ -23,7 +23,13 @@ Expectations and their reasons:
   timing (within one side) is unaffected.  Reason: one arm rests by design, so its "onsets" are not a response
   to the same task (issue #13, "unilateral tasks read as imbalance").
 
-Measured after these expectations were committed: see the end of this docstring (filled in afterwards).
+Measured after these expectations were committed (commit 1a5913a before the code commit b9f009e;
+docs/validation_real.md): I1 as expected: TA on 2 paired strides (left 0.55-1.58-2.58 s with right 0.06-1.07-2.10 s
+from the first sample), the pair found alternating and compared on the own cycles.  I2 as expected: SI mean -2.7 %
+(per stride -13.4 and +7.1 %, 95 % CI -134 to +127 %), peak +22.4 % (CI -47 to +92 %), rms +1.6 %, iemg -2.1 %,
+all ``ok``; the CIs show that 2 strides say nothing about symmetry, only that no flag is warranted.  With
+``cycles.per_side = "off"`` the same pair is compared on burst order (3 left, 4 right bursts): mean SI -7.4 %,
+also ``ok``.  I3 as expected: every left/right timing row of both trials withheld with the unilateral reason.
 
 Skipped when ../shared/data is absent.
 """
