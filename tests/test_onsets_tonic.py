@@ -231,3 +231,13 @@ def test_tonic_from_config():
 
     cfg = load_config({"onset": {"method": "tonic", "track_s": 3.0}})
     assert cfg.onset.method == "tonic" and cfg.onset.options()["track_s"] == 3.0
+
+
+def test_tonic_on_a_conditioned_envelope():
+    """conditioned=True: the user's envelope is thresholded with the same tonic-following thresholds."""
+    from emgkit import linear_envelope
+
+    rec, schedule = rhythmic(0.35, seed=3)
+    act = detect_activation(linear_envelope(rec), conditioned=True, method="tonic")
+    missed, false, _ = score(act, schedule, 0.35, 0.02)
+    assert act.method == "tonic, conditioned input" and missed <= 2 and false <= 2
