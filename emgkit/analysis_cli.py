@@ -21,6 +21,7 @@ def _add_analysis_arguments(p):
     p.add_argument("--task-structure", choices=("auto", "simultaneous", "alternating", "unilateral"),
                    help="how the two sides work in the task (overrides analysis.task_structure; default: found from "
                    "the bursts); unilateral: no left/right comparison")
+    add_cycles_per_side(p)
     p.add_argument("--out", metavar="DIR", required=True, help="output folder (created if missing)")
     p.add_argument("--config", metavar="TOML", help="analysis configuration (see 'emgkit config --show')")
     p.add_argument("--mvc", metavar="FILE", action="append", default=[],
@@ -45,6 +46,26 @@ def _add_analysis_arguments(p):
     from .channel_map import add_map_arguments
 
     add_map_arguments(p)
+
+
+def add_cycles_per_side(p):
+    """``--cycles-per-side``, its choices and default read from the configuration option ``cycles.per_side``."""
+    import dataclasses
+
+    from .config import CyclesConfig
+
+    option = next(f for f in dataclasses.fields(CyclesConfig) if f.name == "per_side")
+    p.add_argument("--cycles-per-side", choices=option.metadata["choices"],
+                   help=f"overrides cycles.per_side (default {option.default}): {option.metadata['doc']}")
+
+
+def config_from_args(config, args):
+    """``config`` with the options the command line overrides (--task-structure, --cycles-per-side)."""
+    if getattr(args, "task_structure", None):
+        config = config.replace(analysis={"task_structure": args.task_structure})
+    if getattr(args, "cycles_per_side", None):
+        config = config.replace(cycles={"per_side": args.cycles_per_side})
+    return config
 
 
 def add_analyze_parser(subparsers):
@@ -93,9 +114,7 @@ def run_analysis(args, *, traces=False):
     from .errors import InvalidInputError, OutputExistsError
     from .io import read
 
-    config = load_config(args.config)
-    if args.task_structure:
-        config = config.replace(analysis={"task_structure": args.task_structure})
+    config = config_from_args(load_config(args.config), args)
     if args.rest_interval:
         config = config.replace(normalization={"rest_interval": list(args.rest_interval)})
     if args.rest and args.rest_interval:

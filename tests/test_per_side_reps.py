@@ -211,3 +211,34 @@ def test_paired_trials_left_right_timing_withheld():
     lr = _lr(a)
     assert len(lr) == 6 and lr.mean_ms.isna().all() and (lr.flag == "").all()
     assert lr.flag_reason.str.startswith("not compared: paired trials: the two sides were recorded in separate trials").all()
+
+
+# -- command line: --cycles-per-side ---------------------------------------------------------------------------------
+def test_cli_cycles_per_side(tmp_path):
+    from emgkit.cli import main
+
+    path = tmp_path / "gait.h5"
+    emgkit.write(gait(1.3), path)
+    for value, reference in (("off", "shared cycles: 'Left Foot Strike'"),
+                             (None, "own cycles: 'Left Foot Strike' / 'Right Foot Strike'")):
+        out = tmp_path / f"o_{value}"
+        extra = ["--cycles-per-side", value] if value else []
+        assert main(["analyze", str(path), *extra, "--out", str(out), "--quiet"]) == 0
+        a = emgkit.load_analysis(out)
+        t = a.timing
+        assert set(t[t.comparison == "left_right"].cycle_reference) == {reference}, (value, t.cycle_reference)
+        assert a.config.cycles.per_side == (value or "auto")
+
+
+def test_cli_cycles_per_side_bad_value_and_batch(capsys):
+    from emgkit.analysis_cli import config_from_args
+    from emgkit.cli import build_parser
+    from emgkit.config import load_config
+
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["analyze", "x.h5", "--cycles-per-side", "sometimes", "--out", "o"])
+    assert exc.value.code == 2 and "invalid choice: 'sometimes'" in capsys.readouterr().err
+    args = build_parser().parse_args(["batch", "in", "--out", "o", "--cycles-per-side", "off"])
+    assert config_from_args(load_config(None), args).cycles.per_side == "off"
+    args = build_parser().parse_args(["batch", "in", "--out", "o"])
+    assert config_from_args(load_config(None), args).cycles.per_side == "auto"

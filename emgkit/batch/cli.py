@@ -51,6 +51,9 @@ def add_batch_parser(subparsers):
     p.add_argument("--task-structure", choices=("auto", "simultaneous", "alternating", "unilateral"),
                    help="how the two sides work in every recording's task (overrides analysis.task_structure; default: "
                    "found from each recording's bursts)")
+    from ..analysis_cli import add_cycles_per_side
+
+    add_cycles_per_side(p)
     p.add_argument("--pair-trials", action="store_true",
                    help="pair unilateral trials by file name in each folder (side-L/side-R entity, or _L/_R at the end of the name; "
                    "the rest of the name alike) and compare each pair as the two sides, into DIR/<folder>/<name with the side "
@@ -83,6 +86,7 @@ def cli_batch(args) -> int:
 
     from .._text import printable
     from ..channel_map import map_from_args
+    from ..analysis_cli import config_from_args
     from ..config import load_config
     from ..errors import FileFormatError, InvalidInputError, MissingDependencyError
     from .progress import Progress
@@ -93,9 +97,7 @@ def cli_batch(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
-        config = load_config(args.config)
-        if args.task_structure:
-            config = config.replace(analysis={"task_structure": args.task_structure})
+        config = config_from_args(load_config(args.config), args)
     except (InvalidInputError, FileFormatError, OSError) as exc:
         print(f"emgkit batch: usage error: configuration {args.config}: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
