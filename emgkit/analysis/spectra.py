@@ -1,4 +1,10 @@
-"""Stage 7: spectral fatigue measures (MDF/MNF, RMS, FInsm5) per analysis window and their trends per channel."""
+"""Stage 7: spectral fatigue measures (MDF/MNF, RMS, FInsm5) per analysis window and their trends per channel.
+
+A slope whose comparable windows span less than ``fatigue.min_span_s`` (30 s)
+is kept but marked as too short to judge (:meth:`Fatigue.too_short`): on 11-39 s
+records the MDF slopes' 95 % intervals spanned +-23 to +-400 %/min
+(docs/science.md#fatigue-from-short-records).
+"""
 
 from __future__ import annotations
 
@@ -22,10 +28,18 @@ class Fatigue:
         Sliding windows, or one window per repetition centred on the ensemble peak.
     channels : list of ChannelFatigue
         One per analysed channel (:func:`emgkit.fatigue.channel_fatigue`).
+    short : tuple of str
+        Per channel, why its slope is too short to judge (its comparable
+        windows span less than ``fatigue.min_span_s``); ``""`` otherwise.
     """
 
     mode: str
     channels: list
+    short: tuple = ()
+
+    def too_short(self, *rows) -> str:
+        """Why the slopes of channels ``rows`` are not judged (joined), ``""`` when each spans enough time."""
+        return "; ".join(self.short[r] for r in rows if r < len(self.short) and self.short[r])
 
 
 def fatigue(selection, detection, segments, norm, store, cfg, notes) -> Fatigue:
@@ -84,12 +98,30 @@ def fatigue(selection, detection, segments, norm, store, cfg, notes) -> Fatigue:
 
     with ThreadPoolExecutor(max(1, min(n_ch, os.cpu_count() or 1))) as pool:  # FFTs and reductions release the GIL
         out = list(pool.map(one, range(n_ch)))
+    short = tuple(_too_short(selection.names[c], r, fs, f.min_span_s) for c, r in enumerate(out))
+    if any(short):
+        notes.add(f"fatigue slopes from comparable windows spanning less than {f.min_span_s:g} s are reported but not judged "
+                  "(no flag or notice; emgkit default): " + ", ".join(n for n, why in zip(selection.names, short) if why)
+                  + "; their intervals are too wide to read (see the fatigue table's note)")
     low = {selection.names[c]: int(sum(e.startswith("low activation") for e in r.excluded)) for c, r in enumerate(out)}
     if any(low.values()):
         notes.add(f"fatigue slopes count only windows at >= {f.min_level_fraction * 100:g} % of each channel's contraction level "
                   "(the spectrum shifts with activation level as well as with fatigue); left out as low activation: "
                   + ", ".join(f"{k} {v}" for k, v in low.items() if v) + " window(s)")
-    return Fatigue(mode, out)
+    return Fatigue(mode, out, short)
+
+
+def _too_short(name, res, fs, min_span_s) -> str:
+    """Why channel ``name``'s MDF slope is too short to judge, ``""`` when its comparable windows span ``min_span_s``."""
+    tr = res.mdf
+    if not np.isfinite(tr.pct_per_min) or not res.used.any():
+        return ""
+    w = res.windows[res.used]
+    span = (w[:, 1].max() - w[:, 0].min()) / fs
+    if span >= min_span_s:
+        return ""
+    return (f"{name}: its comparable windows span {span:.1f} s, less than {min_span_s:g} s, so its MDF slope "
+            f"({tr.pct_per_min:+.1f} %/min, CI {tr.pct_per_min_low:+.0f} to {tr.pct_per_min_high:+.0f}) is not judged")
 
 
 def _window_batches(windows, piece):

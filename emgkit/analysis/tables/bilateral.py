@@ -181,9 +181,10 @@ def _slope_row(s, p, i, j, gate="", used=""):
     left, right = res[i].mdf, res[j].mdf
     diff, lo, hi = fd.slope_difference(left, right, 1 - flags.fatigue_alpha)
     flag, reason, threshold, source = fd.fatigue_flag(diff, lo, hi, flags)
-    if gate:
-        flag, reason = fd.NA, gate
-    if not gate and (not math.isfinite(left.pct_per_min) or not math.isfinite(right.pct_per_min)):
+    short = s.fatigue.too_short(i, j) if math.isfinite(diff) else ""  # slopes from too short a span of comparable windows: reported, not judged
+    if gate or short:
+        flag, reason = fd.NA, gate or f"not judged: {short}"
+    if not gate and not short and (not math.isfinite(left.pct_per_min) or not math.isfinite(right.pct_per_min)):
         reason = "; ".join(x for x in (res[i].reason, res[j].reason) if x) or reason
     same_sign = left.pct_per_min * right.pct_per_min > 0
     return dict(

@@ -17,7 +17,7 @@ COLUMNS = ["channel", "muscle", "side", "mode", "n_windows", "n_used", "mdf_init
 def build(s):
     """One row per analysed channel."""
     rows = []
-    for ch, r in zip(s.selection.channels, s.fatigue.channels):
+    for c, (ch, r) in enumerate(zip(s.selection.channels, s.fatigue.channels)):
         rows.append(dict(
             channel=ch.name, muscle=ch.muscle or "", side=ch.side or "", mode=s.fatigue.mode, n_windows=len(r.times_s),
             n_used=int(r.used.sum()), mdf_initial_hz=r.mdf.intercept, mdf_slope_hz_per_s=r.mdf.slope,
@@ -27,13 +27,17 @@ def build(s):
             mnf_pct_ci_low=r.mnf.pct_per_min_low, mnf_pct_ci_high=r.mnf.pct_per_min_high,
             rms_initial=r.rms_trend.intercept, rms_slope_per_s=r.rms_trend.slope, rms_slope_pct_per_min=r.rms_trend.pct_per_min,
             rms_unit=s.view.unit, finsm5_change_pct=r.finsm5_change_pct, finsm5_slope_pct_per_min=r.finsm5_trend.pct_per_min,
-            reason=r.reason, **_left_out(r),
+            reason=r.reason, **_left_out(r, s.fatigue.too_short(c)),
         ))
     return frame(rows, COLUMNS, ints=("n_windows", "n_used", "n_not_active", "n_clipped", "n_low_level"))
 
 
-def _left_out(r) -> dict:
-    """Windows left out by kind, the contraction level and one sentence saying which windows count and why."""
+def _left_out(r, short="") -> dict:
+    """Windows left out by kind, the contraction level and one sentence saying which windows count and why.
+
+    ``short`` (:meth:`emgkit.analysis.spectra.Fatigue.too_short`) is added when
+    the slope spans too little time to be judged.
+    """
     kinds = np.array([e.split(" (")[0] for e in r.excluded], dtype=object)
     n = {k: int(np.count_nonzero(kinds == k)) for k in ("not active", "clipped", "low activation")}
     other = int(np.count_nonzero(~r.used)) - sum(n.values())
@@ -44,5 +48,7 @@ def _left_out(r) -> dict:
     if r.level_fraction > 0:
         note += (f"; only windows in sustained activity at >= {r.level_fraction * 100:g} % of the contraction level count, since "
                  "the spectrum shifts with activation level as well as with fatigue")
+    if short:
+        note += "; " + short.split(": ", 1)[-1] + " (fatigue.min_span_s)"
     return dict(n_not_active=n["not active"], n_clipped=n["clipped"], n_low_level=n["low activation"],
                 contraction_rms=r.contraction_rms, note=note)
