@@ -230,13 +230,14 @@ _METRIC_NAMES = {"mean": "mean activity", "peak": "peak activity", "rms": "RMS a
                  "mdf_slope_pct_per_min": "MDF slope"}
 
 
-def _size(row) -> str:
+def _size(row, text_html=_e) -> str:
     """A finding's size beside its sentence: ``|value|`` and unit, and the metric it comes from.
 
     Without its sign: the sentence says the direction in words ("the left side
     switches off 467 ms later"), and a signed copy in the table's convention
     (right − left: −467 ms) beside it would read as a contradiction (issue #13).
     The signed value and its CI are in the summary table (``value``, ``ci_low``, ``ci_high``).
+    ``text_html`` turns the unit and metric name into HTML (default: escaped).
     """
     v = row.value
     if not isinstance(v, (int, float)) or not math.isfinite(v):
@@ -245,7 +246,7 @@ def _size(row) -> str:
     text = f"{size:.0f}" if size.is_integer() or row.unit == "ms" else f"{size:.1f}"
     metric = getattr(row, "metric", "") or ""
     name = _METRIC_NAMES.get(metric, str(metric).replace("_", " ")) if isinstance(metric, str) else ""
-    return f"{text} {_e(row.unit)}" + (f"<br><span class='muted'>{_e(name)}</span>" if name else "")
+    return f"{text} {text_html(row.unit)}" + (f"<br><span class='muted'>{text_html(name)}</span>" if name else "")
 
 
 def _headline(summary, *, notes=False, seen=None) -> str:
@@ -255,16 +256,16 @@ def _headline(summary, *, notes=False, seen=None) -> str:
     summary = summary[(summary["category"] == "data") == notes]
     if notes and summary.empty:
         return ""
+    x = _e if seen is None else (lambda text: _explain(text, seen))  # cells in reading order: first use first
     rows = []
     for r in summary.itertuples(index=False):
         key, colour, label = SEVERITY.get(r.severity, SEVERITY["info"])
-        value = _size(r)
-        basis = f"{_e(r.threshold)}<br><span class='muted'>{_e(r.source)}</span>" if r.threshold else ""
+        cells = [x(r.category), x(r.finding), _size(r, x)]
+        cells.append(f"{x(r.threshold)}<br><span class='muted'>{x(r.source)}</span>" if r.threshold else "")
         rows.append(
             f"<tr class='finding {key}'><td><span class='light' style='background:{colour}'></span>"
-            f"<span class='badge'>{label}</span> <span class='muted'>#{_e(r.rank)}</span></td><td>{_e(r.category)}</td>"
-            f"<td>{_e(r.finding) if seen is None else _explain(r.finding, seen)}</td>"
-            f"<td>{value}</td><td>{basis}</td></tr>"
+            f"<span class='badge'>{label}</span> <span class='muted'>#{_e(r.rank)}</span></td>"
+            + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
         )
     if notes:
         return ("<h3>Notes on the data</h3><table id='notes-table'><thead><tr><th></th><th>kind</th><th>note</th><th></th>"
@@ -510,8 +511,8 @@ def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[
     sections = [
         ("findings", "Findings", "The first row says what was compared; then the findings in order of importance. Red: beyond "
          "the flag threshold; amber: beyond the notice threshold. Below: every channel, used or left out.",
-         [_headline(analysis.summary, seen=seen), _glossary(), _channels_table(analysis),
-          _headline(analysis.summary, notes=True, seen=seen)]),
+         [lambda: _headline(analysis.summary, seen=seen), _glossary(), _channels_table(analysis),
+          lambda: _headline(analysis.summary, notes=True, seen=seen)]),
         ("bodymap", "Body map", "Each recorded muscle coloured by its left/right symmetry index (SI, mean activity); "
          "orange: right larger, purple: left larger; light grey: no left/right partner recorded; dark grey: a pair that "
          "could not be compared (hover for why). Dotted lines link agonist/antagonist pairs. Hover for numbers.",
@@ -539,11 +540,12 @@ def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[
                      [_methods(analysis, meta)]))
 
     body = []
-    for sid, name, lead, parts in sections:
+    for sid, name, lead, parts in sections:  # in page order, so that each term is explained at its first use
+        lead_html = _explain(lead, seen)
         figures = iter(range(len(parts)))  # figure ids count figures only: fig-<section>-<k>
-        html_parts = [p if isinstance(p, str) else figure_html(p, f"fig-{sid}-{next(figures)}") for p in parts]
-        body.append(f"<section id='{sid}'><h2>{_e(name)}</h2><p class='lead'>{_explain(lead, seen)}</p>"
-                    f"{''.join(html_parts)}</section>")
+        html_parts = [p() if callable(p) else p if isinstance(p, str) else figure_html(p, f"fig-{sid}-{next(figures)}")
+                      for p in parts]
+        body.append(f"<section id='{sid}'><h2>{_e(name)}</h2><p class='lead'>{lead_html}</p>{''.join(html_parts)}</section>")
     nav = "".join(f"<a href='#{sid}'>{_e(h)}</a>" for sid, h, _, _ in sections)
     subtitle = (("EMG imbalance report · " if heading != "EMG imbalance report" else "")
                 + f"{_e(analysis.info.get('n_channels'))} channels · {_num(analysis.info.get('duration_s'), '{:.1f}')} s at "
