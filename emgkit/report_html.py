@@ -34,7 +34,7 @@ from ._text import GLOSSARY
 from ._version import __version__
 from .citations import CITATIONS
 from .errors import InvalidInputError
-from .figures._style import muscle_words
+from .figures._style import channel_labels, muscle_words
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -346,6 +346,16 @@ def _body_map_patches(analysis):
     return patches, links
 
 
+def _named(names, channels) -> list:
+    """Channel names with their plain muscle name in front when it is known: ``"left biceps brachii (L bic)"``."""
+    labels = channel_labels(channels) if len(channels) else {}
+    out = []
+    for n in names:
+        label = labels.get(n, n)
+        out.append(n if label == n else label if label.endswith(f" ({n})") else f"{label} ({n})")
+    return out
+
+
 def _unmapped(channels) -> str:
     """The EMG channels the body map cannot place (muscle or side unknown), and how to name them; ``""`` if none."""
     missing = []
@@ -534,8 +544,8 @@ def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[
     if traces is not None:
         sections.append(("raw", "Raw data", "Band-passed EMG (grey, min/max per pixel) and envelope per channel; drag to zoom, "
                          "use the slider below to move.",
-                         [raw_browser(traces["t_raw"], traces["raw"], traces["t_env"], traces["envelope"], traces["names"],
-                                      traces["sides"], unit=traces.get("unit", ""))]))
+                         [raw_browser(traces["t_raw"], traces["raw"], traces["t_env"], traces["envelope"],
+                                      _named(traces["names"], analysis.channels), traces["sides"], unit=traces.get("unit", ""))]))
     sections.append(("methods", "Recording and methods", "Everything needed to reproduce these numbers.",
                      [_methods(analysis, meta)]))
 

@@ -102,6 +102,17 @@ def test_plain_muscle_words_and_unique_labels():
                                   "EMG3": "EMG3"}
 
 
+def test_raw_browser_titles_name_the_muscle_then_the_channel():
+    import pandas as pd
+
+    from emgkit.report_html import _named
+
+    ch = pd.DataFrame({"channel": ["a", "b", "EMG3", "c"], "muscle": ["biceps_brachii", "biceps_brachii", "", "deltoid_medial"],
+                       "side": ["L", "L", "", "R"]})
+    assert _named(["a", "b", "EMG3", "c"], ch) == ["left biceps brachii (a)", "left biceps brachii (b)", "EMG3",
+                                                   "right deltoid medial (c)"]
+
+
 def test_title_names_file_subject_task_and_trial():
     meta = {"subject": "sub01", "task": "walk", "trial": 3, "source": {"format": "c3d", "file": "Gait.c3d"}}
     assert _recording_title(meta, None) == "Gait.c3d · subject sub01 · walk · trial 3"
