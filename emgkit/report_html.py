@@ -326,7 +326,7 @@ def _body_map_patches(analysis):
     for r in primary.itertuples(index=False):
         si = r.symmetry_index
         comparable = isinstance(si, (int, float)) and math.isfinite(si)
-        lines = [f"{m}: left {_num(l, '{:.3g}')}, right {_num(rr, '{:.3g}')} {u}, SI {_num(s, '{:+.1f}')} %"
+        lines = [f"{_METRIC_NAMES.get(m, m)}: left {_num(l, '{:.3g}')}, right {_num(rr, '{:.3g}')} {u}, SI {_num(s, '{:+.1f}')} %"
                  for m, l, rr, u, s in bil.loc[bil["muscle"] == r.muscle, ["metric", "left", "right", "unit", "symmetry_index"]].itertuples(index=False)]
         status = "compared" if comparable else "not comparable"
         detail = (f"flag: {_e(r.flag)}<br>" + "<br>".join(_e(x) for x in lines) if comparable
