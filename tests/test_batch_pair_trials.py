@@ -24,6 +24,7 @@ from emgkit.batch.runner import run_batch
 from emgkit.batch.summary import AMPLITUDE_METRICS, read_summary
 from emgkit.datasets import simulate
 from emgkit.errors import InvalidInputError
+from emgkit.recording import Recording
 
 TRUE_SI = 200 * 0.2 / 2.2
 COMMON = dict(n_reps=8, muscles=("biceps_brachii", "triceps_brachii"), noise_uv=3.0, burst_s=1.5, rest_s=2.5)
@@ -31,11 +32,17 @@ GOOD = "s1/sub-01_task-curl_side-LR_emg"  # the pair's name: its row and its res
 GOOD_FILES = ("s1/sub-01_task-curl_side-L_emg.h5", "s1/sub-01_task-curl_side-R_emg.h5")
 
 
-def _trial(side, amplitude=300.0, seed=1, **kw):
+def _trial(side, amplitude=300.0, seed=1, fs=1000, **kw):
     """A unilateral trial: ``side`` works at ``amplitude`` uV RMS, the other side rests (1/1000 of it: noise only)."""
     if side == "L":
-        return simulate(lr_ratio=1e-3, amplitude_uv=amplitude, fs=1000, seed=seed, **{**COMMON, **kw})
-    return simulate(lr_ratio=1e3, amplitude_uv=amplitude / 1e3, fs=1000, seed=seed, **{**COMMON, **kw})
+        return simulate(lr_ratio=1e-3, amplitude_uv=amplitude, fs=fs, seed=seed, **{**COMMON, **kw})
+    return simulate(lr_ratio=1e3, amplitude_uv=amplitude / 1e3, fs=fs, seed=seed, **{**COMMON, **kw})
+
+
+def _left_only(rec):
+    """The trial's left-side channels alone (a trial that records only the side it works)."""
+    rows = [k for k, ch in enumerate(rec.channels) if ch.side == "L"]
+    return Recording(rec.data[rows], rec.fs, [rec.channels[k] for k in rows], unit=rec.unit)
 
 
 def _write(path, rec):
@@ -45,7 +52,8 @@ def _write(path, rec):
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    """A good pair (BIDS-like names), a pair with different muscles, a left trial without its right one."""
+    """A good pair (BIDS-like names), pairs with different muscles, different rates and one side twice, a left trial
+    without its right one."""
     root = tmp_path_factory.mktemp("pairs")
     data = root / "data"
     _write(data / GOOD_FILES[0], _trial("L", seed=1))
@@ -53,6 +61,10 @@ def batch(tmp_path_factory):
     _write(data / "s1" / "kick_L.h5", _trial("L", seed=3))
     _write(data / "s1" / "kick_R.h5", _trial("R", seed=4, muscles=("biceps_brachii", "deltoid_anterior")))
     _write(data / "s2" / "wave_L.h5", _trial("L", seed=5))
+    _write(data / "s3" / "jump_L.h5", _trial("L", seed=6, n_reps=3))
+    _write(data / "s3" / "jump_R.h5", _trial("R", seed=7, n_reps=3, fs=2000))
+    _write(data / "s3" / "hop_L.h5", _left_only(_trial("L", seed=8, n_reps=3)))
+    _write(data / "s3" / "hop_R.h5", _left_only(_trial("L", seed=9, n_reps=3)))  # named right, records the left side
     out = root / "out"
     code = main([str(data), "--out", str(out), "--pair-trials", "--workers", "2", "--quiet"])
     return {"root": root, "data": data, "out": out, "code": code}
@@ -98,19 +110,26 @@ def test_unpaired_file_and_refused_pair_are_listed_not_fatal(batch):
     out = batch["out"]
     assert batch["code"] == EXIT_FAILED
     f = pd.read_csv(out / "failures.csv", keep_default_na=False).set_index("recording")
-    assert sorted(f.index) == ["s1/kick_LR", "s2/wave_L.h5"]
+    assert sorted(f.index) == ["s1/kick_LR", "s2/wave_L.h5", "s3/hop_LR", "s3/jump_LR"]
     bad = f.loc["s1/kick_LR"]
     assert (bad["step"], bad["error_type"]) == ("analyze", "InvalidInputError")
     assert "different muscles" in bad["message"] and "s1/kick_L.h5 (left): ['triceps_brachii']" in bad["message"]
     assert bad["input"] == f"{(batch['data'] / 's1/kick_L.h5').resolve()} | {(batch['data'] / 's1/kick_R.h5').resolve()}"
+    rates = f.loc["s3/jump_LR"]
+    assert rates["step"] == "analyze" and "different sampling rates (s3/jump_L.h5: 1000 Hz, s3/jump_R.h5: 2000 Hz)" in rates["message"]
+    assert "not resampled" in rates["message"]
+    one_side = f.loc["s3/hop_LR"]
+    assert one_side["step"] == "analyze" and "both trials work the left side" in one_side["message"]
+    assert "s3/hop_L.h5: it records only the left side" in one_side["message"]
     alone = f.loc["s2/wave_L.h5"]
     assert (alone["step"], alone["error_type"]) == ("pair", "UnpairedTrial")
     assert "no matching right trial" in alone["message"] and "without --pair-trials" in alone["message"]
     s = pd.read_csv(out / "summary.csv", keep_default_na=False).set_index("recording")
-    assert dict(s["status"]) == {GOOD: "ok", "s1/kick_LR": "failed", "s2/wave_L.h5": "failed"}
+    assert dict(s["status"]) == {GOOD: "ok", **dict.fromkeys(["s1/kick_LR", "s2/wave_L.h5", "s3/hop_LR", "s3/jump_LR"], "failed")}
     assert (s.loc["s1/kick_LR", "left_file"], s.loc["s1/kick_LR", "right_file"]) == ("s1/kick_L.h5", "s1/kick_R.h5")
     assert s.loc["s2/wave_L.h5", "error"].startswith("UnpairedTrial at pair: not paired")
-    assert not (out / "s1" / "kick_LR").exists() and not (out / "s2").exists()  # nothing that could look like a result
+    for gone in ("s1/kick_LR", "s3/hop_LR", "s3/jump_LR", "s2"):  # an unpaired file gets no folder at all
+        assert not (out / gone).exists(), gone  # nothing that could look like a result
     assert sorted(p.name for p in (out / "s1").iterdir()) == [GOOD.split("/")[1]]  # no folder per trial
 
 
@@ -123,7 +142,7 @@ def test_rerun_skips_finished_pairs_and_redoes_a_changed_one(batch, tmp_path):
     before = (out / "summary.csv").read_text(encoding="utf-8")
     again = run_batch([data], out, pair_trials=True, workers=1)
     status = {r["relpath"]: r["status"] for r in again.results}
-    assert status == {GOOD: "skipped", "s1/kick_LR": "failed", "s2/wave_L.h5": "failed"}  # failures are retried
+    assert status == {GOOD: "skipped", **dict.fromkeys(["s1/kick_LR", "s2/wave_L.h5", "s3/hop_LR", "s3/jump_LR"], "failed")}
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps
     assert (out / "summary.csv").read_text(encoding="utf-8") == before
     _write(data / GOOD_FILES[1], _trial("R", 300.0, seed=2))  # the right trial changes: now no asymmetry
