@@ -418,7 +418,7 @@ class BatchResult:
     out : Path
         The output folder.
     results : list of dict
-        One per recording, sorted by relative path: as returned by
+        One per recording (with ``pair_trials``: per pair and per file left unpaired), sorted by relative path: as returned by
         :func:`process_recording`, with ``status`` ``"skipped"`` for
         recordings whose results were already current.
     summary : pandas.DataFrame
