@@ -133,7 +133,7 @@ def test_repetitions_burst_timing_in_own_cycles():
         assert abs(rows.value.mean() - want) <= TOL_MS, rows.value
         assert np.allclose(rows.value, want, atol=40), rows.value  # single bursts: the detectors' 40 ms
         assert np.allclose((rows.start_s - side_start) / T % 1.0, 0, atol=1e-6)  # own cycles start at own strikes
-        assert len(r[(r.channel == ch) & (r.metric == "mean")]) == N  # amplitudes: the shared cycles (Left Foot Strike)
+        assert len(r[(r.channel == ch) & (r.metric == "mean")]) == N  # amplitudes: own cycles too (tests/test_per_side_reps.py)
     d = r[(r.kind == "left_right") & (r.metric == "delta_onset_ms")]
     assert abs(d.value.mean() - 50) <= TOL_MS and np.allclose(d.value, 50, atol=40)
 

@@ -230,7 +230,8 @@ def _rule(cycles, by_side, selection, notes):
                     for k, v in sorted(by_side.items()))
     if len(by_side) == 2:
         rule = (f"own cycles per side: {own}; left/right timing is compared in each side's own cycle "
-                f"(ms from its own event, % of its own cycle); amplitudes per repetition use the cycles of {shared!r}")
+                "(ms from its own event, % of its own cycle), amplitudes and co-contraction per repetition are taken over "
+                "each side's own cycles, and left/right pairs the two sides' cycles by their typical lag")
         notes.add(f"per-side cycles: {own}; left/right timing is measured from each side's own event")
         for k, v in sorted(by_side.items()):
             if not v.n_kept:
