@@ -133,21 +133,21 @@ def test_missed_rhythm_by_hand():
     window = (100 * block, 110 * block, "auto")
 
     def case(n_rises, n_covered, power=2, rise=10.0):
-        blocks = np.ones(600)
+        blocks = np.ones(1000)
         tops = 20 + 40 * np.arange(n_rises) + 20 * (np.arange(n_rises) >= 2)  # never inside the rest window
         for k in tops:
             blocks[k : k + 2] = rise
         starts = tops[:n_covered] * block
         return missed_rhythm(blocks, block, fs, window, starts, starts + 2 * block, 1, power)
 
-    reason = case(7, 2)  # 5 missed, 2 found
-    assert reason.startswith("no rest: the quietest window (5.00-5.50 s) was not rest: 5 rises above 2x")
-    assert "the 2 bursts found" in reason and "method='tonic'" in reason
-    assert case(7, 3) is None  # 4 missed: fewer than MIN_MISSED
-    assert case(12, 4) is not None and case(12, 5) is None  # 8 missed vs 4 found; 7 missed vs 5 found (< 2x)
-    assert case(7, 0).startswith("no rest") and "the 0 bursts found" in case(7, 0)
+    reason = case(12, 4)  # 8 missed, 4 found
+    assert reason.startswith("no rest: the quietest window (5.00-5.50 s) was not rest: 8 rises above 2x")
+    assert "the 4 bursts found" in reason and "method='tonic'" in reason
+    assert case(7, 0) is None  # 7 missed: fewer than MIN_MISSED, a few weak bursts rather than a rhythm
+    assert case(17, 6) is None and case(18, 6) is not None  # 11 missed vs 6 found (< 2x); 12 missed (>= 2x)
+    assert case(8, 0).startswith("no rest") and "the 0 bursts found" in case(8, 0)
     # rises of 3.5 in power are 1.9x in amplitude (< 2x) for TKEO, 3.5x (> 2x) for a rectified statistic
-    assert case(7, 2, power=2, rise=3.5) is None and case(7, 2, power=1, rise=3.5) is not None
+    assert case(12, 4, power=2, rise=3.5) is None and case(12, 4, power=1, rise=3.5) is not None
 
 
 # -- NumPy reference ----------------------------------------------------------------------------------------
