@@ -242,3 +242,16 @@ def test_cli_cycles_per_side_bad_value_and_batch(capsys):
     assert config_from_args(load_config(None), args).cycles.per_side == "off"
     args = build_parser().parse_args(["batch", "in", "--out", "o"])
     assert config_from_args(load_config(None), args).cycles.per_side == "auto"
+
+
+def test_one_side_without_a_complete_cycle_gives_the_reason():
+    """One left strike only: the left leg has no stride of its own, so nothing is paired and the row says why."""
+    rec = gait(1.3)
+    rec.meta["events"] = [e for e in rec.meta["events"] if e["side"] == "R" or e["time_s"] == LEAD]
+    a = _run(rec)
+    row = _row(a)
+    assert row.n_reps == 0 and math.isnan(row.symmetry_index) and row.flag != "flag", row
+    assert "no complete cycle of the left side's own events" in row.flag_reason, row.flag_reason
+    rep = a.repetitions
+    assert not ((rep.channel == "L tibialis_anterior") & (rep.kind == "channel")).any()  # no stride of its own
+    assert len(rep[(rep.channel == "R tibialis_anterior") & (rep.kind == "channel") & (rep.metric == "mean")]) == N
