@@ -51,6 +51,7 @@ BUNDLE_TRACES = {
                   "scatter", "scatterternary", "violin"),
 }
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2}}
+MAX_META_ITEMS = 20  # items of a list in the file's metadata shown in the methods section
 AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")  # SI bars: amplitudes only (an SI of slopes near 0 is unstable)
 SEVERITY = {"flag": ("flag", "#d73027", "Flag"), "notice": ("notice", "#f59e0b", "Notice"),
             "ok": ("ok", "#1a9850", "OK"), "info": ("info", "#6b7280", "Note"),
@@ -435,6 +436,20 @@ def _recording_title(meta, source) -> str:
     return " · ".join(parts)
 
 
+def _plain(value, depth=0) -> str:
+    """File metadata as words, not Python reprs: ``{"a": [1, 2]}`` -> ``"a: 1, 2"``; long lists end in "(N more)"."""
+    if isinstance(value, Mapping):
+        text = "; ".join(f"{k}: {_plain(v, depth + 1)}" for k, v in value.items())
+        return f"({text})" if depth else text
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(_plain(v, depth + 1) for v in value[:MAX_META_ITEMS])
+        shown += f", ... ({len(value) - MAX_META_ITEMS} more)" if len(value) > MAX_META_ITEMS else ""
+        return f"({shown})" if depth else shown
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
 def _methods(analysis, recording_meta) -> str:
     info = analysis.info
     items = [
@@ -451,7 +466,7 @@ def _methods(analysis, recording_meta) -> str:
         ("configuration digest", _e(info.get("config_digest"))),
     ]
     meta = info.get("meta", {}) or recording_meta or {}
-    items += [(f"meta: {_e(k)}", _e(v)) for k, v in meta.items() if k not in ("truth", "processing", "aux")][:30]
+    items += [(f"meta: {_e(k)}", _e(_plain(v))) for k, v in meta.items() if k not in ("truth", "processing", "aux")][:30]
     notes = "".join(f"<li>{_e(n)}</li>" for n in analysis.notes)
     refs = "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>" for k, v in CITATIONS.items())
     return ("<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"

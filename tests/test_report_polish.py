@@ -72,7 +72,8 @@ def check_report(page, analysis, file_name):
         text = text.replace(name, " ")  # file text, shown as it is
     snake = sorted({m for m in SNAKE_MUSCLES if m in text})
     assert not snake, f"snake_case muscle names in the visible text: {snake}"
-    assert "{'amplitude'" not in text and "'cocontraction'" not in text  # normalization in words, not a dict
+    methods = page.locator("#methods dl").inner_text()
+    assert "{'" not in methods and "['" not in methods, "a Python dict or list in the methods section"
     ticks = set(page.eval_on_selector_all("#fig-timing-0 .ytick text", "els => els.map(e => e.textContent)"))
     left_out = page.locator("#bursts-left-out li").all_inner_texts() if page.locator("#bursts-left-out").count() else []
     labels = channel_labels(analysis.channels)
@@ -125,6 +126,14 @@ def test_normalization_in_words():
                                  "cocontraction_unit": "%peak"})
     assert "not normalized (in V)" in text and "{" not in text
     assert "maximum voluntary contraction" in _normalization_words({"amplitude": "mvc", "cocontraction": "mvc"})
+
+
+def test_file_metadata_in_words():
+    from emgkit.report_html import MAX_META_ITEMS, _plain
+
+    assert _plain({"format": "c3d", "rate": 100.0, "range": {"LREC": [-1.0002442598342896, 0.99975]}}) == \
+        "format: c3d; rate: 100; range: (LREC: (-1.00024, 0.99975))"
+    assert _plain(list(range(MAX_META_ITEMS + 5))).endswith(f"{MAX_META_ITEMS - 1}, ... (5 more)")
 
 
 def test_each_term_is_explained_once_at_first_use(tmp_path):
