@@ -470,6 +470,12 @@ def _timing(timing, flags, confidence):
     return out
 
 
+def _pair_words(key) -> str:
+    """A scope key in words: ``"biceps_brachii (left/right)"`` -> ``"biceps brachii (left/right)"``; channel pairs as they are."""
+    tail = " (left/right)"
+    return muscle_words(key[: -len(tail)]) + tail if key.endswith(tail) else key
+
+
 def scope_row(sc) -> dict:
     """The first row of the summary: what was analysed and compared, what was not (reason and fix).
 
@@ -481,7 +487,7 @@ def scope_row(sc) -> dict:
              f"{sc['bilateral_compared']} of {_plural(sc['bilateral_pairs'], 'left/right pair')} and "
              f"{sc['agonist_antagonist_compared']} of {_plural(sc['agonist_antagonist_pairs'], 'agonist/antagonist pair')} compared."]
     if sc["not_compared"]:
-        parts.append("Not compared: " + "; ".join(f"{k}: {v}" for k, v in list(sc["not_compared"].items())[:MAX_NAMES])
+        parts.append("Not compared: " + "; ".join(f"{_pair_words(k)}: {v}" for k, v in list(sc["not_compared"].items())[:MAX_NAMES])
                      + (f"; and {len(sc['not_compared']) - MAX_NAMES} more" if len(sc["not_compared"]) > MAX_NAMES else "") + ".")
     groups = {}
     for name, why in sc["left_out"].items():

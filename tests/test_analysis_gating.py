@@ -98,7 +98,7 @@ def test_silent_pair_is_not_compared(rng):
     assert res.channels.set_index("channel").loc["L triceps_brachii", "activity"].startswith("no activity")
     bic = res.bilateral.query("muscle == 'biceps_brachii' and metric == 'mean'").iloc[0]
     assert math.isfinite(bic["symmetry_index"])  # the active pair is still compared
-    assert "triceps_brachii (left/right)" in scope(res)["finding"] and "1 of 2 left/right pairs" in scope(res)["finding"]
+    assert "triceps brachii (left/right)" in scope(res)["finding"] and "1 of 2 left/right pairs" in scope(res)["finding"]
     assert not res.summary["subject"].str.contains("triceps").any()
 
 

@@ -270,8 +270,14 @@ def contradictions(a) -> list[str]:
     scope = s[s["category"] == "scope"]["finding"]
     not_compared = scope.iloc[0].split("Not compared: ", 1)[1] if len(scope) and "Not compared: " in scope.iloc[0] else ""
     for f in findings.itertuples(index=False):
-        if f.category == "left/right" and f"{f.subject} (left/right)" in not_compared:
+        if f.category == "left/right" and f"{fd.muscle_words(f.subject)} (left/right)" in not_compared:
             out.append(f"'{f.finding}' beside '{f.subject}' not compared")
+    active = {m.group(1) for n in s[s["category"] == "data"]["finding"] for m in [re.match(r"(.+?): the detector found no rest", n)] if m}
+    tm = a.timing
+    for f in findings[findings["category"] == "timing"].itertuples(index=False):
+        rows = tm[(tm["muscle"] == f.subject) | (tm["channel_a"] + " / " + tm["channel_b"] == f.subject)]
+        if active & (set(rows["channel_a"]) | set(rows["channel_b"])):
+            out.append(f"'{f.finding}' times a channel the notes call active throughout")
     snake = [m for m in known_muscles() if "_" in m]
     for t in texts[1:]:  # the scope row names pairs by their keys
         bad = [m for m in snake if m in t]
@@ -343,6 +349,10 @@ def test_one_interval_is_never_more_than_a_notice():
 def test_plain_muscle_names_in_notes():
     a = _sim("left larger, left later")
     assert not any("biceps_brachii" in t or "triceps_brachii" in t for t in a.summary["finding"].iloc[1:])
+    sc = {"channels": 2, "muscles": 1, "bilateral_pairs": 2, "bilateral_compared": 1, "agonist_antagonist_pairs": 0,
+          "agonist_antagonist_compared": 0, "pairs_compared": 1, "not_compared": {"triceps_brachii (left/right)": "no activity"},
+          "left_out": {}, "roles": {}, "not_paired": {}}
+    assert "Not compared: triceps brachii (left/right): no activity." in fd.scope_row(sc)["finding"]
 
 
 def test_config_without_the_interval_rule_flags_by_value():
