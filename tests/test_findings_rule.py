@@ -366,7 +366,8 @@ def test_config_without_the_interval_rule_flags_by_value():
 
 
 # -- real recordings ----------------------------------------------------------------------------------------------
-# Expectations, written before the rule was run on these files (issue #13 "Text that contradicts its numbers"):
+# Expectations, written before the rule was run on these files (first sub01, lower-limb subjects 1-2 and two gait
+# files; then, committed before their run, sub02, every lower-limb file, the other gait files and the shoulder C3D) (issue #13 "Text that contradicts its numbers"):
 # E1 every sentence's numbers equal its row (value, interval turned with the sign, limit, direction, level);
 # E2 every verdict of the bilateral and timing tables follows the rule, or is milder with the table's reason;
 # E3 no two notes/findings of one analysis contradict each other (one interval vs "N repetitions", an all-clear
@@ -374,9 +375,12 @@ def test_config_without_the_interval_rule_flags_by_value():
 ACTIONS = ["Bowing", "Clapping", "Handshaking", "Hugging", "Jumping", "Running", "Seating", "Standing", "Walking", "Waving",
            "Elbowing", "Frontkicking", "Hamering", "Headering", "Kneeing", "Pulling", "Punching", "Pushing", "Sidekicking",
            "Slapping"]
-REAL = ([("uci", f"sub01/{'Normal' if i < 10 else 'Aggressive'}/txt/{act}.txt") for i, act in enumerate(ACTIONS)]
-        + [("lower", f"{s}{g}{t}.txt") for s in "12" for g in "NA" for t in ("mar", "sen")]
-        + [("c3d", name) for name in ("PiG_Motion-FlatFoot-Full.c3d", "Gait.c3d")])
+REAL = ([("uci", f"{sub}/{'Normal' if i < 10 else 'Aggressive'}/txt/{act}.txt") for sub in ("sub01", "sub02")
+         for i, act in enumerate(ACTIONS)]
+        + [("lower", f"{s}{g}{t}.txt") for s in "123" for g in "NA" for t in ("mar", "sen", "pie")]
+        + [("c3d", f"c3d_bilateral_gait/{name}") for name in ("PiG_Motion-FlatFoot-Full.c3d", "Gait.c3d", "1123x01EMG.c3d",
+                                                               "type-2a.c3d")]
+        + [("c3d", "pyomeca_shoulder/markers_analogs.c3d")])
 
 
 @cache
@@ -389,7 +393,7 @@ def _real(kind, rel):
         rec = readers.read_uci_lower_limb(SHARED_DATA / "uci_lower_limb" / rel)
     else:
         pytest.importorskip("ezc3d")
-        rec = emgkit.read(SHARED_DATA / "c3d_bilateral_gait" / rel, emg_only=False)
+        rec = emgkit.read(SHARED_DATA / rel, emg_only=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return emgkit.analysis.pipeline.analyze_source(rec, emit=False)[0]
