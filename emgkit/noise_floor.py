@@ -487,7 +487,8 @@ def _quiet(stretch, c):
     if not loud > 0:
         return None
     silent = p <= SILENT * loud
-    near = np.convolve(silent, np.ones(2 * SILENT_MARGIN + 1), mode="same") > 0
+    # centred running sum ("full" sliced: mode "same" returns the kernel's length when there are fewer windows)
+    near = np.convolve(silent, np.ones(2 * SILENT_MARGIN + 1))[SILENT_MARGIN : SILENT_MARGIN + p.size] > 0
     live = ~near if (~near).any() else ~silent
     level = p[live].min()
     limit = QUIET_FACTOR**2 * level

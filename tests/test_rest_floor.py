@@ -343,3 +343,37 @@ def test_real_r4_biceps_si_keeps_its_sign(clapping):
     assert math.isnan(got) == math.isnan(ref)
     if not math.isnan(ref):
         assert abs(got - ref) <= 5.0, (got, ref)
+
+
+@pytest.mark.parametrize("stop_s", [1.0, 1.25, 1.5, 1.75, 3.0])
+def test_short_rest_intervals_of_one_to_a_few_windows(stop_s):
+    """1-4 windows and more (the digital-silence margin of 2 windows per side once failed below 5 windows)."""
+    from emgkit.noise_floor import floor_from_conditioned
+
+    rng = np.random.default_rng(7)
+    y = rng.normal(0.0, 1.0, (2, int(6 * FS)))
+    y[1, : int(0.6 * FS)] = 0.0  # digital silence at the start of the second channel
+    nf = floor_from_conditioned(y, np.abs(y), FS, rest_interval=(0.0, stop_s))
+    assert nf.method[0] == f"rest interval 0-{stop_s:g} s"
+    assert nf.noise_rms[0] == pytest.approx(1.0, rel=0.1)
+    assert np.isfinite(nf.noise_rms).all()
+
+
+def test_silence_margin_matches_a_centred_running_window():
+    """Windows within 2 of digital silence are left out: checked against a plain loop."""
+    from emgkit import noise_floor as nfm
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 3, 4, 5, 9):
+        for _ in range(20):
+            silent = rng.random(n) < 0.3
+            p = np.where(silent, 0.0, 1.0 + rng.random(n))
+            if not p.any():
+                continue
+            stretch = nfm._Stretch(p[None], p[None], np.full((1, nfm.N_SPECTRA), np.inf), np.zeros((1, nfm.N_SPECTRA, 4)), 1)
+            q = nfm._quiet(stretch, 0)
+            near = np.array([silent[max(0, i - 2): i + 3].any() for i in range(n)])
+            live = ~near if (~near).any() else ~silent
+            level = p[live].min()
+            band = live & (p <= nfm.QUIET_FACTOR ** 2 * level)
+            assert q[2] == int((band & (p <= nfm.QUIET_FACTOR * p[band].min())).sum())
