@@ -14,7 +14,6 @@ import re
 import warnings
 from functools import cache
 
-import numpy as np
 import pandas as pd
 import pytest
 
