@@ -124,6 +124,13 @@ def test_rest_interval_inside_the_task(task):
     assert all(a.info["floor_subtracted"].values())
 
 
+def test_rest_with_subtraction_off_is_measured_and_said_so(task, rest):
+    a = quiet(emgkit.analyze, task, rest=rest, config={"normalization": {"subtract_noise": False}})
+    assert set(a.info["floor_source"].values()) == {"rest recording"}
+    assert not any(a.info["floor_subtracted"].values())
+    assert any(n.startswith("a rest recording was given but normalization.subtract_noise = false") for n in a.notes)
+
+
 def test_untrusted_rests_are_named_and_not_subtracted(task):
     """Channels 0-1: a rest far noisier than the task's quietest level; 2-3: a 'rest' that is the tonic task itself."""
     loud = white(task.channels[:2], 10.0, sd=2e-4).data

@@ -202,6 +202,9 @@ def noise_floor(store, view, band, cfg, notes, rest=None, selection=None):
                                 line_hz=cfg.filters.notch_hz or view.meta.get("powerline_hz"), unit=view.unit,
                                 rest=rest_pair, rest_interval=interval)
     if not cfg.normalization.subtract_noise:
+        if rest is not None or interval is not None:
+            notes.add(f"a {'rest recording' if rest is not None else 'rest interval'} was given but normalization.subtract_noise "
+                      "= false: its noise floors are measured (activity gating uses them) and not subtracted")
         return np.zeros(n_ch), np.zeros(n_ch), store.env, nf
     names = view.channel_names
     _floor_notes(nf, names, view.unit, notes)
