@@ -384,3 +384,25 @@ def test_silence_margin_matches_a_centred_running_window():
             level = p[live].min()
             band = live & (p <= nfm.QUIET_FACTOR ** 2 * level)
             assert q[2] == int((band & (p <= nfm.QUIET_FACTOR * p[band].min())).sum())
+
+
+# R5 (written before it was run, after R1-R4 had been measured): sub01 Standing followed by sub01 Clapping in one
+#     record, normalization.rest_interval = [0, 9] s (Standing lasts 9.725 s; 0.7 s kept from the join).  Every
+#     channel's floor_source is "rest interval 0-9 s", every floor is trusted, and each channel's noise RMS is
+#     within 10 % of its floor from Standing as a rest recording: the same samples, conditioned within one record.
+
+
+@pytest.mark.shared_data
+def test_real_r5_rest_interval_equals_the_rest_recording(clapping):
+    from emgkit.datasets import readers
+
+    base = SHARED_DATA / "uci_physical_action" / "sub01" / "Normal" / "txt"
+    task = readers.read_uci_physical_action(base / "Clapping.txt")
+    rest = readers.read_uci_physical_action(base / "Standing.txt")
+    both = task.replace(data=np.hstack([rest.data, task.data]))
+    a = analyze_source(both, emit=False, config={"normalization": {"rest_interval": [0.0, 9.0]}})[0]
+    assert set(a.info["floor_source"].values()) == {"rest interval 0-9 s"}
+    assert all(a.info["floor_subtracted"].values()), [n for n in a.notes if "floor" in n]
+    got = a.channels.set_index("channel")["noise_rms"]
+    ref = clapping[0].channels.set_index("channel")["noise_rms"]
+    assert np.allclose(got.loc[ref.index].to_numpy(float), ref.to_numpy(float), rtol=0.10), (got, ref)
