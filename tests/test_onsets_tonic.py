@@ -241,3 +241,25 @@ def test_tonic_on_a_conditioned_envelope():
     act = detect_activation(linear_envelope(rec), conditioned=True, method="tonic")
     missed, false, _ = score(act, schedule, 0.35, 0.02)
     assert act.method == "tonic, conditioned input" and missed <= 2 and false <= 2
+
+
+def test_analysis_with_the_tonic_method_streams(tmp_path):
+    """[onset] method = "tonic" through the analysis: the file read in 1.3 s chunks gives the bursts of memory."""
+    import warnings
+
+    import emgkit
+    from emgkit.analysis_stream import analyze_file
+
+    _, schedule = rhythmic(0.35, duration=12.0, seed=5)
+    rec = simulate(schedule=schedule, duration_s=12.0, fs=FS, muscles=["biceps_brachii"], sides=("L", "R"),
+                   ramp_s=0.02, tonic=0.35, seed=5)
+    path = tmp_path / "clap.h5"
+    emgkit.write(rec, path)
+    config = {"onset": {"method": "tonic"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = emgkit.analyze(emgkit.read(path), config=config)
+        got = analyze_file(path, config=config, chunk_s=1.3)
+    cols = ["channel", "burst", "onset_s", "offset_s"]
+    assert len(ref.tables["bursts"]) >= 2 * 0.9 * len(schedule)
+    assert ref.tables["bursts"][cols].equals(got.tables["bursts"][cols])
