@@ -109,10 +109,12 @@ class Activation:
         could be used (see :attr:`reason`).
     reason : PerChannel of str or None
         Why a channel has no bursts (``"flat: ..."``, ``"no rest: ..."``,
-        ``"no activity: ..."``), else None.
+        ``"no activity: ..."``), else None.  ``"no rest: the quietest window
+        ... was not rest: ..."``: bursts riding on tonic activity were mostly
+        missed, so the ones found are withheld (use ``method="tonic"``).
     method : str
-        Detector used (``"tkeo"``, ``"hodges"``, ``"bonato"``, or the
-        detector ``"auto"`` resolved to, e.g. ``"auto (tkeo-hysteresis)"``).
+        Detector used (``"tkeo"``, ``"hodges"``, ``"bonato"``, ``"tonic"``,
+        or the detector ``"auto"`` resolved to, e.g. ``"auto (tkeo-hysteresis)"``).
     statistic : str
         What was thresholded, with its unit.
     options : dict
