@@ -390,6 +390,7 @@ def test_silence_margin_matches_a_centred_running_window():
 #     record, normalization.rest_interval = [0, 9] s (Standing lasts 9.725 s; 0.7 s kept from the join).  Every
 #     channel's floor_source is "rest interval 0-9 s", every floor is trusted, and each channel's noise RMS is
 #     within 10 % of its floor from Standing as a rest recording: the same samples, conditioned within one record.
+#     Measured (after that commit): met; ratios 0.998-1.001 (12.8-15.5 counts), all trusted.
 
 
 @pytest.mark.shared_data
