@@ -112,6 +112,11 @@ def _e(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def _str(value) -> str:
+    """A table's text cell, ``""`` for a missing one (None or NaN)."""
+    return value if isinstance(value, str) else ""
+
+
 def _num(value, fmt="{:.1f}") -> str:
     try:
         v = float(value)
@@ -306,7 +311,7 @@ def _channels_table(analysis) -> str:
             hum += f" (notched at {_num(r.notch_hz, '{:g}')} Hz)"
         noise = f"{_num(r.noise_rms, '{:.3g}')} {_e(r.unit)}" if used and math.isfinite(r.noise_rms) else "–"
         found = ", ".join(f"#{k}" for k in affects.get(r.channel, [])) or "–"
-        who = muscle_words(r.muscle, r.side) or ("–" if not r.side else f"side {r.side}, muscle unknown")
+        who = muscle_words(r.muscle, r.side) or (f"side {_str(r.side)}, muscle unknown" if _str(r.side) else "–")
         rows.append(
             f"<tr class='channel {'used' if used else 'left-out'}'><td>{_e(r.channel)}</td><td>{_e(who)}</td>"
             f"<td>{_e(r.kind or r.role)}</td><td>{_e(status)}</td>"
@@ -363,7 +368,7 @@ def _unmapped(channels) -> str:
     for r in channels.itertuples(index=False):
         if r.role != "emg":
             continue
-        lacks = [w for w, ok in (("muscle", bool(r.muscle)), ("side", r.side in ("L", "R"))) if not ok]
+        lacks = [w for w, ok in (("muscle", bool(_str(r.muscle))), ("side", r.side in ("L", "R"))) if not ok]
         if lacks:
             missing.append(f"{_e(r.channel)} (no {' or '.join(lacks)})")
     if not missing:
@@ -384,9 +389,9 @@ def _bursts_left_out(channels) -> str:
         who = muscle_words(r.muscle, r.side)
         name = _e(r.channel) + (f" ({_e(who)})" if who else "")
         if r.role != "emg":
-            why = f"left out of the analysis: {r.activation_reason or r.kind or r.role}"
+            why = f"left out of the analysis: {_str(r.activation_reason) or _str(r.kind) or r.role}"
         else:
-            why = f"no bursts: {r.activation_reason or 'no activity above the rest level'}"
+            why = f"no bursts: {_str(r.activation_reason) or 'no activity above the rest level'}"
         items.append(f"<li>{name}: {_e(why)}</li>")
     if not items:
         return ""

@@ -114,6 +114,21 @@ def test_raw_browser_titles_name_the_muscle_then_the_channel():
                                                    "right deltoid medial (c)"]
 
 
+def test_missing_text_cells_read_as_unknown():
+    """Channels tables whose empty text cells came back as NaN (e.g. read from CSV): unknown, never 'nan'."""
+    import pandas as pd
+
+    from emgkit.report_html import _bursts_left_out, _unmapped
+
+    ch = pd.DataFrame({"channel": ["EMG1", "L bic"], "muscle": [np.nan, "biceps_brachii"], "side": [np.nan, "L"],
+                       "role": ["emg", "emg"], "kind": ["emg", "emg"], "n_bursts": [0, np.nan],
+                       "activation_reason": [np.nan, np.nan]})
+    assert "EMG1 (no muscle or side)" in _unmapped(ch) and "L bic" not in _unmapped(ch)
+    listed = _bursts_left_out(ch)
+    assert "nan" not in listed and "EMG1: no bursts: no activity above the rest level" in listed
+    assert "L bic (left biceps brachii): no bursts" in listed
+
+
 def test_title_names_file_subject_task_and_trial():
     meta = {"subject": "sub01", "task": "walk", "trial": 3, "source": {"format": "c3d", "file": "Gait.c3d"}}
     assert _recording_title(meta, None) == "Gait.c3d · subject sub01 · walk · trial 3"
