@@ -123,7 +123,7 @@ def test_missing_text_cells_read_as_unknown():
     ch = pd.DataFrame({"channel": ["EMG1", "L bic"], "muscle": [np.nan, "biceps_brachii"], "side": [np.nan, "L"],
                        "role": ["emg", "emg"], "kind": ["emg", "emg"], "n_bursts": [0, np.nan],
                        "activation_reason": [np.nan, np.nan]})
-    assert "EMG1 (no muscle or side)" in _unmapped(ch) and "L bic" not in _unmapped(ch)
+    assert "EMG1 (no muscle or side)" in _unmapped(ch) and "L bic (" not in _unmapped(ch)
     listed = _bursts_left_out(ch)
     assert "nan" not in listed and "EMG1: no bursts: no activity above the rest level" in listed
     assert "L bic (left biceps brachii): no bursts" in listed
