@@ -155,26 +155,27 @@ def run_analysis(args, *, traces=False):
             if len(parts) != 2 or not all(parts):
                 raise InvalidInputError(f"--pair takes two channel names separated by a comma, got {text!r}")
             pairs.append(tuple(parts))
-    if args.pair_trials:
-        from .analysis.pair_trials import pair_source
+    from .batch.progress import StepProgress
 
-        result, shown = pair_source(path, _resolve(args.right_file), pairs=pairs, mvc=mvc, config=config, traces=traces,
-                                    emit=False, **options)
-    else:
-        from .batch.progress import StepProgress
+    progress = StepProgress(verbosity=0 if args.quiet else 1)  # stderr, on a terminal only
+    try:
+        if args.pair_trials:
+            from .analysis.pair_trials import pair_source
 
-        progress = StepProgress(verbosity=0 if args.quiet else 1)  # stderr, on a terminal only
-        try:
+            result, shown = pair_source(path, _resolve(args.right_file), pairs=pairs, mvc=mvc, config=config,
+                                        traces=traces, emit=False, **options)
+        else:
             result, shown = analyze_source(path, stream=args.stream, pairs=pairs, mvc=mvc, config=config, traces=traces,
                                            emit=False, progress=progress, rest=rest, **options)
-        finally:
-            progress.close()
-    extra = None
-    if traces:  # the report is part of the same all-or-nothing save (manifest written after it)
-        from .report_html import report
+        extra = None
+        if traces:  # the report is part of the same all-or-nothing save (manifest written after it)
+            from .report_html import report
 
-        extra = {"report.html": lambda out: report(result, out, traces=shown, overwrite=True, source=path)}
-    folder = result.save(args.out, overwrite=args.overwrite, extra=extra, request=request)
+            extra = {"report.html": lambda out: report(result, out, traces=shown, overwrite=True, source=path)}
+        progress("writing the results" + (" and the report" if traces else ""))
+        folder = result.save(args.out, overwrite=args.overwrite, extra=extra, request=request)
+    finally:
+        progress.close()
     return result, folder, shown
 
 

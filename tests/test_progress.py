@@ -76,7 +76,7 @@ def test_streamed_analysis_shows_progress_on_stderr_only(long_file, tmp_path, ca
     err, out = terminal.getvalue(), capsys.readouterr().out
     shown = [int(x) for x in re.findall(r"\]\s+(\d+) % filtering", err)]
     assert len(shown) >= 2 and shown == sorted(shown) and shown[-1] == 100, err
-    for step in ("detecting bursts", "finding repetitions", "spectra (fatigue)", "building the tables"):
+    for step in ("detecting bursts", "finding repetitions", "spectra (fatigue)", "building the tables", "writing the results"):
         assert step in err
     assert err.endswith("\r\x1b[2K")  # the line is cleared before the results are printed
     assert "\r" not in out and "filtering" not in out and "\x1b" not in out
