@@ -125,15 +125,10 @@ def analyze(recording: Recording, *, pairs: Pairs = None, mvc: Mvc = None, confi
     config : None, path, dict or Config
         Analysis configuration (:func:`emgkit.config.load_config`).
     rest : Recording, optional
-        A rest recording of the same electrodes (muscles relaxed), raw: each
-        channel's noise floor is measured on it instead of on the task
-        (docs/noise_floor.md).  Channels are matched by name, else by muscle
-        and side; it is conditioned by exactly the same code and settings as
-        the task (and resampled to the task rate like an MVC).  A rest floor
-        is subtracted unless its spectrum is muscle-like or it is above the
-        task's quietest windows (then a note says so); ``info["floor_source"]``
-        names each channel's source.  Not with
-        ``normalization.rest_interval`` (a rest within the task).
+        Raw rest recording of the same electrodes, muscles relaxed: the noise
+        floors are measured on it, matched and conditioned like an MVC trial;
+        not with ``normalization.rest_interval`` (docs/noise_floor.md).
+        ``info["floor_source"]`` names each channel's source.
 
     Returns
     -------
@@ -145,9 +140,7 @@ def analyze(recording: Recording, *, pairs: Pairs = None, mvc: Mvc = None, confi
         Not a Recording, no EMG channel left, unknown channels in pairs or
         configuration, MVC that cannot be matched or is silent, MVC at another
         rate with ``resample_mvc = false``, MVC in another unit; the same for
-        a rest recording, one shorter than 1 s, a rest recording together
-        with ``normalization.rest_interval``, a rest interval outside the
-        record.
+        a rest (also one shorter than 1 s, or outside the record).
 
     Warns
     -----
@@ -197,7 +190,7 @@ def analyze_file(path: str | os.PathLike[str], *, pairs: Pairs = None, mvc: Mvc 
     path : str or Path
         A recording emgkit can open lazily (native or foreign HDF5 reads only
         what is asked; other formats are read whole first).
-    pairs, mvc, config
+    pairs, mvc, config, rest
         As in :func:`emgkit.analyze`.
     chunk_s : float > 0, default 20
         Core length of each chunk, s.  Memory grows with it; results do not
@@ -209,8 +202,6 @@ def analyze_file(path: str | os.PathLike[str], *, pairs: Pairs = None, mvc: Mvc 
         Also return the report's data-browser traces (min/max decimated
         band-passed EMG and envelope, as :func:`emgkit.decimate.browser_traces`
         but of the analysis's own signals).
-    rest : Recording, optional
-        As in :func:`emgkit.analyze` (held in memory: a rest is short).
     **options
         Reader options (e.g. ``fs`` for files that do not store it), as for
         :func:`emgkit.open`.
@@ -498,8 +489,7 @@ def info(s) -> dict:
         "cycles_rule": s.segments.fallback or s.segments.rule,
         "n_cycles": s.segments.n_kept,
         "floor_source": {name: norm.noise.method[c] for c, name in enumerate(s.selection.names)},
-        "floor_subtracted": {name: bool(norm.noise.trusted[c]) and s.cfg.normalization.subtract_noise
-                             for c, name in enumerate(s.selection.names)},
+        "floor_subtracted": {n: bool(norm.noise.trusted[c] and s.cfg.normalization.subtract_noise) for c, n in enumerate(s.selection.names)},
         "fatigue_mode": s.fatigue.mode,
         "task_structure": s.structure.structure,
         "task_structure_detail": s.structure.as_dict(),
