@@ -147,7 +147,8 @@ def _onset_config():
     fields = [
         ("method", "str", _opt("auto", f"detector: {methods}", choices=METHODS)),
         ("baseline", "tuple[float, float] | None", _opt(
-            None, "rest interval [start_s, stop_s] used as baseline; none: found automatically per channel", nullable=True,
+            None, "rest interval [start_s, stop_s] used as the onset detector's baseline (the noise floor's is "
+            "normalization.rest_interval); none: found automatically per channel", nullable=True,
             pair=True)),
     ]
     for name in names:
