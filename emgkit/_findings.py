@@ -384,8 +384,17 @@ def _row(severity, category, subject, finding, value=math.nan, unit="", threshol
 
 
 def _cause(rows, value):
-    """The row that caused a group's verdict: the most severe, then the largest ``|value|``."""
-    return min(rows, key=lambda r: (_SEVERITY.get(r.flag, 9), -abs(value(r))))
+    """The row that caused a group's verdict: the most severe, then the largest ``|value|``.
+
+    Values equal within 1e-6 (relative) keep table order, so that the choice
+    does not hang on rounding (mean and iEMG of one interval, in memory or streamed).
+    """
+    best = rows[0]
+    for r in rows[1:]:
+        a, b = _SEVERITY.get(r.flag, 9), _SEVERITY.get(best.flag, 9)
+        if a < b or (a == b and abs(value(r)) > abs(value(best)) * (1 + 1e-6) + 1e-9):
+            best = r
+    return best
 
 
 def _left_right(bilateral, flags, confidence):
