@@ -1,6 +1,7 @@
 """emgkit.study on simulated sessions with known truth (issue 16's checks), kept small: 1 kHz, 2-4 channels, ~20 s each."""
 
 import math
+import os
 import warnings
 
 import numpy as np
@@ -9,10 +10,13 @@ import pytest
 import emgkit
 from emgkit.datasets import simulate
 from emgkit.study import study
+from emgkit.study.measures import BETTER
 
 SESSION = dict(fs=1000, n_reps=8, burst_s=1.5, rest_s=1.0, lead_in_s=1.0)
 SPECTRA = {"biceps_brachii": 100.0, "triceps_brachii": 90.0}  # one muscle keeps its spectrum from session to session
-NOISE_SEEDS = 20
+NOISE_SEEDS = int(os.environ.get("EMGKIT_NOISE_SEEDS", "20"))  # docs/study.md's figure: EMGKIT_NOISE_SEEDS=200
+FALSE_ALARM = 0.05  # MDC95: a change of pure noise exceeds it with probability 5 % when the SEM is right
+ALPHA = 0.001  # per measure, one-sided; about 1 % over the 11 measures checked
 
 
 def lr_ratio(si_pct):
@@ -42,7 +46,40 @@ def test_falling_asymmetry_is_recovered_and_called_improving(tmp_path):
     assert si["change_ci_low"].iloc[-1] < si["change"].iloc[-1] < si["change_ci_high"].iloc[-1] < 0
 
 
+def distance_moved(follow):
+    """How far each follow-up moved from the healthier value, |(|v| - |b|)| or |v - b| (the verdict's quantity, by hand)."""
+    base = follow["value"] - follow["change"]
+    zero = np.abs(np.abs(follow["value"]) - np.abs(base))
+    return zero.where(follow["measure"].map(BETTER) == "zero", np.abs(follow["change"]))
+
+
+def excess_false_alarms(follow, mdc_scale=1.0):
+    """Measures whose noise-only false alarms are more than a 5 % rate explains: {measure: (false alarms, comparisons, P)}.
+
+    A change of pure noise is called improving or worsening with probability 5 % when the SEM is right, so the
+    number of false alarms over ``n`` independent comparisons is binomial(n, 0.05); ``P`` is the one-sided
+    binomial tail P(X >= false alarms), and a measure is listed when P < ALPHA (its MDC is too small).
+    ``mdc_scale`` rescales the MDC to show that the check can fail.
+    """
+    from scipy.stats import binom
+
+    out = {}
+    alarm = distance_moved(follow) > mdc_scale * follow["mdc"]
+    for measure, part in alarm.groupby(follow["measure"]):
+        false = int(part.sum())
+        p = float(binom.sf(false - 1, len(part), FALSE_ALARM))
+        if p < ALPHA:
+            out[measure] = (false, len(part), p)
+    return out
+
+
 def test_sessions_differing_only_by_noise_are_within_noise(tmp_path):
+    """Two sessions of identical truth per subject: each measure's false alarms are consistent with MDC95's 5 %.
+
+    A calibrated MDC95 gives 95 % within noise on average only: over 40 comparisons, 95 % or more in every one
+    of the 11 measures would happen about once in 70 runs, so the check is the binomial tail of the false alarms
+    (docs/study.md, "Noise only").
+    """
     rows = []
     for seed in range(NOISE_SEEDS):
         for k in range(2):
@@ -51,10 +88,15 @@ def test_sessions_differing_only_by_noise_are_within_noise(tmp_path):
             rows.append(dict(subject=f"N{seed}", session=str(k + 1), file=_save(tmp_path / f"{seed}_{k}", rec)))
     changes = study(rows).changes
     follow = changes[changes["note"] == ""]
+    rates = follow.groupby("measure")["verdict"].apply(lambda v: round(100 * (v == "within_noise").mean(), 1)).to_dict()
+    print(f"within noise over {NOISE_SEEDS} seeds (%): {rates}; all rows {100 * (follow['verdict'] == 'within_noise').mean():.1f}")
     si = follow[follow["measure"] == "si_mean"]
     assert len(si) == 2 * NOISE_SEEDS  # biceps and triceps of every subject
-    assert (si["verdict"] == "within_noise").mean() >= 0.95
-    assert (follow["verdict"] == "within_noise").mean() >= 0.95
+    assert len(rates) == 11, rates  # every measure is followed
+    # the check recomputes the verdicts from the MDC, so it counts what the study decided
+    assert ((follow["verdict"] != "within_noise") == (distance_moved(follow) > follow["mdc"])).all()
+    assert not excess_false_alarms(follow), (excess_false_alarms(follow), rates)
+    assert excess_false_alarms(follow, mdc_scale=0.5)  # an MDC half as large is caught
 
 
 def test_known_cocontraction_difference_between_groups(tmp_path):
