@@ -553,8 +553,11 @@ def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[
           symmetry_bars(analysis.bilateral[analysis.bilateral["metric"].isin(AMPLITUDE_METRICS)],
                         notice=flags.si_notice_pct, flag=flags.si_flag_pct)]),
         ("cocontraction", "Agonist vs antagonist", "Shaded: the area both muscles share (co-contraction). "
-         "CCI 0 % = no overlap, 100 % = identical curves (Falconer & Winter 1985).",
-         [cocontraction_overlays(analysis.ensembles, analysis.agonist_antagonist), cci_bars(analysis.agonist_antagonist)]),
+         "CCI 0 % = no overlap, 100 % = identical curves (Falconer & Winter 1985). Without an MVC both curves of a pair "
+         "are drawn against the agonist's task reference, as the indices are computed; a pair whose index was withheld "
+         "says why.",
+         [cocontraction_overlays(analysis.ensembles, analysis.agonist_antagonist, channels=analysis.channels),
+          cci_bars(analysis.agonist_antagonist)]),
         ("timing", "Timing", "When each muscle switches on and off, and the differences between sides and between partners.",
          [burst_chart(analysis.bursts, analysis.channels), _bursts_left_out(analysis.channels),
           latency_differences(analysis.timing)]),

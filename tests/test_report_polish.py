@@ -129,6 +129,41 @@ def test_missing_text_cells_read_as_unknown():
     assert "L bic (left biceps brachii): no bursts" in listed
 
 
+def test_cocontraction_curves_on_the_agonists_reference():
+    """Without an MVC the indices divide both muscles by the agonist's task peak: the figure draws them so, i.e. the
+    antagonist's ensemble (in % of its own peak) times reference(antagonist) / reference(agonist)."""
+    from emgkit.figures.cocontraction import cocontraction_overlays
+
+    a = analyze(emgkit.datasets.load("curls"))
+    aa = a.agonist_antagonist
+    assert "agonist" in aa["unit"].iloc[0]  # the premise: no MVC, one common reference
+    fig = cocontraction_overlays(a.ensembles, aa, channels=a.channels)
+    ref = dict(zip(a.channels["channel"], a.channels["reference"]))
+    drawn = [t for t in fig.data if t.name == "antagonist"]
+    assert len(drawn) == len(aa)
+    for row, trace in zip(aa.itertuples(index=False), drawn):
+        own = a.ensembles[a.ensembles["channel"] == row.antagonist].sort_values("pct")["mean"].to_numpy()
+        np.testing.assert_allclose(trace.y, own * ref[row.antagonist] / ref[row.agonist], rtol=1e-12)
+        assert trace.y.max() < 50  # the curls' triceps is about a tenth of the biceps, not scaled up to 100 %
+    plain = cocontraction_overlays(a.ensembles, aa)  # without the channels: each on its own reference
+    assert max(t.y.max() for t in plain.data if t.name == "antagonist") == pytest.approx(100.0)
+
+
+def test_withheld_cocontraction_says_not_measured():
+    from emgkit.figures.cocontraction import cci_bars, cocontraction_overlays
+
+    rec = emgkit.datasets.simulate(duration_s=30, fs=1000, seed=7)
+    rec.data[[1, 3]] = np.random.default_rng(3).normal(0, 1e-6, (2, rec.n_samples))  # both triceps at the noise floor
+    a = analyze(rec)
+    assert not np.isfinite(a.agonist_antagonist["cci_falconer"]).any()  # the premise: withheld
+    overlays = cocontraction_overlays(a.ensembles, a.agonist_antagonist, channels=a.channels)
+    titles = [x.text for x in overlays.layout.annotations]
+    assert sum("not measured" in t for t in titles) == 2
+    assert sum("noise floor" in t for t in titles) == 2 and not [t for t in overlays.data if t.name == "agonist"]
+    bars = cci_bars(a.agonist_antagonist)
+    assert "No co-contraction index could be measured" in bars.layout.annotations[0].text
+
+
 def test_title_names_file_subject_task_and_trial():
     meta = {"subject": "sub01", "task": "walk", "trial": 3, "source": {"format": "c3d", "file": "Gait.c3d"}}
     assert _recording_title(meta, None) == "Gait.c3d · subject sub01 · walk · trial 3"
