@@ -79,8 +79,11 @@ def cocontraction_overlays(ensembles, agonist_antagonist, *, channels=None, titl
     for k, (row, a, b, withheld) in enumerate(panels):
         r, c = divmod(k, cols)
         if withheld:
-            fig.add_annotation(text=_side_reason(row.flag_reason, row.side), x=0.5, y=0.5, xref="x domain", yref="y domain",
-                               showarrow=False, font=dict(color="#616161", size=11), row=r + 1, col=c + 1)
+            sub = fig.get_subplot(r + 1, c + 1)  # the empty panel's middle, in paper coordinates
+            fig.add_annotation(text=_side_reason(row.flag_reason, row.side), x=float(np.mean(sub.xaxis.domain)),
+                               y=float(np.mean(sub.yaxis.domain)), xref="paper", yref="paper", xanchor="center",
+                               yanchor="middle", showarrow=False,
+                               font=dict(color="#616161", size=11))
             fig.update_xaxes(visible=False, row=r + 1, col=c + 1)
             fig.update_yaxes(visible=False, row=r + 1, col=c + 1)
             continue
@@ -99,7 +102,8 @@ def cocontraction_overlays(ensembles, agonist_antagonist, *, channels=None, titl
         shown_legend = True
         fig.update_xaxes(title_text="% cycle" if r == rows - 1 else None, range=[0, 100], row=r + 1, col=c + 1)
         fig.update_yaxes(title_text=unit if c == 0 else None, rangemode="tozero", row=r + 1, col=c + 1)
-    fig.update_layout(**base_layout(title, height=300 * rows + 100, legend=dict(orientation="h", y=-0.12 if rows == 1 else -0.06)))
+    fig.update_layout(**base_layout(title, height=300 * rows + 130, margin=dict(l=60, r=20, t=50, b=90),
+                                    legend=dict(orientation="h", x=0, y=0.01, yanchor="bottom", yref="container")))
     return fixed_margins(fig)
 
 
