@@ -221,6 +221,20 @@ def check_sentences(a, conf=0.95):
     return checked
 
 
+def check_every_flag_has_its_sentence(a):
+    """A flagged or noticed row without a finding would be a flag the reader never sees."""
+    s, b = a.summary, a.bilateral
+    said = {(c, str(x)) for c, x in zip(s["category"], s["subject"])}
+    hot = ["flag", "notice"]
+    for r in b[b["flag"].isin(hot)].itertuples(index=False):
+        assert (("fatigue" if r.metric == fd.SLOPE else "left/right"), r.muscle) in said, r
+    for r in a.agonist_antagonist[a.agonist_antagonist["flag"].isin(hot)].itertuples(index=False):
+        assert ("co-contraction", f"{r.agonist_muscle} / {r.antagonist_muscle}") in said, r
+    for r in a.timing[a.timing["flag"].isin(hot)].itertuples(index=False):
+        key = r.muscle if r.comparison == "left_right" else f"{r.channel_a} / {r.channel_b}"
+        assert ("timing", key) in said, r
+
+
 def check_verdicts(a):
     """Every verdict of the tables follows the rule written out here, or is milder with the table's own reason."""
     for name, (v, lo, hi) in (("bilateral", fd.ROW_FIELDS["bilateral"]), ("timing", fd.ROW_FIELDS["timing"])):
@@ -290,6 +304,7 @@ def contradictions(a) -> list[str]:
 
 def check_all(a, conf=0.95):
     check_verdicts(a)
+    check_every_flag_has_its_sentence(a)
     n = check_sentences(a, conf)
     assert contradictions(a) == [], a.summary.to_string()
     return n
