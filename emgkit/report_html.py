@@ -548,8 +548,9 @@ def report(analysis: Analysis, path: str | os.PathLike[str], *, traces: Mapping[
          "could not be compared (hover for why). Dotted lines link agonist/antagonist pairs. Hover for numbers.",
          [body_map(patches, links), _unmapped(analysis.channels)]),
         ("leftright", "Left vs right", "Envelopes over the normalized cycle (mean ± SD across repetitions), right side up, left "
-         "side mirrored down; then the symmetry index of every metric with its 95 % CI.",
-         [mirrored_envelopes(analysis.ensembles),
+         "side mirrored down, in the amplitudes the symmetry index compares; then the symmetry index of every metric with "
+         "its 95 % CI.",
+         [mirrored_envelopes(analysis.ensembles, channels=analysis.channels),
           symmetry_bars(analysis.bilateral[analysis.bilateral["metric"].isin(AMPLITUDE_METRICS)],
                         notice=flags.si_notice_pct, flag=flags.si_flag_pct)]),
         ("cocontraction", "Agonist vs antagonist", "Shaded: the area both muscles share (co-contraction). "

@@ -149,6 +149,25 @@ def test_cocontraction_curves_on_the_agonists_reference():
     assert max(t.y.max() for t in plain.data if t.name == "antagonist") == pytest.approx(100.0)
 
 
+def test_left_right_curves_in_the_amplitudes_the_symmetry_index_compares():
+    """Ensembles are each in % of their own task peak (both sides peak at 100 %); the figure multiplies them back by
+    the channel's reference, so the right biceps of the curls sample (about 24 % more activity) is drawn larger."""
+    from emgkit.figures.symmetry import mirrored_envelopes
+
+    a = analyze(emgkit.datasets.load("curls"))
+    assert set(a.ensembles["unit"]) == {"%peak"}  # the premise: task-referenced ensembles
+    fig = mirrored_envelopes(a.ensembles, channels=a.channels)
+    ref = dict(zip(a.channels["channel"], a.channels["reference"]))
+    lines = {t.name.split("(")[1].split(",")[0]: t for t in fig.data if t.name}  # "Right (R biceps_brachii, n=10)"
+    for ch, trace in lines.items():
+        own = a.ensembles[a.ensembles["channel"] == ch].sort_values("pct")["mean"].to_numpy()
+        sign = 1.0 if ch.startswith("R") else -1.0
+        np.testing.assert_allclose(trace.y, sign * own * ref[ch] / 100.0, rtol=1e-12)
+    right, left = lines["R biceps_brachii"].y.mean(), -lines["L biceps_brachii"].y.mean()
+    si = a.bilateral.query("muscle == 'biceps_brachii' and metric == 'mean'")["symmetry_index"].iloc[0]
+    assert right > left and 100 * (right - left) / ((right + left) / 2) == pytest.approx(si, abs=1.0)  # 21.2 vs 21.1 %
+
+
 def test_withheld_cocontraction_says_not_measured():
     from emgkit.figures.cocontraction import cci_bars, cocontraction_overlays
 

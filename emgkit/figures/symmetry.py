@@ -9,13 +9,39 @@ from ._style import FLAG_COLOURS, LEFT_COLOUR, METRIC_WORDS, RIGHT_COLOUR, base_
 __all__ = ["mirrored_envelopes", "symmetry_bars"]
 
 
-def mirrored_envelopes(ensembles, *, title="Left vs right: envelope over the cycle (mean ± SD)"):
+def _amplitude_scale(ensembles, channels):
+    """Channel -> (factor, unit) putting each ensemble on the amplitudes the symmetry index compares.
+
+    Ensembles in % of each channel's own task reference (``%peak``, ``%mean``)
+    would draw both sides at the same height whatever their difference;
+    multiplied by ``reference / 100`` (``Analysis.channels``) they are back in
+    the recording's unit, as the left/right table compares them.  Ensembles
+    in %MVC, or without the channels table, are kept as they are.
+    """
+    if channels is None or not len(ensembles):
+        return {}
+    units = dict(zip(ensembles["channel"], ensembles["unit"]))
+    out = {}
+    for r in channels.itertuples(index=False):
+        unit = str(units.get(r.channel, ""))
+        ref = float(r.reference) if isinstance(r.reference, (int, float)) else np.nan
+        if unit.startswith("%") and "MVC" not in unit and np.isfinite(ref) and ref > 0:
+            out[r.channel] = (ref / 100.0, str(r.unit))
+    return out
+
+
+def mirrored_envelopes(ensembles, *, channels=None, title="Left vs right: envelope over the cycle (mean ± SD)"):
     """Per muscle, the right side's envelope above the axis and the left side's mirrored below.
 
     Parameters
     ----------
     ensembles : pandas.DataFrame
         ``Analysis.ensembles``: ``channel, muscle, side, unit, pct, mean, sd, n_cycles``.
+    channels : pandas.DataFrame, optional
+        ``Analysis.channels`` (``channel, reference, unit``): ensembles in % of
+        each channel's own task reference are drawn back in the recording's
+        unit (:func:`_amplitude_scale`), so the two sides differ as the
+        symmetry index says.
 
     Returns
     -------
@@ -33,14 +59,16 @@ def mirrored_envelopes(ensembles, *, title="Left vs right: envelope over the cyc
     rows = int(np.ceil(len(muscles) / cols))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[esc(m.replace("_", " ")) for m in muscles],
                         horizontal_spacing=0.07, vertical_spacing=0.12 if rows > 1 else 0.1)
+    scale = _amplitude_scale(data, channels)
     for k, muscle in enumerate(muscles):
         r, c = divmod(k, cols)
         for side, sign, colour in (("R", 1.0, RIGHT_COLOUR), ("L", -1.0, LEFT_COLOUR)):
             d = data[(data["muscle"] == muscle) & (data["side"] == side)].sort_values("pct")
             if d.empty:
                 continue
-            pct, mean, sd = d["pct"].to_numpy(), d["mean"].to_numpy(), np.nan_to_num(d["sd"].to_numpy())
-            unit = esc(d["unit"].iloc[0])
+            factor, unit_text = scale.get(d["channel"].iloc[0], (1.0, d["unit"].iloc[0]))
+            pct, mean, sd = d["pct"].to_numpy(), d["mean"].to_numpy() * factor, np.nan_to_num(d["sd"].to_numpy()) * factor
+            unit = esc(unit_text)
             name = f"{'Right' if side == 'R' else 'Left'} ({esc(d['channel'].iloc[0])}, n={int(d['n_cycles'].iloc[0])})"
             band_x = np.concatenate([pct, pct[::-1]])
             band_y = sign * np.concatenate([mean + sd, np.clip(mean - sd, 0, None)[::-1]])
@@ -52,7 +80,7 @@ def mirrored_envelopes(ensembles, *, title="Left vs right: envelope over the cyc
                                      hovertemplate=f"{name}<br>%{{x:.0f}} %% cycle: %{{customdata[0]:.3g}} ± %{{customdata[1]:.2g}} {unit}<extra></extra>"),
                           row=r + 1, col=c + 1)
         fig.add_hline(y=0, line=dict(color="#757575", width=1), row=r + 1, col=c + 1)
-        fig.update_yaxes(title_text=f"L ↓   R ↑ ({esc(d['unit'].iloc[0])})" if c == 0 else None, row=r + 1, col=c + 1)
+        fig.update_yaxes(title_text=f"L ↓   R ↑ ({unit})" if c == 0 else None, row=r + 1, col=c + 1)
         fig.update_xaxes(title_text="% cycle" if r == rows - 1 else None, range=[0, 100], row=r + 1, col=c + 1)
     fig.update_layout(**base_layout(title, height=300 * rows + 80, showlegend=False))
     return fixed_margins(fig)
