@@ -9,7 +9,9 @@ the measure (docs/study.md gives the sources):
   SEs of all sessions of the study, ``SEM = sqrt(mean(SE_i^2))`` (pooled like
   a reliability study's SEM: one session's SE from a handful of repetitions
   is itself too uncertain).  It misses between-day sources (electrode
-  placement, skin), so it is a lower bound.
+  placement, skin) and error in what the analysis estimates once per
+  session (noise floors, detection thresholds), which moves every
+  repetition of a session together, so it is a lower bound.
 * **test-retest**: when the study table marks repeated sessions
   (``retest_of``), the differences ``d`` between a session and its retest,
   pooled over subjects, give the typical error ``SEM = SD(d) / sqrt(2)``
