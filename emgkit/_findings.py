@@ -1,313 +1,42 @@
-"""Statistics, the one verdict rule, and the plain-words findings of an imbalance analysis.
+"""The plain-words findings of an imbalance analysis, written from rows judged by the one rule.
 
-Pure functions over numbers and table rows: :mod:`emgkit.analysis` computes
-the per-repetition values and calls these to aggregate them (mean, SD,
-confidence interval), to judge them against the configured thresholds (each
-verdict carries its threshold and source) and to write and rank the findings.
-
-The rule
---------
-Every flag of every table and every sentence of the summary come from
-:func:`verdict`, applied to a *finding row* (:class:`Row`) that any table can
-provide:
-
-``metric``
-    What was compared (``"mean"``, ``"onset"``, ``"cci_side_si"``, ...).
-``value``
-    The signed effect in ``unit``; its sign convention is the table's
-    (SI > 0: right larger; timing > 0: the second channel later; ...).
-``ci_low``, ``ci_high``, ``confidence``
-    The confidence interval of that same value (NaN when there is none).
-``notice``, ``flag``
-    The magnitude limits of the two levels (``None``: level not used).
-
-The verdict is ``"flag"`` when ``|value| > flag``, ``"notice"`` when
-``|value| > notice`` (else ``"ok"``), and such a level stands only when the
-interval lies wholly on the value's side of 0 (``ci_low > 0`` for a positive
-value, ``ci_high < 0`` for a negative one); an interval that reaches 0 or the
-other side makes it ``"ok"`` (the data do not show a difference in that
-direction).  Without an interval (one interval, one burst pair) a flag is
-lowered to a notice.  A value that is not finite gets no verdict (``""``).
-Mean and peak, SI, timing, co-contraction and fatigue are judged the same way.
-
-Tables decide their flags with :func:`si_flag` (by value; the interval check is
-applied by :func:`settle` once the row holds its interval), :func:`timing_flag`
-and :func:`fatigue_flag`; a table may lower a verdict further for its own
-reason (no activity, within the noise, detection bias).  :func:`settle` applies
-the rule to the finished rows of ``bilateral``, ``agonist_antagonist`` and
-``timing`` (reading the columns named in :data:`ROW_FIELDS`), and
-:func:`summary_rows` writes each finding from the row that caused it: the
+:func:`summary_rows` writes each finding from the row that caused it (the
 metric, its value, the threshold and the interval, in the sentence's own sign
-convention (direction in words, magnitudes positive).
+convention: direction in words, magnitudes positive), after the scope row
+(:func:`scope_row`: what was compared and what was not).  The rule itself, the
+statistics and the tables' calls (``verdict``, ``si_flag``, ``settle``, ...)
+live in :mod:`emgkit._rule`; their names are also reachable from here.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
 
-import numpy as np
-
+from ._rule import (  # noqa: F401  (the rule's names, re-exported for the tables and tests that read them from here)
+    AMPLITUDE_METRICS,
+    FLAG,
+    NA,
+    NOTICE,
+    OK,
+    ROW_FIELDS,
+    SLOPE,
+    Row,
+    ci_text,
+    num,
+    row_of,
+    settle,
+    si_flag,
+    stats,
+    timing_flag,
+    verdict,
+)
 from .channels import split_side
-from .symmetry import symmetry_index
 
-FLAG, NOTICE, OK, NA = "flag", "notice", "ok", ""
 NOT_COMPARED = "not compared"  # severity of the scope row when no pair could be compared: never "ok"
 _SEVERITY = {NOT_COMPARED: -1, FLAG: 0, NOTICE: 1, OK: 2, "info": 3}
-_STRENGTH = {NA: 0, OK: 1, NOTICE: 2, FLAG: 3}  # how much a verdict asserts: the milder of two wins
 MAX_NAMES = 6  # channel names listed per group in the scope row (the channels table lists all)
-AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")
-SLOPE = "mdf_slope_pct_per_min"
 BURST_MATCHED = ("alternating", "paired trials")  # task structures whose SI is per burst pair (bilateral.task_structure)
-
-#: The columns each table's rows give the rule: value, interval low, interval high.
-ROW_FIELDS = {
-    "bilateral": ("symmetry_index", "si_ci_low", "si_ci_high"),
-    "bilateral " + SLOPE: ("difference", "si_ci_low", "si_ci_high"),
-    "agonist_antagonist": ("cci_side_si", "cci_side_si_ci_low", "cci_side_si_ci_high"),
-    "timing": ("mean_ms", "ci_low_ms", "ci_high_ms"),
-}
-
-
-def stats(values, confidence):
-    """``(n, mean, sd, ci_low, ci_high)`` of the finite values (t-distribution interval of the mean)."""
-    from scipy.stats import t as student_t
-
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    n = int(v.size)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan, math.nan
-    mean = float(v.mean())
-    if n < 2:
-        return n, mean, math.nan, math.nan, math.nan
-    sd = float(v.std(ddof=1))
-    half = float(student_t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return n, mean, sd, mean - half, mean + half
-
-
-# -- the rule ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Row:
-    """One finding row as the rule reads it (see the module docstring).
-
-    Attributes
-    ----------
-    metric : str
-        What was compared.
-    value : float
-        The signed effect, in ``unit``.
-    ci_low, ci_high : float
-        Confidence interval of ``value`` (NaN: none).
-    notice, flag : float or None
-        Limits of ``|value|`` for the two levels (``None``: level not used).
-    unit : str
-        ``"%"``, ``"ms"``, ``"%/min"``.
-    confidence : float
-        Level of the interval (0-1).
-    quantity : str
-        The value's name in words, e.g. ``"symmetry index"``.
-    use_ci : bool
-        False: the level is decided by the value alone (``flags.beyond_variability = false`` for SI).
-    """
-
-    metric: str
-    value: float
-    ci_low: float = math.nan
-    ci_high: float = math.nan
-    notice: float | None = None
-    flag: float | None = None
-    unit: str = "%"
-    confidence: float = 0.95
-    quantity: str = "symmetry index"
-    use_ci: bool = True
-
-    @property
-    def has_ci(self) -> bool:
-        return math.isfinite(self.ci_low) and math.isfinite(self.ci_high)
-
-
-def num(x, unit, signed=True) -> str:
-    """A number as the findings print it: ms without decimals, everything else with one."""
-    digits = 0 if unit == "ms" else 1
-    return f"{x:{'+' if signed else ''}.{digits}f}"
-
-
-def level_by_value(value, notice, flag) -> str:
-    """``flag``/``notice``/``ok`` from ``|value|`` alone; ``""`` when the value is not finite."""
-    if not math.isfinite(value):
-        return NA
-    a = abs(value)
-    if flag is not None and a > flag:
-        return FLAG
-    if notice is not None and a > notice:
-        return NOTICE
-    return OK
-
-
-def value_reason(row: Row) -> str:
-    """The first part of every reason: the value against the limit it passed (or the lowest it did not)."""
-    level = level_by_value(row.value, row.notice, row.flag)
-    v = f"{row.quantity} {num(row.value, row.unit)} {row.unit}"
-    if level == FLAG:
-        return f"{v}: |value| > {row.flag:g} {row.unit}"
-    if level == NOTICE:
-        return f"{v}: |value| > {row.notice:g} {row.unit}"
-    limit = min(x for x in (row.notice, row.flag) if x is not None)
-    return f"{v}: |value| within {limit:g} {row.unit}"
-
-
-def ci_text(row: Row, lo=None, hi=None, signed=True) -> str:
-    """``95 % CI a to b unit`` of the row (or of ``lo``/``hi`` given in another sign convention)."""
-    lo, hi = (row.ci_low, row.ci_high) if lo is None else (lo, hi)
-    return f"{row.confidence * 100:g} % CI {num(lo, row.unit, signed)} to {num(hi, row.unit, signed)} {row.unit}"
-
-
-def verdict(row: Row) -> tuple[str, str]:
-    """``(level, reason)`` of one finding row by the one rule (module docstring)."""
-    level = level_by_value(row.value, row.notice, row.flag)
-    if level == NA:
-        return NA, "value undefined"
-    reason = value_reason(row)
-    if level == OK or not row.use_ci:
-        return level, reason + (f" ({ci_text(row)})" if row.has_ci else "")
-    if not row.has_ci:
-        lower = NOTICE if level == FLAG else OK
-        return lower, reason + f", but no confidence interval (one interval or one pair): lowered to {lower}"
-    if (row.ci_low > 0) if row.value > 0 else (row.ci_high < 0):
-        return level, reason + f" and its {ci_text(row)} excludes 0"
-    return OK, reason + f", but its {ci_text(row)} reaches 0 or the other side: no difference shown"
-
-
-def milder(a: str, b: str) -> str:
-    """The less assertive of two verdicts (``""`` < ok < notice < flag)."""
-    return a if _STRENGTH.get(a, 0) <= _STRENGTH.get(b, 0) else b
-
-
-# -- the tables' calls ------------------------------------------------------------------------
-def si_threshold_text(flags) -> str:
-    ci = "; its CI must exclude 0" if flags.beyond_variability else ""
-    return f"notice > {flags.si_notice_pct:g} %, flag > {flags.si_flag_pct:g} % (|SI|{ci})"
-
-
-def _si_row(si, flags, metric="si", ci=(math.nan, math.nan), confidence=0.95, quantity="symmetry index") -> Row:
-    return Row(metric, si, ci[0], ci[1], flags.si_notice_pct, flags.si_flag_pct, "%", confidence, quantity,
-               flags.beyond_variability)
-
-
-def _si_source(level, flags) -> str:
-    return flags.si_flag_source if level == FLAG else flags.si_notice_source
-
-
-def si_flag(si, si_sd, n_reps, flags, undefined=""):
-    """``(flag, reason, threshold, source)`` of a symmetry index by its value (``si_sd`` is not used).
-
-    The interval half of the rule needs the row's interval: :func:`settle`
-    applies it to the finished table.  With fewer than two repetitions there
-    is no interval, and a flag is lowered to a notice here.
-    """
-    threshold = si_threshold_text(flags)
-    if not math.isfinite(si):
-        return NA, undefined or "index undefined", threshold, ""
-    row = _si_row(si, flags)
-    level, reason = level_by_value(si, row.notice, row.flag), value_reason(row)
-    if n_reps < 2 and level != OK and flags.beyond_variability:
-        level, reason = verdict(row)
-    return level, reason, threshold, _si_source(level, flags)
-
-
-def timing_flag(n, mean, lo, hi, flags):
-    """``(flag, reason, threshold, source)`` of a mean timing difference in ms, by the rule."""
-    threshold = f"|mean| > {flags.timing_ms:g} ms and 95 % CI excludes 0"
-    if n < 1 or not math.isfinite(mean):
-        return NA, f"{n} paired burst(s): nothing to compare", threshold, flags.timing_source
-    level, reason = verdict(Row("timing", mean, lo, hi, None, flags.timing_ms, "ms", 0.95, "difference"))
-    return level, reason, threshold, flags.timing_source
-
-
-def slope_difference(left, right, confidence):
-    """Difference right - left of two fatigue trends (%/min) with its CI: ``(diff, lo, hi)``."""
-    from scipy.stats import t as student_t
-
-    d = right.pct_per_min - left.pct_per_min
-    se = []
-    for tr in (left, right):
-        if not (math.isfinite(tr.se) and math.isfinite(tr.intercept) and tr.intercept != 0):
-            return d, math.nan, math.nan
-        se.append(tr.se * 60.0 / abs(tr.intercept) * 100.0)
-    dof = max(1, left.n + right.n - 4)
-    half = float(student_t.ppf(0.5 + confidence / 2, dof)) * math.hypot(*se)
-    return d, d - half, d + half
-
-
-def _fatigue_row(diff, lo, hi, flags) -> Row:
-    return Row(SLOPE, diff, lo, hi, 0.0, None, "%/min", 1 - flags.fatigue_alpha, "slope difference")
-
-
-def fatigue_flag(diff, lo, hi, flags):
-    """``(flag, reason, threshold, source)`` of a difference of MDF slopes (%/min): a notice at most, by the rule."""
-    threshold = f"{(1 - flags.fatigue_alpha) * 100:g} % CI of the slope difference excludes 0"
-    if not math.isfinite(diff):
-        return NA, "no slope on one side (too few active windows)", threshold, flags.fatigue_source
-    level, reason = verdict(_fatigue_row(diff, lo, hi, flags))
-    return level, reason, threshold, flags.fatigue_source
-
-
-def per_rep_si(left, right):
-    """Symmetry index per repetition (NaN where undefined)."""
-    return np.asarray(symmetry_index(np.asarray(left, float), np.asarray(right, float)), dtype=np.float64).reshape(-1)
-
-
-def _get(r, name):
-    v = r.get(name, math.nan) if isinstance(r, dict) else getattr(r, name, math.nan)
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def row_of(table, r, flags, confidence=0.95) -> Row:
-    """The :class:`Row` of one row (a namedtuple or dict) of ``table``, read through :data:`ROW_FIELDS`."""
-    metric = (r["metric"] if isinstance(r, dict) else getattr(r, "metric", "")) if table != "agonist_antagonist" else "cci_side_si"
-    if table == "bilateral" and metric == SLOPE:
-        v, lo, hi = (_get(r, c) for c in ROW_FIELDS["bilateral " + SLOPE])
-        return _fatigue_row(v, lo, hi, flags)
-    v, lo, hi = (_get(r, c) for c in ROW_FIELDS[table])
-    if table == "timing":
-        return Row(metric, v, lo, hi, None, flags.timing_ms, "ms", confidence, f"{metric} difference")
-    quantity = "symmetry index" if table == "bilateral" else "symmetry index of the co-contraction index"
-    return _si_row(v, flags, metric, (lo, hi), confidence, quantity)
-
-
-def settle(tables, flags, confidence=0.95) -> None:
-    """Apply the rule to the finished rows of ``bilateral``, ``agonist_antagonist`` and ``timing`` (in place).
-
-    A row keeps its table's verdict when that is milder (the table lowered it
-    for a reason of its own, e.g. "within the noise") and gets the rule's
-    verdict otherwise; its ``flag_reason`` then states the value, the limit
-    and the interval, and its ``source`` the limit's source.
-    """
-    for name in ("bilateral", "agonist_antagonist", "timing"):
-        t = tables.get(name)
-        if t is None or t.empty or "flag" not in t.columns:
-            continue
-        flag, reason, source = t["flag"].tolist(), t["flag_reason"].tolist(), t["source"].tolist()
-        for k, r in enumerate(t.to_dict("records")):
-            if r["flag"] == NA:
-                continue
-            row = row_of(name, r, flags, confidence)
-            level, why = verdict(row)
-            if level == NA:
-                continue
-            final = milder(r["flag"], level)
-            pre = value_reason(row)
-            if why not in reason[k]:
-                reason[k] = reason[k].replace(pre, why) if pre in reason[k] else (why if final != r["flag"] else reason[k])
-            if final != r["flag"]:
-                source[k] = flags.timing_source if name == "timing" else (
-                    flags.fatigue_source if row.metric == SLOPE else _si_source(final, flags))
-            flag[k] = final
-        t["flag"], t["flag_reason"], t["source"] = flag, reason, source
 
 
 # -- words ------------------------------------------------------------------------------------
@@ -519,6 +248,60 @@ def scope_row(sc) -> dict:
     return _row(severity, "scope", "", " ".join(parts), sc["pairs_compared"], "pairs compared", key=math.inf)
 
 
+_SPAN = re.compile(r"span [\d.]+ s, less than ([\d.]+) s")
+
+
+def _why_not(reasons) -> str:
+    """A category's reason for not being judged, in a few words (from its rows' ``flag_reason``)."""
+    text = next((str(x) for x in reasons if str(x)), "no verdict")
+    m = _SPAN.search(text)
+    if m:
+        return f"comparable windows span less than {m.group(1)} s (fatigue.min_span_s)"
+    text = text.removeprefix("not judged: ").removeprefix("left vs right co-contraction: ")
+    return text.split(";")[0].split(" (")[0]
+
+
+def judged(bilateral, agonist_antagonist, timing) -> dict:
+    """Per category of finding, ``(judged, pairs, reason)``: pairs with a verdict, pairs in the tables, why not.
+
+    A pair is judged when one of its rows has a verdict (flag, notice or ok;
+    ``""`` is "not judged": unilateral, withheld timing, a fatigue slope from
+    too short a record, ...).  ``reason`` is that of the first pair not judged.
+    """
+    amp = bilateral["metric"].isin(AMPLITUDE_METRICS)
+    parts = {
+        "left/right": (bilateral[amp], ["left_channel", "right_channel"]),
+        "co-contraction": (agonist_antagonist, ["agonist_muscle", "antagonist_muscle"]),
+        "timing": (timing, ["comparison", "channel_a", "channel_b"]),
+        "fatigue": (bilateral[bilateral["metric"] == SLOPE], ["left_channel", "right_channel"]),
+    }
+    out = {}
+    for category, (t, keys) in parts.items():
+        if t.empty:
+            out[category] = (0, 0, "nothing to compare")
+            continue
+        has = t.assign(_v=t["flag"] != NA).groupby(keys, sort=False)["_v"].any()
+        not_done = t[~t.set_index(keys).index.isin(has[has].index)]
+        out[category] = (int(has.sum()), int(has.size), _why_not(not_done.get("flag_reason", ())))
+    return out
+
+
+def all_clear(bilateral, agonist_antagonist, timing) -> dict:
+    """The ``overall`` row when nothing is flagged or noticed: it names only the categories judged, and what was not.
+
+    Severity ``ok`` when at least one category was judged, else ``info``
+    (nothing was judged, so nothing is cleared).
+    """
+    state = judged(bilateral, agonist_antagonist, timing)
+    done = [c for c, (n, _, _) in state.items() if n]
+    partial = [f"{c} judged for {n} of {_plural(m, 'pair')}" for c, (n, m, _) in state.items() if 0 < n < m]
+    missing = [f"{c} not judged: {why}" for c, (n, _, why) in state.items() if not n]
+    either = done[0] if len(done) == 1 else ", ".join(done[:-1]) + " or " + done[-1] if done else ""
+    head = f"No {either} difference exceeds its threshold among the pairs compared" if done else "No difference was judged"
+    text = "; ".join([head, *partial, *missing]) + "."
+    return _row(OK if done else "info", "overall", "", text)
+
+
 def summary_rows(bilateral, agonist_antagonist, timing, notes_info, scope=None, *, flags=None, confidence=0.95):
     """Ranked findings in plain words from the settled tables (:func:`settle`), after the scope row.
 
@@ -529,8 +312,9 @@ def summary_rows(bilateral, agonist_antagonist, timing, notes_info, scope=None, 
     the others that agree are named), per muscle for fatigue, per pair for
     co-contraction and per compared pair of channels for timing.  Each states
     its value, interval and threshold as magnitudes with the direction in
-    words.  The ``ok`` row appears only when something was compared and
-    nothing exceeds its threshold.
+    words.  The ``overall`` row (:func:`all_clear`) appears only when
+    something was compared and nothing exceeds its threshold; it names only
+    the categories judged and says which were not, and why.
 
     Returns a list of dicts with keys ``rank, severity, category, subject,
     finding, value, unit, ci_low, ci_high, metric, threshold, source``:
@@ -548,8 +332,7 @@ def summary_rows(bilateral, agonist_antagonist, timing, notes_info, scope=None, 
         rows.append(_row("info", "data", "", plain_note(text, muscles)))
     compared = scope is None or scope["pairs_compared"] > 0
     if compared and not any(r["severity"] in (FLAG, NOTICE) for r in rows):
-        rows.append(_row(OK, "overall", "", "No left/right, co-contraction, timing or fatigue difference exceeds its threshold "
-                                            "among the pairs compared."))
+        rows.append(all_clear(bilateral, agonist_antagonist, timing))
     rows.sort(key=lambda r: (_SEVERITY[r["severity"]], -r["_key"]))
     if scope is not None:
         rows.insert(0, scope_row(scope))

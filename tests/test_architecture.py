@@ -77,7 +77,8 @@ RANKS = {
     "emgkit.cocontraction": 8,
     "emgkit.fatigue": 8,
     "emgkit.cycles": 8,
-    "emgkit._findings": 8,
+    "emgkit._rule": 8,  # the one verdict rule and its statistics
+    "emgkit._findings": 8,  # the findings in words (imports _rule)
     "emgkit.analysis": 9,
     "emgkit.decimate": 9,
     "emgkit.analysis_stream": 10,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ... import _findings as fd
+from ... import _rule as fd
 from ...symmetry import symmetry_index
 from ..activity import activity
 from ._frame import frame
@@ -13,6 +13,7 @@ from .bilateral import why_silent
 COLUMNS = ["side", "agonist", "antagonist", "agonist_muscle", "antagonist_muscle", "joint", "action", "unit", "cci_falconer",
            "cci_falconer_sd", "cci_falconer_ci_low", "cci_falconer_ci_high", "cci_rudolph", "cci_rudolph_sd", "common_area",
            "ratio", "antagonist_share", "overlap_pct", "n_reps", "cci_left", "cci_right", "cci_side_si",
+           "cci_side_si_ci_low", "cci_side_si_ci_high",
            "agonist_mdf_slope_pct_per_min", "antagonist_mdf_slope_pct_per_min", "normalization", "flag", "flag_reason",
            "threshold", "source", "note"]
 
@@ -86,7 +87,7 @@ def build(s):
             cci_rudolph=r_mean, cci_rudolph_sd=r_sd, common_area=fd.stats(metrics["common_area"], conf)[1],
             ratio=fd.stats(metrics["ratio"], conf)[1], antagonist_share=fd.stats(metrics["antagonist_share"], conf)[1],
             overlap_pct=fd.stats(metrics["overlap_pct"], conf)[1], n_reps=n, cci_left=math.nan, cci_right=math.nan,
-            cci_side_si=math.nan, agonist_mdf_slope_pct_per_min=s.fatigue.channels[i].mdf.pct_per_min,
+            cci_side_si=math.nan, cci_side_si_ci_low=math.nan, cci_side_si_ci_high=math.nan, agonist_mdf_slope_pct_per_min=s.fatigue.channels[i].mdf.pct_per_min,
             antagonist_mdf_slope_pct_per_min=s.fatigue.channels[j].mdf.pct_per_min, normalization=norm_text,
             flag="", flag_reason=reason, threshold=fd.si_threshold_text(flags), source="", note="; ".join(note),
         ))
@@ -114,9 +115,14 @@ def _side_compare(rows, per_rep, flags, conf, s):
         reps_l = per_rep[("L", L["agonist"], L["antagonist"])]
         reps_r = per_rep[("R", R["agonist"], R["antagonist"])]
         kl, kr = s.measures.paired(s.selection.index(L["agonist"]), s.selection.index(R["agonist"]))
-        n, _, sd, *_ = fd.stats(fd.per_rep_si(reps_l[kl], reps_r[kr]), conf)
+        n, _, sd, lo, hi, clipped = fd.si_stats(fd.per_rep_si(reps_l[kl], reps_r[kr]), conf)
         undefined = "; ".join(f"{side} side: {r['flag_reason']}" for side, r in (("left", L), ("right", R)) if r["flag_reason"])
-        flag, reason, threshold, source = fd.si_flag(si if not undefined else math.nan, sd, n, flags, undefined)
+        if undefined:
+            si = lo = hi = math.nan
+        flag, reason, threshold, source = fd.si_flag(si, sd, n, flags, undefined)
+        note = (f"the {conf * 100:g} % interval of the left/right SI was clipped to -200..200 % (a repetition with no "
+                "co-contraction on one side has no log ratio)") if clipped and not undefined else ""
         for r in (L, R):
-            r.update(cci_left=L["cci_falconer"], cci_right=R["cci_falconer"], cci_side_si=si, flag=flag,
-                     flag_reason=f"left vs right co-contraction: {reason}", threshold=threshold, source=source)
+            r.update(cci_left=L["cci_falconer"], cci_right=R["cci_falconer"], cci_side_si=si, cci_side_si_ci_low=lo,
+                     cci_side_si_ci_high=hi, flag=flag, flag_reason=f"left vs right co-contraction: {reason}",
+                     threshold=threshold, source=source, note="; ".join(x for x in (r["note"], note) if x))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ... import _findings as fd
+from ... import _rule as fd
 from ...symmetry import limb_symmetry_index, symmetry_angle, symmetry_index, undefined_reason
 from ..activity import activity
 from ..detect import CLIP_TOLERANCE
@@ -112,7 +112,10 @@ def build(s):
                 note.append(f"{dropped} of {len(usable)} repetitions left out (clipped)")
             _, lm, *_ = fd.stats(L, conf)
             _, rm, *_ = fd.stats(R, conf)
-            n, si_mean, si_sd, si_lo, si_hi = fd.stats(si_per_rep, conf)
+            n, si_mean, si_sd, si_lo, si_hi, clipped = fd.si_stats(si_per_rep, conf)
+            if clipped:
+                note.append(f"the {conf * 100:g} % interval of the SI was clipped to -200..200 % (a repetition with one side at 0 "
+                            "has no log ratio)")
             if matched:
                 base = _undefined_si(s, i, j, np.ones(1, dtype=bool)) or (
                     "" if L.size and R.size else f"{used}: no unclipped burst on the {'right' if L.size else 'left'} side")

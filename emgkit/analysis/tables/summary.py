@@ -2,7 +2,7 @@
 
 Before writing the findings, :func:`build` settles the verdicts of the
 ``bilateral``, ``agonist_antagonist`` and ``timing`` tables with the one rule
-of :mod:`emgkit._findings` (their ``flag``, ``flag_reason`` and ``source``
+of :mod:`emgkit._rule` (their ``flag``, ``flag_reason`` and ``source``
 columns), so that every flag and every sentence come from the same numbers.
 """
 
@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ... import _findings as fd
+from ... import _rule
 from ._frame import frame
 
 COLUMNS = ["rank", "severity", "category", "subject", "finding", "value", "unit", "threshold", "source", "metric", "ci_low",
@@ -22,7 +23,7 @@ COLUMNS = ["rank", "severity", "category", "subject", "finding", "value", "unit"
 def build(s, tables):
     """The scope row, the findings of the bilateral, agonist/antagonist and timing tables, then the notes.
 
-    The three tables' verdicts are settled first (:func:`emgkit._findings.settle`,
+    The three tables' verdicts are settled first (:func:`emgkit._rule.settle`,
     in place).  ``value``, ``ci_low`` and ``ci_high`` of a finding are those of
     the table row that caused it (its ``metric``), in that table's sign
     convention; the sentence gives them as magnitudes with the direction in
@@ -30,7 +31,7 @@ def build(s, tables):
     analysis's ``info["compared"]``).
     """
     conf, flags = s.cfg.analysis.confidence, s.cfg.flags
-    fd.settle(tables, flags, conf)
+    _rule.settle(tables, flags, conf)
     sc = scope(s, tables)
     rows = fd.summary_rows(tables["bilateral"], tables["agonist_antagonist"], tables["timing"], list(s.notes), scope=sc,
                            flags=flags, confidence=conf)
