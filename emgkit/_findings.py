@@ -270,15 +270,15 @@ def judged(bilateral, agonist_antagonist, timing) -> dict:
     """
     amp = bilateral["metric"].isin(AMPLITUDE_METRICS)
     parts = {
-        "left/right": (bilateral[amp], ["left_channel", "right_channel"]),
-        "co-contraction": (agonist_antagonist, ["agonist_muscle", "antagonist_muscle"]),
-        "timing": (timing, ["comparison", "channel_a", "channel_b"]),
-        "fatigue": (bilateral[bilateral["metric"] == SLOPE], ["left_channel", "right_channel"]),
+        "left/right": (bilateral[amp], ["left_channel", "right_channel"], "no left/right pair"),
+        "co-contraction": (agonist_antagonist, ["agonist_muscle", "antagonist_muscle"], "no agonist/antagonist pair"),
+        "timing": (timing, ["comparison", "channel_a", "channel_b"], "no pair timed"),
+        "fatigue": (bilateral[bilateral["metric"] == SLOPE], ["left_channel", "right_channel"], "no left/right pair"),
     }
     out = {}
-    for category, (t, keys) in parts.items():
+    for category, (t, keys, none) in parts.items():
         if t.empty:
-            out[category] = (0, 0, "nothing to compare")
+            out[category] = (0, 0, none)
             continue
         has = t.assign(_v=t["flag"] != NA).groupby(keys, sort=False)["_v"].any()
         not_done = t[~t.set_index(keys).index.isin(has[has].index)]
