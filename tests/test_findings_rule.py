@@ -237,13 +237,14 @@ def check_every_flag_has_its_sentence(a):
 
 def check_verdicts(a):
     """Every verdict of the tables follows the rule written out here, or is milder with the table's own reason."""
-    for name, (v, lo, hi) in (("bilateral", fd.ROW_FIELDS["bilateral"]), ("timing", fd.ROW_FIELDS["timing"])):
+    for name in ("bilateral", "timing", "agonist_antagonist"):
+        v, lo, hi = fd.ROW_FIELDS[name]
         t = getattr(a, name)
         for r in t.to_dict("records"):
             value, low, high = r[v], r[lo], r[hi]
             if name == "bilateral" and r["metric"] == fd.SLOPE:
                 value, notice, flag = r["difference"], 0.0, None
-            elif name == "bilateral":
+            elif name in ("bilateral", "agonist_antagonist"):
                 notice, flag = FLAGS.si_notice_pct, FLAGS.si_flag_pct
             else:
                 notice, flag = None, FLAGS.timing_ms
@@ -280,6 +281,13 @@ def contradictions(a) -> list[str]:
             out.append(f"'{t}' counts more repetitions than the {n_cycles} found")
     if (s["severity"] == "ok").any() and s["severity"].isin(["flag", "notice"]).any():
         out.append("an 'all clear' row beside flags or notices")
+    b = a.bilateral
+    rows_of = {"left/right": b[b["metric"] != fd.SLOPE], "fatigue": b[b["metric"] == fd.SLOPE],
+               "co-contraction": a.agonist_antagonist, "timing": a.timing}
+    for text in s[s["category"] == "overall"]["finding"]:
+        cleared = text.split(";")[0].split(" difference exceeds")[0]
+        out += [f"the all-clear '{text}' clears {c}, none of whose rows was judged"
+                for c, rows in rows_of.items() if c in cleared and (rows["flag"] == "").all()]
     scope = s[s["category"] == "scope"]["finding"]
     not_compared = scope.iloc[0].split("Not compared: ", 1)[1] if len(scope) and "Not compared: " in scope.iloc[0] else ""
     for f in findings.itertuples(index=False):
