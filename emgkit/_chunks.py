@@ -253,10 +253,6 @@ def runs_to_mask(starts, stops, a, b):
     >>> runs_to_mask([2, 7], [4, 9], 3, 8)
     array([ True, False, False, False,  True])
     """
-    starts, stops = np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64)
-    size = max(0, int(b) - int(a))
-    first, last = np.searchsorted(stops, a, side="right"), np.searchsorted(starts, b, side="left")  # runs meeting [a, b)
-    edges = np.zeros(size + 1, dtype=np.int64)
-    np.add.at(edges, np.clip(starts[first:last] - a, 0, size), 1)
-    np.add.at(edges, np.clip(stops[first:last] - a, 0, size), -1)
-    return np.cumsum(edges[:-1]) > 0
+    from .kernels import runs_mask  # numba loads on first use, not with this module
+
+    return runs_mask(starts, stops, a, b)

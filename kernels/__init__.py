@@ -16,6 +16,7 @@ _EXPORTS = {
     "stats_update": ".clipping",
     "band_runs": ".clipping",
     "window_min_ms": ".clipping",
+    "runs_mask": ".clipping",
     "rectify": ".envelope",
     "moving_rms": ".envelope",
     "moving_average": ".envelope",
@@ -34,7 +35,9 @@ _EXPORTS = {
     "tkeo_envelope": ".activation",
     "rectified_envelope": ".activation",
     "burst_rms": ".activation",
+    "pair_sums": ".cocontraction",
     "minus_floor": ".noise",
+    "minus_floor_rows": ".noise",
     "hann_segments": ".spectra",
     "window_band_stats": ".spectra",
 }

@@ -8,6 +8,8 @@
   least ``min_run`` samples in each band, a run open at a piece's end
   carried into the next piece.
 * :func:`window_min_ms`: smallest mean square over windows on a regular grid.
+* :func:`runs_mask`: samples ``[a, b)`` of the boolean mask whose True
+  samples are given as runs (clipped samples, bursts).
 
 They see only arrays and scalars; :mod:`emgkit.clipping` and
 :mod:`emgkit.quality` hold the definitions and the checks.
@@ -20,7 +22,7 @@ from emgkit.errors import InvalidInputError
 
 from ._jit import jit
 
-__all__ = ["STATS_COLUMNS", "stats_state", "stats_update", "band_runs", "window_min_ms"]
+__all__ = ["STATS_COLUMNS", "stats_state", "stats_update", "band_runs", "window_min_ms", "runs_mask"]
 
 # columns of the running statistics (one row per channel)
 STATS_COLUMNS = ("lo", "hi", "shift", "s1", "s2", "step", "last", "count")
@@ -278,6 +280,43 @@ def window_min_ms(x, w, hop, k):
         raise InvalidInputError(f"{k} windows of {w} samples every {hop} do not fit in {rows.shape[1]} samples")
     out = np.empty(rows.shape[0])
     _window_min_ms(rows, w, hop, k, out)
+    return out
+
+
+
+@jit
+def _paint_runs(starts, stops, first, last, a, out):
+    n = out.shape[0]
+    for r in range(first, last):
+        lo = max(starts[r] - a, 0)
+        hi = min(stops[r] - a, n)
+        for i in range(lo, hi):
+            out[i] = True
+
+
+def runs_mask(starts, stops, a, b):
+    """Samples ``[a, b)`` of the boolean mask whose True samples are the runs ``[starts[i], stops[i])``.
+
+    Parameters
+    ----------
+    starts, stops : ndarray of int64, shape (n_runs,)
+        Half-open runs sorted by start and by stop (they may overlap or touch).
+    a, b : int
+        Sample range to rebuild.
+
+    Returns
+    -------
+    ndarray of bool, shape (max(0, b - a),)
+    """
+    starts = np.ascontiguousarray(starts, dtype=np.int64).reshape(-1)
+    stops = np.ascontiguousarray(stops, dtype=np.int64).reshape(-1)
+    if starts.shape != stops.shape:
+        raise InvalidInputError(f"runs_mask: {starts.size} starts for {stops.size} stops")
+    a, b = int(a), int(b)
+    out = np.zeros(max(0, b - a), dtype=np.bool_)
+    first, last = int(np.searchsorted(stops, a, side="right")), int(np.searchsorted(starts, b, side="left"))
+    if last > first and out.size:
+        _paint_runs(starts, stops, first, last, a, out)
     return out
 
 

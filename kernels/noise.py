@@ -4,7 +4,7 @@ import numpy as np
 from ..errors import InvalidInputError
 from ._jit import jit
 
-__all__ = ["minus_floor"]
+__all__ = ["minus_floor", "minus_floor_rows"]
 
 
 @jit
@@ -14,6 +14,50 @@ def _minus_floor(env, floor, out):  # serial: it is called on short pieces, wher
         for i in range(env.shape[1]):
             v = env[c, i] * env[c, i] - f2
             out[c, i] = np.sqrt(v) if v > 0.0 else (v if v != v else 0.0)
+
+
+@jit
+def _minus_floor_rows(env, rows, a, floor, out):  # serial, like _minus_floor: it is called per repetition and per piece
+    for k in range(rows.shape[0]):
+        c = rows[k]
+        f2 = floor[c] * floor[c]
+        for i in range(out.shape[1]):
+            v = env[c, a + i] * env[c, a + i] - f2
+            out[k, i] = np.sqrt(v) if v > 0.0 else (v if v != v else 0.0)
+
+
+def minus_floor_rows(env, rows, a, b, floor):
+    """:func:`minus_floor` of ``env[rows, a:b]`` read in place (no copy of the rows first).
+
+    Parameters
+    ----------
+    env : ndarray, shape (n_channels, n_samples), float64, C-contiguous
+        The whole envelope.
+    rows : sequence of int
+        Rows to read, each in ``[0, n_channels)``.
+    a, b : int
+        Sample range, ``0 <= a <= b <= n_samples``.
+    floor : ndarray, shape (n_channels,)
+        Every row's floor (indexed by row, like ``env``).
+
+    Returns
+    -------
+    ndarray, shape (len(rows), b - a)
+    """
+    if not (isinstance(env, np.ndarray) and env.ndim == 2 and env.dtype == np.float64 and env.flags.c_contiguous):
+        raise InvalidInputError("minus_floor_rows needs a C-contiguous (n_channels, n_samples) float64 envelope")
+    idx = np.asarray(rows, dtype=np.int64).reshape(-1)
+    floor = np.ascontiguousarray(floor, dtype=np.float64).reshape(-1)
+    a, b = int(a), int(b)
+    if floor.size != env.shape[0]:
+        raise InvalidInputError(f"minus_floor_rows: {floor.size} floors for {env.shape[0]} channels")
+    if idx.size and (idx.min() < 0 or idx.max() >= env.shape[0]):
+        raise InvalidInputError(f"minus_floor_rows: rows {idx.tolist()} outside 0-{env.shape[0] - 1}")
+    if not 0 <= a <= b <= env.shape[1]:
+        raise InvalidInputError(f"minus_floor_rows: samples [{a}, {b}) outside 0-{env.shape[1]}")
+    out = np.empty((idx.size, b - a))
+    _minus_floor_rows(env, idx, a, floor, out)
+    return out
 
 
 def minus_floor(env, floor, out=None):

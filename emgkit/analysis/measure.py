@@ -216,6 +216,7 @@ def _activity(act, segments):
 
 def _cocontraction(i, j, usable, detection, samples, norm, piece, fs):
     from .. import cocontraction as cc
+    from ..kernels import pair_sums  # cc.interval_sums in one pass, same bits
 
     out = {m: np.full(len(samples), np.nan) for m in CC_METRICS}
     out["usable"] = usable
@@ -225,7 +226,7 @@ def _cocontraction(i, j, usable, detection, samples, norm, piece, fs):
         sums = 0.0
         for p, q in pieces(int(a), int(b), piece):
             e = norm.cc_env([i, j], p, q)
-            sums = sums + cc.interval_sums(e[0], e[1], detection.active[i, p:q], detection.active[j, p:q])
+            sums = sums + pair_sums(e[0], e[1], detection.active[i, p:q], detection.active[j, p:q])
         for m, v in cc.indices_from_sums(sums, fs).items():
             out[m][k] = v
     return out

@@ -1,0 +1,48 @@
+"""kernels.pair_sums against emgkit.cocontraction.interval_sums (plain NumPy): the same seven sums, bit for bit."""
+
+import numpy as np
+import pytest
+
+from emgkit.cocontraction import interval_sums
+from emgkit.errors import InvalidInputError
+from emgkit.kernels import pair_sums
+
+
+def _case(rng, n):
+    a = np.abs(rng.normal(size=n)) * rng.uniform(0.1, 100)
+    b = np.abs(rng.normal(size=n)) * rng.uniform(0.1, 100)
+    return a, b, rng.random(n) < 0.6, rng.random(n) < 0.4
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 8, 9, 127, 128, 129, 255, 1000, 4097, 8000, 65536, 100_003])
+def test_pair_sums_equal_the_numpy_sums_bit_for_bit(n):
+    rng = np.random.default_rng(n)
+    a, b, on_a, on_b = _case(rng, n)
+    b[: n // 3] = 0.0  # silent antagonist: Rudolph's term is 0 where both are 0
+    a[: n // 5] = 0.0
+    np.testing.assert_array_equal(pair_sums(a, b, on_a, on_b), interval_sums(a, b, on_a, on_b))
+
+
+def test_nan_propagates_like_numpy():
+    rng = np.random.default_rng(1)
+    a, b, on_a, on_b = _case(rng, 500)
+    a[10] = np.nan
+    got, ref = pair_sums(a, b, on_a, on_b), interval_sums(a, b, on_a, on_b)
+    np.testing.assert_array_equal(got, ref)
+    assert np.isnan(got[:4]).all() and got[4] == b.sum() and got[5] == 500 and got[6] == np.sum(on_a & on_b)
+
+
+def test_hand_computed_sums():
+    got = pair_sums(np.array([1.0, 3.0, 0.0]), np.array([2.0, 1.0, 0.0]), [True, True, False], [True, False, True])
+    # min: 1 + 1 + 0; total: 3 + 4 + 0; Rudolph: 1/2*3 + 1/3*4 + 0; sums 4 and 3; 3 samples; 1 sample both active
+    np.testing.assert_allclose(got, [2.0, 7.0, 1.5 + 4.0 / 3.0, 4.0, 3.0, 3.0, 1.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("args, match", [
+    (([1.0, -1.0], [1.0, 1.0], [True, True], [True, True]), "non-negative"),
+    (([1.0], [1.0, 1.0], [True], [True]), "1, 2, 1 and 1 samples"),
+    (([], [], [], []), "empty"),
+])
+def test_bad_input_is_refused(args, match):
+    with pytest.raises(InvalidInputError, match=match):
+        pair_sums(*[np.asarray(v) for v in args])
