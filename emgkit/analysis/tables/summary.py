@@ -66,11 +66,11 @@ def scope(s, tables) -> dict:
     for p in sel.pairing.bilateral:
         rows = amp[(amp["left_channel"] == p.left) & (amp["right_channel"] == p.right)]
         if len(rows) and rows["task_structure"].iloc[0] == "unilateral":  # one side at rest by design: not compared
-            not_compared[f"{p.muscle} (left/right)"] = rows["flag_reason"].iloc[0]
+            not_compared[f"{fd.muscle_words(p.muscle)} (left/right)"] = rows["flag_reason"].iloc[0]
         elif np.isfinite(rows["symmetry_index"].to_numpy(float)).any() or (p.left, p.right) in timed:
             bil_done += 1
         else:
-            not_compared[f"{p.muscle} (left/right)"] = rows["flag_reason"].iloc[0] if len(rows) else "no amplitude metric"
+            not_compared[f"{fd.muscle_words(p.muscle)} (left/right)"] = rows["flag_reason"].iloc[0] if len(rows) else "no amplitude metric"
     aa_done = 0
     for r in aa.itertuples(index=False):
         if math.isfinite(r.cci_falconer) or (r.agonist, r.antagonist) in timed:
@@ -103,4 +103,4 @@ def channel_fix(ch) -> str:
         return f'no muscle in its name: give its side and muscle, e.g. --channel "{name}=L quadriceps" (or a --map file)'
     if ch.side not in ("L", "R"):
         return f'no side (L/R) in its name: e.g. --channel "{name}=L {ch.muscle}" (or a --map file)'
-    return f"no partner muscle: no {'right' if ch.side == 'L' else 'left'} {ch.muscle} and no antagonist in the recording"
+    return f"no partner muscle: no {fd.muscle_words(ch.muscle, 'R' if ch.side == 'L' else 'L')} and no antagonist in the recording"
