@@ -4,7 +4,7 @@
 :func:`emgkit.cocontraction.interval_sums`, bit for bit: each sum is NumPy's
 pairwise summation of the same per-sample terms (:func:`_pairwise`, NumPy's
 ``pairwise_sum`` for contiguous float64: blocks of 128 samples summed in 8
-lanes, halves added recursively), so the streamed and in-memory analyses
+lanes, halves added pairwise), so the streamed and in-memory analyses
 keep their values.  It only saves NumPy's temporaries and call overhead,
 which cost more than the arithmetic on a repetition of a few thousand samples.
 """
@@ -19,36 +19,65 @@ __all__ = ["pair_sums"]
 
 
 @jit
-def _pairwise(a, lo, n):
+def _leaf(a, lo, n):
+    """NumPy's sum of at most 128 samples: sequential below 8, else 8 lanes then the rest."""
     if n < 8:
         res = 0.0
         for i in range(lo, lo + n):
             res += a[i]
         return res
-    if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        i = 8
-        m = n - n % 8
-        while i < m:
-            j = lo + i
-            r0 += a[j]
-            r1 += a[j + 1]
-            r2 += a[j + 2]
-            r3 += a[j + 3]
-            r4 += a[j + 4]
-            r5 += a[j + 5]
-            r6 += a[j + 6]
-            r7 += a[j + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    m = n - n % 8
+    while i < m:
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@jit
+def _pairwise(a, lo, n):
+    """NumPy's pairwise sum of ``a[lo:lo + n]``: halves (cut at a multiple of 8) summed apart, then added.
+
+    Written with an explicit stack: Numba's on-disk cache of a recursive
+    function crashed when loaded in another process.
+    """
+    task_lo = np.empty(256, np.int64)
+    task_n = np.empty(256, np.int64)  # -1: add the last two partial sums
+    vals = np.empty(256)
+    t, v = 0, 0
+    task_lo[0], task_n[0] = lo, n
+    t = 1
+    while t > 0:
+        t -= 1
+        start, size = task_lo[t], task_n[t]
+        if size < 0:
+            v -= 1
+            vals[v - 1] = vals[v - 1] + vals[v]
+        elif size <= 128:
+            vals[v] = _leaf(a, start, size)
+            v += 1
+        else:
+            half = size // 2
+            half -= half % 8
+            task_lo[t], task_n[t] = 0, -1  # after both halves
+            task_lo[t + 1], task_n[t + 1] = start + half, size - half  # right half, summed second
+            task_lo[t + 2], task_n[t + 2] = start, half  # left half, summed first
+            t += 3
+    return vals[0]
 
 
 @jit
