@@ -25,6 +25,7 @@ from ..noise_floor import subtract_floor
 __all__ = ["Normalisation", "normalise", "GAIN_MISMATCH"]
 
 GAIN_MISMATCH = 2.0  # baseline noise differing more than this factor between sides suggests different gains
+LAZY_PIECE = 1 << 16  # samples per piece when a whole row of the floor-removed envelope is reduced (row_max)
 
 
 @dataclass(frozen=True)
@@ -373,9 +374,15 @@ def _window_means(x, w):
 
 
 def _minus_floor(env, floor):
-    """``sqrt(max(env**2 - floor**2, 0))`` row by row: the envelope of the muscle's own activity."""
-    from ..kernels import minus_floor
+    """``sqrt(max(env**2 - floor**2, 0))`` row by row: the envelope of the muscle's own activity.
+
+    Computed where it is read, also in memory: its readers take a repetition,
+    a cycle or a piece at a time, and a whole-record copy (8 bytes per sample
+    of fresh memory) cost more in page faults than the arithmetic.
+    """
+    from ..kernels import minus_floor, minus_floor_rows
 
     if isinstance(env, Rows):
         return Rows(env.shape, lambda rows, a, b: minus_floor(env[rows, a:b], floor[rows]), env.chunk)
-    return minus_floor(env, floor)
+    env = np.ascontiguousarray(env, dtype=np.float64)
+    return Rows(env.shape, lambda rows, a, b: minus_floor_rows(env, rows, a, b, floor), LAZY_PIECE)
