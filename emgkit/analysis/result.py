@@ -58,7 +58,7 @@ class Analysis:
         ``cci_rudolph`` (+ ``_sd``; in ``unit``), ``common_area`` (unit x s),
         ``ratio`` (mean agonist / antagonist), ``antagonist_share`` (%),
         ``overlap_pct``, ``n_reps``, ``cci_left, cci_right, cci_side_si``
-        (same pair on both sides), ``agonist_mdf_slope_pct_per_min,
+        and its ``cci_side_si_ci_low, cci_side_si_ci_high`` (same pair on both sides), ``agonist_mdf_slope_pct_per_min,
         antagonist_mdf_slope_pct_per_min``, ``normalization, flag,
         flag_reason, threshold, source, note``.
     timing : DataFrame
