@@ -32,7 +32,7 @@ from .clipping import clipped_mask
 from .errors import InvalidInputError
 from .recording import Recording
 
-__all__ = ["assess", "scan", "QualityScan", "clipped_mask", "powerline_share"]
+__all__ = ["assess", "scan", "QualityScan", "LineSpectra", "clipped_mask", "powerline_share"]
 
 MIN_CLIP_RUN = clipping.MIN_RUN  # samples: shortest clipping run (emgkit.clipping holds the definition)
 LINE_HALF_WIDTH_HZ = 1.0  # power within +-1 Hz of each harmonic
@@ -147,7 +147,7 @@ def assess(rec, channels=None, *, unit="V", meta=None, chunk=CHUNK, stats=None, 
 
 
 def scan(rec, channels=None, *, unit="V", meta=None, chunk=CHUNK, stats=None, clipped=None, highpassed=None,
-         notes=None) -> QualityScan:
+         notes=None, spectra=None) -> QualityScan:
     """The quality table with the per-channel statistics and clipped runs it was built from.
 
     Parameters
@@ -168,6 +168,11 @@ def scan(rec, channels=None, *, unit="V", meta=None, chunk=CHUNK, stats=None, cl
         measured on it instead of running the 20 Hz high-pass, and the raw
         samples are then read without margins.  Its corners shape the value
         (a 450 Hz low-pass removes the noise above it).
+    spectra : LineSpectra, optional
+        The powerline spectra already gathered from the DC-free raw samples
+        (e.g. by the analysis's conditioning pass), every sample pushed:
+        with ``stats``, ``clipped`` and ``highpassed`` also given the raw
+        samples are not read at all.
 
     Returns
     -------
@@ -194,22 +199,23 @@ def scan(rec, channels=None, *, unit="V", meta=None, chunk=CHUNK, stats=None, cl
     mean = stats.mean
 
     clip = clipping.ClipScan(stats, adc) if clipped is None else None
-    spectra = _spectra_usable(fs, n)
-    nper, hop, win = _welch_grid(n, fs)
-    frames, power = _Frames(nper, hop), np.zeros((n_ch, nper // 2 + 1))
+    given = spectra is not None
+    if given and spectra.shape != (n_ch, n):
+        raise InvalidInputError(f"spectra were gathered on {spectra.shape[0]} channels x {spectra.shape[1]} samples, the "
+                                f"recording has {n_ch} x {n}; give the LineSpectra of this recording's raw samples")
+    spectra = spectra if given else LineSpectra(n_ch, n, fs, piece=chunk)
     w, w_hop = _baseline_grid(n, fs)
     windows, quietest = _Frames(w, w_hop), np.full(n_ch, np.inf)
     hp_source = None if highpassed is None else _as_source(highpassed, fs, (n_ch, n))
     sos = _baseline_highpass(fs, n) if hp_source is None else None
     margin = settle_samples(sos) if sos is not None else 0
-    for blk in blocks(source, chunk, margin):
+    for blk in blocks(source, chunk, margin) if clip is not None or not given or hp_source is None else ():
         centred = blk.data - mean[:, None]
         core = centred[:, blk.core]
         if clip is not None:
             clip.push(blk.data[:, blk.core])
-        if spectra:
-            for buf, k in frames.push(core):
-                power += _frame_power_sum(buf, k, nper, hop, win)
+        if not given:
+            spectra.push(core)
         if hp_source is None:
             high = _filtfilt(sos, centred)[:, blk.core] if sos is not None else core
             quietest = np.minimum(quietest, _quietest(windows, high, w))
@@ -223,8 +229,8 @@ def scan(rec, channels=None, *, unit="V", meta=None, chunk=CHUNK, stats=None, cl
         raise InvalidInputError(f"clipped holds runs of {len(clipped)} channels for {n_ch} channels; pass one (starts, stops) per channel")
     fraction = np.array([float(np.sum(e - s)) / n for s, e in clipped])
 
-    if spectra:
-        line_hz, shares = line_choice(*_welch_finish(power / frames.count, fs, win), fs, line_hz)
+    if spectra.usable:
+        line_hz, shares = line_choice(*spectra.welch(), fs, line_hz)
     else:
         line_hz, shares = (line_hz if line_hz is not None else np.nan), np.full(n_ch, np.nan)
     noise = np.sqrt(np.maximum(quietest, 0.0))
@@ -233,6 +239,60 @@ def scan(rec, channels=None, *, unit="V", meta=None, chunk=CHUNK, stats=None, cl
         for text in table.attrs["notes"]:
             notes.add(text)
     return QualityScan(table, stats, clipped)
+
+
+
+class LineSpectra:
+    """Welch spectra of DC-free raw samples gathered piece by piece, for the powerline share of :func:`scan`.
+
+    Pieces may come in any lengths: they are cut again into pieces of
+    ``piece`` samples from the record's start, so the frames are summed in
+    the same groups (and the spectra have the same bits) however the record
+    was walked.
+
+    Parameters
+    ----------
+    n_channels, n_samples : int
+        Shape of the record.
+    fs : float
+        Sampling rate, Hz.
+    piece : int, default CHUNK
+        Samples per group of frames.
+    """
+
+    def __init__(self, n_channels, n_samples, fs, piece=CHUNK):
+        self.shape = (int(n_channels), int(n_samples))
+        self.fs, self.piece = float(fs), max(1, int(piece))
+        self.usable = _spectra_usable(self.fs, self.shape[1])
+        self.nper, self.hop, self.win = _welch_grid(self.shape[1], self.fs)
+        self.frames, self.power = _Frames(self.nper, self.hop), np.zeros((self.shape[0], self.nper // 2 + 1))
+        self.pending, self.held, self.done = [], 0, 0  # samples waiting for a whole piece; samples pushed
+
+    def push(self, x) -> None:
+        """The next samples of every channel, DC removed (raw minus each channel's mean), shape (n_channels, m)."""
+        if not self.usable:
+            return
+        self.done += x.shape[1]
+        if not self.pending and x.shape[1] == self.piece:
+            self._add(x)
+            return
+        self.pending.append(x)
+        self.held += x.shape[1]
+        final = self.done >= self.shape[1]
+        while self.held >= self.piece or (final and self.held):
+            joined = np.concatenate(self.pending, axis=1) if len(self.pending) > 1 else self.pending[0]
+            take = min(self.piece, joined.shape[1])
+            self._add(joined[:, :take])
+            rest = joined[:, take:].copy()  # the caller may reuse its array
+            self.pending, self.held = ([rest] if rest.shape[1] else []), rest.shape[1]
+
+    def _add(self, piece):
+        for buf, k in self.frames.push(piece):
+            self.power += _frame_power_sum(buf, k, self.nper, self.hop, self.win)
+
+    def welch(self):
+        """Frequencies (Hz) and one-sided PSD (unit^2/Hz) of every channel, frames averaged."""
+        return _welch_finish(self.power / self.frames.count, self.fs, self.win)
 
 
 def _resolve(rec, channels, unit, meta):

@@ -20,6 +20,8 @@ from ..errors import InvalidInputError
 __all__ = ["Band", "RawScan", "choose_band", "condition", "settling_margin", "TRUNK_REGIONS"]
 
 TRUNK_REGIONS = ("trunk_front", "trunk_back")
+QUALITY_PIECE = 1 << 16  # samples per piece of the quality scan (8 MB per copy for 16 channels: the allocator reuses
+#                          them, where whole-record temporaries are fresh memory every time, 0.3-1 s of page faults)
 
 
 @dataclass(frozen=True)
@@ -90,19 +92,25 @@ class RawScan:
         Per-channel extremes, mean (the DC level removed), SD and quantisation step.
     clipped : list of (starts, stops)
         Per channel, the clipped runs (:mod:`emgkit.clipping`), sample indices.
+    spectra : emgkit.quality.LineSpectra or None
+        Welch spectra of the DC-free raw samples for the quality table's
+        powerline share, gathered in the conditioning pass (None when not asked).
     """
 
     stats: object
     clipped: list
+    spectra: object = None
 
 
-def condition(view, cfg, band, store, chunk, notes) -> RawScan:
+def condition(view, cfg, band, store, chunk, notes, *, line_spectra=True) -> RawScan:
     """Condition every channel of ``view`` into ``store``, ``chunk`` samples at a time.
 
     The raw samples are read twice (once in memory): a first pass gathers
     each channel's statistics (its mean is the DC offset removed before
     filtering; extremes and quantisation step define clipping), the second
-    conditions each core and finds its clipped runs.
+    conditions each core, finds its clipped runs and gathers the Welch
+    spectra of the quality table's powerline share, so that no later stage
+    reads the raw samples for them.
 
     Parameters
     ----------
@@ -116,17 +124,21 @@ def condition(view, cfg, band, store, chunk, notes) -> RawScan:
         Core length in samples; ``>= n_samples`` conditions the record in one block.
     notes : Notes
         Receives the filters' caveats (a rate below 1 kHz).
+    line_spectra : bool, default True
+        Gather the powerline spectra (False for an MVC or rest trial, whose quality is not tabled).
 
     Returns
     -------
     RawScan
     """
     from ..clipping import ClipScan, StatsScan, adc_limits
+    from ..quality import LineSpectra
 
     n = view.n_samples
     source = view.source
     first = StatsScan(view.n_channels)
     adc = adc_limits(view.meta, view.channel_names)
+    spectra = LineSpectra(view.n_channels, n, view.fs, piece=min(chunk, QUALITY_PIECE)) if line_spectra else None
     if chunk >= n:
         x = source.read(0, n)
         first.push(x)
@@ -134,17 +146,22 @@ def condition(view, cfg, band, store, chunk, notes) -> RawScan:
         clip = ClipScan(stats, adc)
         clip.push(x)
         x -= stats.mean[:, None]
+        for a in range(0, n, QUALITY_PIECE) if spectra is not None else ():
+            spectra.push(x[:, a : a + QUALITY_PIECE])
         store.write(0, n, *condition_block(x, cfg, band, view.fs, notes))
-        return RawScan(stats, clip.result())
+        return RawScan(stats, clip.result(), spectra)
     for blk in blocks(source, chunk):
         first.push(blk.data)
     stats = first.result()
     clip = ClipScan(stats, adc)
     for blk in blocks(source, chunk, settling_margin(cfg, band, view.fs)):
         clip.push(blk.data[:, blk.core])
-        y, env = condition_block(blk.data - stats.mean[:, None], cfg, band, view.fs, notes)
+        centred = blk.data - stats.mean[:, None]
+        if spectra is not None:
+            spectra.push(centred[:, blk.core])
+        y, env = condition_block(centred, cfg, band, view.fs, notes)
         store.write(blk.a, blk.b, y[:, blk.core], env[:, blk.core])
-    return RawScan(stats, clip.result())
+    return RawScan(stats, clip.result(), spectra)
 
 
 def condition_block(x, cfg, band, fs, notes):

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._chunks import RunMask
+from .condition import QUALITY_PIECE
 
 __all__ = ["CLIP_NOTE_FRACTION", "CLIP_TOLERANCE", "Detection", "detect"]
 
 CLIP_TOLERANCE = 0.01  # a repetition with more than 1 % clipped samples on a channel is left out of that channel's indices
 CLIP_NOTE_FRACTION = 0.001  # channels with more clipped samples than this get a note
-QUALITY_PIECE = 1 << 16  # samples per piece of the quality scan (8 MB per copy for 16 channels: the allocator reuses
-#                          them, where whole-record temporaries are fresh memory every time, 0.3-1 s of page faults)
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def detect(selection, cfg, band, store, raw, chunk, notes) -> Detection:
     store : MemoryStore or ScratchStore
         The band-passed signal the detector and the baseline-noise measure read (nothing is filtered again).
     raw : RawScan
-        Statistics and clipped runs of the raw samples (nothing is scanned again).
+        Statistics, clipped runs and powerline spectra of the raw samples (the raw samples are not read again).
     chunk : int
         Samples per read of the raw recording.
     notes : Notes
@@ -75,7 +74,7 @@ def detect(selection, cfg, band, store, raw, chunk, notes) -> Detection:
                         chunk=chunk, notes=notes, filtered=store.filtered_source(), clipped=raw.clipped, band_hz=band.corners,
                         **on.options())
     quality = q.scan(source, view.channels, unit=view.unit, meta=view.meta, chunk=min(chunk, QUALITY_PIECE), stats=raw.stats,
-                     clipped=raw.clipped, highpassed=store.filtered_source()).table
+                     clipped=raw.clipped, highpassed=store.filtered_source(), spectra=raw.spectra).table
     clipped = RunMask(raw.clipped, n)
     active = RunMask([act.runs(c, fs, n) for c in range(len(selection.names))], n)
     flat = quality["flat"].to_numpy(bool)
