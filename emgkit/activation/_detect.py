@@ -34,7 +34,7 @@ __all__ = ["detect_activation", "detect", "detect_source"]
 
 
 def detect_source(source, channels, *, unit="V", meta=None, method="auto", baseline=None, chunk=None, notes=None,
-                  filtered=None, clipped=None, **options) -> Activation:
+                  filtered=None, clipped=None, screen=None, **options) -> Activation:
     """Find muscle activity bursts in every channel of a chunked source of raw EMG.
 
     The one detector behind :func:`emgkit.detect_activation` (the whole
@@ -88,6 +88,12 @@ def detect_source(source, channels, *, unit="V", meta=None, method="auto", basel
         (or :func:`emgkit.clipping.scan`) on the raw signal, when the caller
         has them: the detector then does not read the record again to find
         them.
+    screen : emgkit.activation._screen.Screen, optional
+        The screen of the raw samples (extremes, non-finite samples,
+        dropouts) already fed every sample of ``source`` in order, made with
+        ``clipped_later=True`` (an analysis's conditioning pass feeds it);
+        needs ``clipped``.  The raw samples are then not read at all when
+        ``filtered`` is given.
     **options
         Method options in physical units (``band_hz``, ``baseline_s``,
         ``h``, ...; :func:`emgkit.detect_activation` lists them).
@@ -127,8 +133,11 @@ def detect_source(source, channels, *, unit="V", meta=None, method="auto", basel
     filtered = None if filtered is None else as_source(filtered, source.fs)
     channels, meta = check_source(source, channels, unit, meta)
     _check_companions(source, filtered, clipped)
+    if screen is not None and (clipped is None or getattr(screen, "shape", None) != (source.n_channels, source.n_samples)):
+        raise InvalidInputError(f"screen must be the Screen of this source's {source.n_channels} x {source.n_samples} raw "
+                                "samples, given with its clipped runs (clipped=...)")
     return run(source, channels, unit, meta, raw_plan(method, options, unit), baseline, chunk, notes, filtered,
-               clipped)
+               clipped, screen)
 
 
 def raw_plan(method, options, unit):

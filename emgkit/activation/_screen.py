@@ -62,16 +62,25 @@ class Screen:
     runs : bool, default True
         Look for clipping and dropouts (False: extremes and non-finite
         samples only, for an envelope).
+    clipped_later : bool, default False
+        The clipped runs will be given with :meth:`use_clipped` before
+        :meth:`finish` (a conditioning pass that screens the raw samples
+        while it finds them): no clipping statistics are kept.
     """
 
-    def __init__(self, n_channels, n_samples, fs, adc_limits=None, clipped=None, *, runs=True):
+    def __init__(self, n_channels, n_samples, fs, adc_limits=None, clipped=None, *, runs=True, clipped_later=False):
         from emgkit.kernels import equal_runs_state
 
         self.n, self.adc, self.given, self.find_runs = int(n_samples), adc_limits, clipped, runs
+        self.shape = (int(n_channels), int(n_samples))
         self.min_dropout = dropout_samples(fs) if runs else int(n_samples) + 1
         self.state = equal_runs_state(n_channels)  # its stats hold the extremes and NaN/inf counts
-        self.clip_stats = clipping.StatsScan(n_channels) if runs and clipped is None else None
+        self.clip_stats = clipping.StatsScan(n_channels) if runs and clipped is None and not clipped_later else None
         self.runs = [[] for _ in range(n_channels)]  # constant runs >= min_dropout, arrays (k, 2)
+
+    def use_clipped(self, clipped) -> None:
+        """The clipped runs found by the caller (per channel ``(starts, stops)``), used by :meth:`finish`."""
+        self.given = clipped
 
     @property
     def lo(self):

@@ -48,8 +48,12 @@ class Plan:
     tracking: str = "rise"  # a tracked rest level only raises thresholds ("rise") or scales them both ways ("follow")
 
 
-def run(source, channels, unit, meta, plan, baseline, chunk, notes, filtered=None, clipped=None) -> Activation:
-    """Detection of ``plan`` over ``source`` in pieces of ``chunk`` samples (None: one piece); see the module."""
+def run(source, channels, unit, meta, plan, baseline, chunk, notes, filtered=None, clipped=None, screen=None) -> Activation:
+    """Detection of ``plan`` over ``source`` in pieces of ``chunk`` samples (None: one piece); see the module.
+
+    ``screen``: a :class:`._screen.Screen` the caller already fed every raw
+    sample (with ``clipped`` runs given): the raw samples are not screened again.
+    """
     from ._bonato import Bonato
     from ._threshold import SpreadFloor, Threshold, envelope_floor
 
@@ -65,8 +69,12 @@ def run(source, channels, unit, meta, plan, baseline, chunk, notes, filtered=Non
     if signals.band is not None and low_rate_note(fs):
         warn(low_rate_note(fs), notes)
 
-    screen = Screen(len(names), n, fs, None if envelope else adc_limits(meta, names), clipped, runs=not envelope)
-    means, peak = _scan_reference(signals, screen, core, block)
+    fed = screen is not None
+    if fed:
+        screen.use_clipped(clipped)
+    else:
+        screen = Screen(len(names), n, fs, None if envelope else adc_limits(meta, names), clipped, runs=not envelope)
+    means, peak = _scan_reference(signals, None if fed else screen, core, block)
     screened = screen.finish(names, fs, source, core)
     if envelope:
         _check_non_negative(screen.lo, names)
@@ -103,13 +111,15 @@ def run(source, channels, unit, meta, plan, baseline, chunk, notes, filtered=Non
 
 
 def _scan_reference(signals, screen, core, block):
-    """Pass 1: the screen of every core, and block means and maximum of the reference statistic per channel."""
+    """Pass 1: the screen of every core (unless ``screen`` is None), and block means and maximum of the reference statistic per channel."""
     n = signals.n
     k = n // block
     means, peak = None, None
     for a, b in cores(n, core):
         piece = signals.piece(a, b, signals.stat_margin)
-        if signals.filtered is None:  # the raw piece is read for its band-pass anyway
+        if screen is None:  # screened already
+            pass
+        elif signals.filtered is None:  # the raw piece is read for its band-pass anyway
             screen.add(a, piece.raw[:, a - piece.lo : b - piece.lo])
             piece.forget("raw")
         else:  # only screened: small reads

@@ -94,23 +94,27 @@ class RawScan:
         Per channel, the clipped runs (:mod:`emgkit.clipping`), sample indices.
     spectra : emgkit.quality.LineSpectra or None
         Welch spectra of the DC-free raw samples for the quality table's
-        powerline share, gathered in the conditioning pass (None when not asked).
+        powerline share, gathered in the conditioning pass (None for an MVC or rest trial).
+    screen : emgkit.activation._screen.Screen or None
+        The detector's screen of the raw samples (extremes, non-finite
+        samples, dropouts), fed in the first pass (None for an MVC or rest trial).
     """
 
     stats: object
     clipped: list
     spectra: object = None
+    screen: object = None
 
 
-def condition(view, cfg, band, store, chunk, notes, *, line_spectra=True) -> RawScan:
+def condition(view, cfg, band, store, chunk, notes, *, task=True) -> RawScan:
     """Condition every channel of ``view`` into ``store``, ``chunk`` samples at a time.
 
     The raw samples are read twice (once in memory): a first pass gathers
     each channel's statistics (its mean is the DC offset removed before
-    filtering; extremes and quantisation step define clipping), the second
-    conditions each core, finds its clipped runs and gathers the Welch
-    spectra of the quality table's powerline share, so that no later stage
-    reads the raw samples for them.
+    filtering; extremes and quantisation step define clipping) and the
+    detector's screen, the second conditions each core, finds its clipped
+    runs and gathers the Welch spectra of the quality table's powerline
+    share, so that no later stage reads the raw samples again.
 
     Parameters
     ----------
@@ -124,13 +128,15 @@ def condition(view, cfg, band, store, chunk, notes, *, line_spectra=True) -> Raw
         Core length in samples; ``>= n_samples`` conditions the record in one block.
     notes : Notes
         Receives the filters' caveats (a rate below 1 kHz).
-    line_spectra : bool, default True
-        Gather the powerline spectra (False for an MVC or rest trial, whose quality is not tabled).
+    task : bool, default True
+        Also gather the detector's screen and the powerline spectra (False
+        for an MVC or rest trial: no bursts are detected, no quality tabled).
 
     Returns
     -------
     RawScan
     """
+    from ..activation._screen import Screen
     from ..clipping import ClipScan, StatsScan, adc_limits
     from ..quality import LineSpectra
 
@@ -138,10 +144,13 @@ def condition(view, cfg, band, store, chunk, notes, *, line_spectra=True) -> Raw
     source = view.source
     first = StatsScan(view.n_channels)
     adc = adc_limits(view.meta, view.channel_names)
-    spectra = LineSpectra(view.n_channels, n, view.fs, piece=min(chunk, QUALITY_PIECE)) if line_spectra else None
+    spectra = LineSpectra(view.n_channels, n, view.fs, piece=min(chunk, QUALITY_PIECE)) if task else None
+    screen = Screen(view.n_channels, n, view.fs, adc, clipped_later=True) if task else None
     if chunk >= n:
         x = source.read(0, n)
         first.push(x)
+        if screen is not None:
+            screen.add(0, x)
         stats = first.result()
         clip = ClipScan(stats, adc)
         clip.push(x)
@@ -149,9 +158,11 @@ def condition(view, cfg, band, store, chunk, notes, *, line_spectra=True) -> Raw
         for a in range(0, n, QUALITY_PIECE) if spectra is not None else ():
             spectra.push(x[:, a : a + QUALITY_PIECE])
         store.write(0, n, *condition_block(x, cfg, band, view.fs, notes))
-        return RawScan(stats, clip.result(), spectra)
+        return RawScan(stats, clip.result(), spectra, screen)
     for blk in blocks(source, chunk):
         first.push(blk.data)
+        if screen is not None:
+            screen.add(blk.a, blk.data)
     stats = first.result()
     clip = ClipScan(stats, adc)
     for blk in blocks(source, chunk, settling_margin(cfg, band, view.fs)):
@@ -161,7 +172,7 @@ def condition(view, cfg, band, store, chunk, notes, *, line_spectra=True) -> Raw
             spectra.push(centred[:, blk.core])
         y, env = condition_block(centred, cfg, band, view.fs, notes)
         store.write(blk.a, blk.b, y[:, blk.core], env[:, blk.core])
-    return RawScan(stats, clip.result(), spectra)
+    return RawScan(stats, clip.result(), spectra, screen)
 
 
 def condition_block(x, cfg, band, fs, notes):

@@ -54,7 +54,7 @@ def detect(selection, cfg, band, store, raw, chunk, notes) -> Detection:
     store : MemoryStore or ScratchStore
         The band-passed signal the detector and the baseline-noise measure read (nothing is filtered again).
     raw : RawScan
-        Statistics, clipped runs and powerline spectra of the raw samples (the raw samples are not read again).
+        Statistics, clipped runs, the detector's screen and powerline spectra of the raw samples (not read again).
     chunk : int
         Samples per read of the raw recording.
     notes : Notes
@@ -71,7 +71,8 @@ def detect(selection, cfg, band, store, raw, chunk, notes) -> Detection:
     n, fs = view.n_samples, view.fs
     on = cfg.onset
     act = detect_source(source, view.channels, unit=view.unit, meta=view.meta, method=on.method, baseline=on.baseline,
-                        chunk=chunk, notes=notes, filtered=store.filtered_source(), clipped=raw.clipped, band_hz=band.corners,
+                        chunk=chunk, notes=notes, filtered=store.filtered_source(), clipped=raw.clipped, screen=raw.screen,
+                        band_hz=band.corners,
                         **on.options())
     quality = q.scan(source, view.channels, unit=view.unit, meta=view.meta, chunk=min(chunk, QUALITY_PIECE), stats=raw.stats,
                      clipped=raw.clipped, highpassed=store.filtered_source(), spectra=raw.spectra).table

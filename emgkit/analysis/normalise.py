@@ -331,7 +331,7 @@ def _conditioned(x, fs, selection, band, cfg, notes):
     n = x.shape[1]
     store = MemoryStore(len(selection.channels), n, 1)
     condition(RecordingView(ArraySource(x, fs), selection.channels, selection.view.unit, {}), cfg, band, store, n, notes,
-              line_spectra=False)
+              task=False)
     return store
 
 
