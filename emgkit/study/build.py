@@ -10,6 +10,7 @@ recordings without a current result through the batch machinery
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -34,7 +35,11 @@ class Study:
         One row per session, muscle (or pair) and measure: the row's
         ``subject, condition, session, order, group, retest_of`` and
         ``family, muscle, measure, unit, value, se, n, better``
-        (:mod:`emgkit.study.measures`).
+        (:mod:`emgkit.study.measures`), only the values the analysis judged.
+    skipped : pandas.DataFrame
+        The values the analysis did not judge (columns of ``measures`` and
+        ``reason``): never part of a series; each session's are a
+        ``not judged`` row of ``gaps``.
     changes : pandas.DataFrame
         ``subject, session, muscle, measure, value, change, change_ci_low,
         change_ci_high, mdc, verdict`` then ``unit, condition, group,
@@ -53,8 +58,8 @@ class Study:
         reliability, baseline, reference_group, group_sessions, flags, seconds``.
     """
 
-    def __init__(self, *, rows, measures, changes, subjects, groups, gaps, info):
-        self.rows, self.measures, self.changes = rows, measures, changes
+    def __init__(self, *, rows, measures, changes, subjects, groups, gaps, info, skipped=None):
+        self.rows, self.measures, self.changes, self.skipped = rows, measures, changes, skipped
         self.subjects, self.groups, self.gaps, self.info = subjects, groups, gaps, info
 
     def __repr__(self):
@@ -139,22 +144,43 @@ def _duplicate_data_gaps(rows, measures):
     return rows[~rows["line"].isin(drop)].reset_index(drop=True), measures[~measures["line"].isin(drop)].reset_index(drop=True), gaps
 
 
+def _skipped_gaps(skipped) -> list[dict]:
+    """One ``not judged`` gap per session, family and reason of the values the analysis did not judge.
+
+    ``skipped`` is the frame of :func:`_collect_measures` (rows of
+    :func:`~emgkit.study.measures.split_measures` with their session).
+    """
+    from .._rule import num
+
+    groups = {}
+    for m in skipped.itertuples(index=False):
+        value = f" {num(m.value, m.unit)} {m.unit}" if math.isfinite(m.value) else ""
+        groups.setdefault((m.line, m.family, m.reason), (m, []))[1].append(f"{m.muscle} {m.measure}{value}")
+    return [gap(m.subject, m.session, m.condition, "not judged",
+                f"{family}: {', '.join(items)}: {why}; not judged by the analysis, so left out of this session "
+                "(no change, no verdict)")
+            for (_, family, why), (m, items) in groups.items()]
+
+
 def _collect_measures(rows, gaps):
-    """The measures of every row with a result (dict of columns), and gaps for results that cannot be read."""
+    """The measures of every row with a result, and those not judged (two frames); gaps for results that cannot be read."""
     import pandas as pd
 
-    from .measures import MEASURE_COLUMNS, read_measures
+    from .measures import MEASURE_COLUMNS, SKIPPED_COLUMNS, read_session
 
     columns = {c: [] for c in ROW_COLUMNS + MEASURE_COLUMNS}
+    skipped_rows = []
     for r in rows.itertuples(index=False):
         try:
-            found = read_measures(r.result)
+            found, skipped = read_session(r.result)
         except Exception as exc:  # noqa: BLE001 - one damaged result is a gap, not the end of the study
             gaps.append(gap(r.subject, r.session, r.condition, "unreadable result", f"{r.result}: {type(exc).__name__}: {exc}"))
             continue
         if not found:
             gaps.append(gap(r.subject, r.session, r.condition, "no measures",
-                            f"{r.file}: the analysis found no left/right, co-contraction, timing or fatigue value (see its pairing table)"))
+                            f"{r.file}: the analysis judged no left/right, co-contraction, timing or fatigue value "
+                            + ("(its values are listed as 'not judged')" if skipped else "(see its pairing table)")))
+        skipped_rows += [{**{c: getattr(r, c) for c in ROW_COLUMNS}, **m} for m in skipped]
         for m in found:
             for c in ROW_COLUMNS:
                 columns[c].append(getattr(r, c))
@@ -163,7 +189,7 @@ def _collect_measures(rows, gaps):
     frame = pd.DataFrame(columns)
     for c in ("value", "se", "n"):
         frame[c] = frame[c].astype(float)
-    return frame
+    return frame, pd.DataFrame(skipped_rows, columns=ROW_COLUMNS + SKIPPED_COLUMNS)
 
 
 def study(table, *, out=None, config=None, participants=None, baseline=None, reliability="auto", better=None,
@@ -234,11 +260,13 @@ def study(table, *, out=None, config=None, participants=None, baseline=None, rel
                                            force=force, stream=stream, progress=progress)
         gaps += found
     rows = rows[rows["result"] != ""].reset_index(drop=True)
-    measures = _collect_measures(rows, gaps)
+    measures, skipped = _collect_measures(rows, gaps)
     rows, measures, found = _duplicate_data_gaps(rows, measures)
     gaps += found
+    skipped = skipped[skipped["line"].isin(rows["line"])].reset_index(drop=True)  # not those of a duplicate left out
+    gaps += _skipped_gaps(skipped)
     changes, found = compute_changes(measures, baseline=baseline, reliability=reliability, better=better)
-    gaps += found + muscle_set_gaps(measures)
+    gaps += found + muscle_set_gaps(measures, skipped)
     subjects = subject_values(measures, sessions=group_sessions)
     if reference_group is not None and reference_group not in set(subjects["group"]):
         gaps.append(gap("", "", "", "no reference group", f"no session of the reference group {reference_group!r} could be used: "
@@ -254,4 +282,4 @@ def study(table, *, out=None, config=None, participants=None, baseline=None, rel
                 (groups["group_a"].iloc[0] if len(groups) else ""), group_sessions=group_sessions, flags=flags,
                 seconds=time.perf_counter() - start)
     return Study(rows=rows, measures=measures, changes=changes, subjects=subjects, groups=groups,
-                 gaps=pd.DataFrame(gaps, columns=GAP_COLUMNS), info=info)
+                 gaps=pd.DataFrame(gaps, columns=GAP_COLUMNS), info=info, skipped=skipped)

@@ -134,10 +134,18 @@ def compute_changes(measures, *, baseline=None, reliability="auto", better=None)
     return pd.DataFrame({c: out[c] for c in CHANGE_COLUMNS}), gaps
 
 
-def muscle_set_gaps(measures) -> list[dict]:
-    """Gaps for subjects whose sessions do not all hold the same muscles (and pairs)."""
+def muscle_set_gaps(measures, skipped=None) -> list[dict]:
+    """Gaps for subjects whose sessions do not all hold the same muscles (and pairs).
+
+    ``skipped`` (same columns; the values the analysis did not judge) counts
+    as held: such a muscle was recorded, and its gap is already listed as
+    ``not judged``.
+    """
+    import pandas as pd
+
     gaps = []
-    series = measures[measures["retest_of"] == ""]
+    both = measures if skipped is None or skipped.empty else pd.concat([measures, skipped[measures.columns.intersection(skipped.columns)]])
+    series = both[both["retest_of"] == ""]
     for (subject, condition), part in series.groupby(["subject", "condition"], sort=False):
         sets = {s: set(p["muscle"]) for s, p in part.groupby("session", sort=False)}
         every = set.union(*sets.values()) if sets else set()
