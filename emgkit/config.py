@@ -278,7 +278,16 @@ class FlagsConfig:
     si_flag_source: str = _opt(SI_FLAG_SOURCE, "source shown with the flag threshold")
     beyond_variability: bool = _opt(True, "flag or notice an SI only when its confidence interval lies wholly on the SI's side of 0")
     beyond_variability_source: str = _opt(VARIABILITY_SOURCE, "source of the variability rule")
-    timing_ms: float = _opt(20.0, "timing differences (right-left, antagonist-agonist) above this whose 95 % CI excludes 0 are flagged, ms", ge=0)
+    timing_ms: float = _opt(20.0, "left/right timing differences (right-left, same muscle) above this whose 95 % CI excludes 0 are "
+                            "flagged, ms (the onset detector's expected error; agonist/antagonist timing: "
+                            "agonist_antagonist_timing_ms)", ge=0)
+    agonist_antagonist_timing_ms: float | None = _opt(
+        None, "antagonist-agonist timing differences above this whose 95 % CI excludes 0 are flagged, ms; off by default: "
+        "agonist and antagonist normally fire at different times (reciprocal activation), so without a reference for the "
+        "task their timing is described, not judged (docs/science.md#one-rule-for-every-flag)", ge=0, nullable=True)
+    min_reps_for_flag: int = _opt(
+        3, "fewest repetitions (or paired bursts) for a flag; below it a flag is lowered to a notice (with 2 the t-interval "
+        "has 1 degree of freedom); emgkit default (docs/science.md#one-rule-for-every-flag)", ge=1)
     timing_source: str = _opt(TIMING_SOURCE, "source shown with the timing threshold")
     fatigue_alpha: float = _opt(0.05, "MDF-slope differences are flagged when their (1 - alpha) CI excludes 0", gt=0, lt=1)
     fatigue_source: str = _opt(FATIGUE_SOURCE, "source shown with fatigue flags")
