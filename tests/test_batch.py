@@ -215,13 +215,14 @@ def test_summary_tables_by_hand():
     assert (r2["si_at_max"], r2["dominant_side"], r2["headline"]) == (20.0, "right", "ok")
     assert r1["pairs_compared"] == 4 and r2["pairs_compared"] == 1  # no scope in info: muscles and sides with an index
     scoped = recording_rows("s4/d.h5", _tables([], [], ["not compared", "info"]),
-                            {**info, "compared": {"pairs_compared": 0}, "meta": {"action": "Standing", "trial": "2"}})[0]
+                            {**info, "compared": {"pairs_compared": 0}, "meta": {"action": "Standing", "trial": "2", "subject": 1, "group": "normal"}})[0]
     assert (scoped["pairs_compared"], scoped["headline"], scoped["task"], scoped["trial"]) == (0, "not compared", "Standing", "2")
+    assert (scoped["subject"], scoped["group"]) == ("1", "normal")  # subjects numbered within a group (UCI lower limb) stay apart
     failed = {"relpath": "s3/c.h5", "path": "/data/s3/c.h5", "step": "read", "error_type": "FileFormatError", "message": "truncated"}
     entries = [{"result": {"relpath": "s1/a.h5"}, "row": r1, "metrics": m1}, {"result": {"relpath": "s2/b.h5"}, "row": r2, "metrics": m2},
                {"result": failed, "row": None, "metrics": None}]
     recordings, metrics, failures = build_summary(entries)
-    assert list(recordings.columns) == ["recording", "status", "task", "trial", "subject", "session", "run", "acquisition",
+    assert list(recordings.columns) == ["recording", "status", "task", "trial", "subject", "group", "session", "run", "acquisition",
                                         "n_channels", "duration_s", "fs_hz", "n_cycles",
                                         "pairs_compared", "headline", "n_flags", "n_notices", "max_abs_si", "si_at_max",
                                         "dominant_side", "max_abs_si_muscle", "max_abs_si.biceps", "max_abs_si.deltoid",

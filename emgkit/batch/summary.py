@@ -10,9 +10,10 @@ recordings (``summary.csv``)
     One row per recording, sorted by relative path: ``recording, status``
     (``"ok"``/``"failed"``), ``task`` and ``trial`` (the recording's
     ``meta["task"]`` or ``meta["action"]``, and ``meta["trial"]``; '' when
-    absent), ``subject, session, run, acquisition`` (the recording's
-    ``meta`` keys, which the BIDS-EMG reader sets from the file name; ''
-    when absent), ``n_channels, duration_s, fs_hz, n_cycles, pairs_compared``
+    absent), ``subject, group, session, run, acquisition`` (the recording's
+    ``meta`` keys, which the BIDS-EMG reader sets from the file name and
+    the data-set readers from theirs, e.g. the UCI lower-limb group, whose
+    subjects are numbered within each group; '' when absent), ``n_channels, duration_s, fs_hz, n_cycles, pairs_compared``
     (left/right pairs with a symmetry index plus agonist/antagonist pairs
     with a co-contraction index: 0 means nothing was compared, whatever the
     flag counts say), ``headline`` (the first severity of its summary:
@@ -46,7 +47,7 @@ SUMMARY_NAMES = {"csv": "summary.csv", "h5": "summary.h5", "html": "summary.html
 AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")  # |SI| of these; SI of slopes near zero is unstable
 METRIC_COLUMNS = ["recording", "kind", "subject", "side", "metric", "value", "unit"]
 FAILURE_COLUMNS = ["recording", "input", "step", "error_type", "message"]
-BIDS_COLUMNS = ["subject", "session", "run", "acquisition"]  # meta keys (BIDS entities; '' when absent)
+BIDS_COLUMNS = ["subject", "group", "session", "run", "acquisition"]  # meta keys (BIDS entities and the group; '' when absent)
 BASE_COLUMNS = ["recording", "status", "task", "trial", *BIDS_COLUMNS, "n_channels", "duration_s", "fs_hz", "n_cycles", "pairs_compared",
                 "headline", "n_flags", "n_notices", "max_abs_si", "si_at_max", "dominant_side", "max_abs_si_muscle"]
 PAIR_COLUMNS = ["left_file", "right_file"]  # a batch of paired trials: the two trials of each row
