@@ -79,4 +79,5 @@ def test_emgkit_study_on_a_bids_root(bids_root, tmp_path):
     row = groups[groups["measure"] == "si_mean"].iloc[0]
     assert (row["group_a"], row["group_b"], row["n_a"], row["n_b"]) == ("control", "patient", 1, 1)
     gaps = pd.read_csv(out / "gaps.csv", keep_default_na=False)
-    assert set(gaps["problem"]) == {"extra run", "one session"}
+    assert set(gaps["problem"]) == {"extra run", "one session", "not judged"}
+    assert gaps.loc[gaps["problem"] == "not judged", "detail"].str.contains("fatigue.min_span_s").all()  # the short records' MDF slopes

@@ -120,10 +120,13 @@ def _si_se(left, right, se_left, se_right) -> float:
 
 
 def _judged(r) -> str:
-    """``""`` when the analysis gave row ``r`` a verdict, else why not (a few words of its ``flag_reason``)."""
+    """``""`` when the analysis gave row ``r`` a verdict, else why not (a few words of its ``flag_reason``).
+
+    A row without a ``flag`` field (a hand-made table that holds values only) carries no judgement to respect: read.
+    """
     from .._findings import NA, _why_not
 
-    return "" if _t(r.get("flag")) != NA else _why_not([_t(r.get("flag_reason"))])
+    return "" if "flag" not in r or _t(r["flag"]) != NA else _why_not([_t(r.get("flag_reason"))])
 
 
 def _slope_judged(r) -> str:
