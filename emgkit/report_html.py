@@ -24,6 +24,7 @@ import html
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
@@ -455,13 +456,62 @@ def _plain(value, depth=0) -> str:
     return str(value)
 
 
+_NOTCH_CLAUSE = re.compile(r";\s*(no notch|notch [^;]*)\s*$")  # the configuration's notch words at the end of info["filters"]
+
+
+def _notch_words(channels, cfg_notch_hz) -> str | None:
+    """Which used channels were notched at what frequencies, from the channels table (what the analysis did).
+
+    Parameters
+    ----------
+    channels : pandas.DataFrame
+        ``Analysis.channels``: ``notch_hz`` (mains line in Hz, notched with its
+        harmonics; 0 when none) and ``lines_notched_hz`` (other lines in Hz).
+    cfg_notch_hz : float or None
+        ``filters.notch_hz`` of the configuration (a notch on every channel).
+
+    Returns
+    -------
+    str or None
+        ``"notch at 60 Hz and harmonics and 154.0, 307.5 Hz: L_ST; ..."``;
+        None when the table is empty or has no notch columns (an analysis
+        saved before them): the configuration's words are shown then.
+    """
+    if channels.empty or "notch_hz" not in channels.columns:
+        return None
+    used = channels[channels["role"] == "emg"]
+    groups: dict = {}
+    for r in used.itertuples(index=False):
+        parts = [f"{r.notch_hz:g} Hz and harmonics"] if math.isfinite(r.notch_hz) and r.notch_hz > 0 else []
+        lines = getattr(r, "lines_notched_hz", "")
+        if isinstance(lines, str) and lines.strip():
+            parts.append(f"{lines.strip()} Hz")
+        groups.setdefault(" and ".join(parts), []).append(str(r.channel))
+    rest = groups.pop("", [])
+    if not groups:
+        return f"no notch on any of the {len(used)} channels" if len(used) != 1 else "no notch"
+    why = ("filters.notch_hz" if cfg_notch_hz else
+           "the hum rule: interference above filters.hum_max_share, filters.hum_action = 'notch'")
+    text = "; ".join(f"notch at {k}: {'all channels' if len(v) == len(used) else ', '.join(v)}" for k, v in groups.items())
+    return text + (f"; no notch on the other {len(rest)}" if rest else "") + f" ({why})"
+
+
+def _filter_words(analysis) -> str:
+    """The filters of the methods section: band-pass from ``info["filters"]``, notches per channel from the channels table."""
+    base = analysis.info.get("filters")
+    notches = _notch_words(analysis.channels, analysis.config.filters.notch_hz)
+    if not isinstance(base, str) or notches is None:
+        return _str(base)
+    return f"{_NOTCH_CLAUSE.sub('', base)}; {notches}"
+
+
 def _methods(analysis, recording_meta) -> str:
     info = analysis.info
     items = [
         ("emgkit", __version__),
         ("sampling", f"{_num(info.get('fs'), '{:g}')} Hz, {_num(info.get('duration_s'), '{:.2f}')} s, unit {_e(info.get('unit'))}"),
         ("channels", ", ".join(_e(c) for c in info.get("channels", []))),
-        ("filters", _e(info.get("filters"))),
+        ("filters", _e(_filter_words(analysis))),
         ("envelope", _e(info.get("envelope"))),
         ("onset detection", _e(info.get("activation"))),
         ("normalization", _e(_normalization_words(info.get("normalization")))),

@@ -51,7 +51,7 @@ def test_notch_words_without_any_notch_and_with_the_configured_one():
     assert _notch_words(table([("A", "emg", 0.0, ""), ("B", "emg", 0.0, "")]), None) == "no notch on any of the 2 channels"
     assert _notch_words(table([("A", "emg", 50.0, ""), ("B", "emg", 50.0, "")]), 50.0) == (
         "notch at 50 Hz and harmonics: all channels (filters.notch_hz)")
-    assert _notch_words(table([]), None) == "no notch on any of the 0 channels"
+    assert _notch_words(table([]), None) is None  # no channel analysed: the configuration's words stay
     assert _notch_words(pd.DataFrame({"channel": ["A"], "role": ["emg"]}), None) is None  # saved before the notch columns
 
 
