@@ -15,6 +15,7 @@ import re
 
 from ._rule import (  # noqa: F401  (the rule's names, re-exported for the tables and tests that read them from here)
     AMPLITUDE_METRICS,
+    DESCRIBED,
     FLAG,
     NA,
     NOTICE,
@@ -177,35 +178,54 @@ def _cocontraction(agonist_antagonist, flags, confidence):
 _VERBS = {"onset": ("switches on", "later"), "offset": ("switches off", "later"), "duration": ("stays on", "longer")}
 
 
+def _described(timing):
+    """Agonist/antagonist timing rows described, not judged (no verdict, a mean, :data:`DESCRIBED` in the reason)."""
+    if "flag_reason" not in timing.columns:
+        return timing.iloc[:0]
+    return timing[(timing["flag"] == NA) & (timing["comparison"] == "agonist_antagonist") & timing["mean_ms"].notna()
+                  & timing["flag_reason"].astype(str).str.contains(DESCRIBED, regex=False)]
+
+
 def _timing(timing, flags, confidence):
+    """Timing findings: flagged or noticed rows, then agonist/antagonist timing described (severity ``info``)."""
     out = []
     tflag = timing[timing["flag"].isin([FLAG, NOTICE])]
-    for (comparison, a, b), group in tflag.groupby(["comparison", "channel_a", "channel_b"], sort=False):
-        rows = list(group.itertuples(index=False))
-        first = rows[0]
-        if comparison == "left_right":
-            names = ("the left side", "the right side")
-            subject, head = str(first.muscle), f"{muscle_words(first.muscle)}, left vs right"
-        else:
-            parts = [m.strip() for m in str(first.muscle).split("/")] + ["", ""]
-            side = first.side if first.side in ("L", "R") else None
-            names = (f"the {muscle_words(parts[0])} (agonist)", f"the {muscle_words(parts[1])} (antagonist)")
-            subject, head = f"{a} / {b}", f"{muscle_words(parts[0], side)} and {muscle_words(parts[1], side)}"
-        parts_text = []
-        for r in rows:
-            rule = row_of("timing", r._asdict(), flags, confidence)
-            verb, more = _VERBS.get(r.metric, (r.metric, "more"))
-            who, than = (names[1], names[0]) if r.mean_ms > 0 else names
-            parts_text.append(f"{who} {verb} {effect_text(rule, r.flag).replace(' ms (', f' ms {more} than {than} (', 1)}")
-        finding = f"{head}: " + "; ".join(parts_text) + f" ({_plural(int(first.n), 'paired burst')})"
-        if any("breaks into" in r.flag_reason for r in rows):
-            finding += "; activity breaks into several bursts per repetition: timing uncertain"
-        elif any("detection bias" in r.flag_reason for r in rows):
-            finding += "; the two bursts differ in SNR: part of it may be detection bias"
-        cause = _cause(rows, lambda x: x.mean_ms)
-        out.append(_row(_worst([r.flag for r in rows]), "timing", subject, finding, cause.mean_ms, "ms", cause.threshold,
-                        cause.source, cause.metric, (cause.ci_low_ms, cause.ci_high_ms), abs(float(cause.mean_ms)) / 10.0))
+    for _, group in tflag.groupby(["comparison", "channel_a", "channel_b"], sort=False):
+        out.append(_timing_finding(list(group.itertuples(index=False)), flags, confidence))
+    for _, group in _described(timing).groupby(["comparison", "channel_a", "channel_b"], sort=False):
+        out.append(_timing_finding(list(group.itertuples(index=False)), flags, confidence, described=True))
     return out
+
+
+def _timing_finding(rows, flags, confidence, described=False):
+    """One timing finding from the rows of one compared pair of channels (``described``: severity info, no limit)."""
+    first = rows[0]
+    comparison, a, b = first.comparison, first.channel_a, first.channel_b
+    if comparison == "left_right":
+        names = ("the left side", "the right side")
+        subject, head = str(first.muscle), f"{muscle_words(first.muscle)}, left vs right"
+    else:
+        parts = [m.strip() for m in str(first.muscle).split("/")] + ["", ""]
+        side = first.side if first.side in ("L", "R") else None
+        names = (f"the {muscle_words(parts[0])} (agonist)", f"the {muscle_words(parts[1])} (antagonist)")
+        subject, head = f"{a} / {b}", f"{muscle_words(parts[0], side)} and {muscle_words(parts[1], side)}"
+    parts_text = []
+    for r in rows:
+        rule = row_of("timing", r._asdict(), flags, confidence)
+        verb, more = _VERBS.get(r.metric, (r.metric, "more"))
+        who, than = (names[1], names[0]) if r.mean_ms > 0 else names
+        parts_text.append(f"{who} {verb} {effect_text(rule, r.flag).replace(' ms (', f' ms {more} than {than} (', 1)}")
+    finding = f"{head}: " + "; ".join(parts_text) + f" ({_plural(int(first.n), 'paired burst')})"
+    if described:
+        finding += f"; {DESCRIBED}"
+    if any("breaks into" in r.flag_reason for r in rows):
+        finding += "; activity breaks into several bursts per repetition: timing uncertain"
+    elif any("detection bias" in r.flag_reason for r in rows):
+        finding += "; the two bursts differ in SNR: part of it may be detection bias"
+    cause = _cause(rows, lambda x: x.mean_ms)
+    severity = "info" if described else _worst([r.flag for r in rows])
+    return _row(severity, "timing", subject, finding, cause.mean_ms, "ms", cause.threshold, cause.source, cause.metric,
+                (cause.ci_low_ms, cause.ci_high_ms), abs(float(cause.mean_ms)) / 10.0)
 
 
 def _pair_words(key) -> str:

@@ -29,8 +29,13 @@ interval lies wholly on the value's side of 0 (``ci_low > 0`` for a positive
 value, ``ci_high < 0`` for a negative one); an interval that reaches 0 or the
 other side makes it ``"ok"`` (the data do not show a difference in that
 direction).  Without an interval (one interval, one burst pair) a flag is
-lowered to a notice.  A value that is not finite gets no verdict (``""``).
-Mean and peak, SI, timing, co-contraction and fatigue are judged the same way.
+lowered to a notice, and so is a flag from fewer than ``flags.min_reps_for_flag``
+repetitions or paired bursts (``n`` < ``min_n``: with 2 the t-interval has one
+degree of freedom).  A value that is not finite, or a row without limits
+(agonist/antagonist timing without a reference for the task,
+``flags.agonist_antagonist_timing_ms`` unset), gets no verdict (``""``): it is
+described, not judged.  Mean and peak, SI, timing, co-contraction and fatigue
+are judged the same way.
 
 Tables decide their flags with :func:`si_flag` (by value; the interval check is
 applied by :func:`settle` once the row holds its interval), :func:`timing_flag`
@@ -53,6 +58,10 @@ FLAG, NOTICE, OK, NA = "flag", "notice", "ok", ""
 _STRENGTH = {NA: 0, OK: 1, NOTICE: 2, FLAG: 3}  # how much a verdict asserts: the milder of two wins
 AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")
 SLOPE = "mdf_slope_pct_per_min"
+
+#: Why antagonist-agonist timing has no verdict unless the user gives a reference (docs/science.md#one-rule-for-every-flag).
+DESCRIBED = "agonist/antagonist timing is described, not judged: no reference for this task"
+DESCRIBED_FIX = "set flags.agonist_antagonist_timing_ms to judge it against a reference"
 
 #: The columns each table's rows give the rule: value, interval low, interval high.
 ROW_FIELDS = {
@@ -136,6 +145,12 @@ class Row:
         The value's name in words, e.g. ``"symmetry index"``.
     use_ci : bool
         False: the level is decided by the value alone (``flags.beyond_variability = false`` for SI).
+    n : int
+        Repetitions or paired bursts behind ``value`` (-1: not known, not checked).
+    min_n : int
+        Fewest ``n`` for a flag (``flags.min_reps_for_flag``); below it a flag is lowered to a notice.
+    n_word : str
+        What ``n`` counts, in words (``"repetitions"``, ``"paired bursts"``).
     """
 
     metric: str
@@ -148,6 +163,9 @@ class Row:
     confidence: float = 0.95
     quantity: str = "symmetry index"
     use_ci: bool = True
+    n: int = -1
+    min_n: int = 1
+    n_word: str = "repetitions"
 
     @property
     def has_ci(self) -> bool:
@@ -195,15 +213,25 @@ def verdict(row: Row) -> tuple[str, str]:
     level = level_by_value(row.value, row.notice, row.flag)
     if level == NA:
         return NA, "value undefined"
+    if row.notice is None and row.flag is None:
+        return NA, f"{row.quantity} {num(row.value, row.unit)} {row.unit}" + (f" ({ci_text(row)})" if row.has_ci else "")
     reason = value_reason(row)
     if level == OK or not row.use_ci:
-        return level, reason + (f" ({ci_text(row)})" if row.has_ci else "")
+        return few_reps(row, level, reason + (f" ({ci_text(row)})" if row.has_ci else ""))
     if not row.has_ci:
         lower = NOTICE if level == FLAG else OK
         return lower, reason + f", but no confidence interval (one interval or one pair): lowered to {lower}"
     if (row.ci_low > 0) if row.value > 0 else (row.ci_high < 0):
-        return level, reason + f" and its {ci_text(row)} excludes 0"
+        return few_reps(row, level, reason + f" and its {ci_text(row)} excludes 0")
     return OK, reason + f", but its {ci_text(row)} reaches 0 or the other side: no difference shown"
+
+
+def few_reps(row: Row, level: str, reason: str) -> tuple[str, str]:
+    """A flag from fewer than ``row.min_n`` repetitions lowered to a notice, with the reason; anything else as it is."""
+    if level != FLAG or not 0 <= row.n < row.min_n:
+        return level, reason
+    return NOTICE, (f"{reason}, but only {row.n} {row.n_word} (a flag needs {row.min_n}, flags.min_reps_for_flag): "
+                    "lowered to notice")
 
 
 def milder(a: str, b: str) -> str:
@@ -217,9 +245,10 @@ def si_threshold_text(flags) -> str:
     return f"notice > {flags.si_notice_pct:g} %, flag > {flags.si_flag_pct:g} % (|SI|{ci})"
 
 
-def _si_row(si, flags, metric="si", ci=(math.nan, math.nan), confidence=0.95, quantity="symmetry index") -> Row:
+def _si_row(si, flags, metric="si", ci=(math.nan, math.nan), confidence=0.95, quantity="symmetry index", n=-1,
+            n_word="repetitions") -> Row:
     return Row(metric, si, ci[0], ci[1], flags.si_notice_pct, flags.si_flag_pct, "%", confidence, quantity,
-               flags.beyond_variability)
+               flags.beyond_variability, n, flags.min_reps_for_flag, n_word)
 
 
 def _si_source(level, flags) -> str:
@@ -231,25 +260,49 @@ def si_flag(si, si_sd, n_reps, flags, undefined=""):
 
     The interval half of the rule needs the row's interval: :func:`settle`
     applies it to the finished table.  With fewer than two repetitions there
-    is no interval, and a flag is lowered to a notice here.
+    is no interval, and a flag is lowered to a notice here, as it is with
+    fewer than ``flags.min_reps_for_flag``.
     """
     threshold = si_threshold_text(flags)
     if not math.isfinite(si):
         return NA, undefined or "index undefined", threshold, ""
-    row = _si_row(si, flags)
+    row = _si_row(si, flags, n=n_reps)
     level, reason = level_by_value(si, row.notice, row.flag), value_reason(row)
     if n_reps < 2 and level != OK and flags.beyond_variability:
         level, reason = verdict(row)
+    level, reason = few_reps(row, level, reason)
     return level, reason, threshold, _si_source(level, flags)
 
 
-def timing_flag(n, mean, lo, hi, flags):
-    """``(flag, reason, threshold, source)`` of a mean timing difference in ms, by the rule."""
-    threshold = f"|mean| > {flags.timing_ms:g} ms and 95 % CI excludes 0"
+def timing_limit(comparison, flags):
+    """``(limit in ms or None, source)`` of a timing comparison: left/right ``flags.timing_ms``; agonist/antagonist
+    ``flags.agonist_antagonist_timing_ms`` (None by default: described, not judged)."""
+    if comparison != "agonist_antagonist":
+        return flags.timing_ms, flags.timing_source
+    limit = flags.agonist_antagonist_timing_ms
+    return limit, ("" if limit is None else "user reference (flags.agonist_antagonist_timing_ms)")
+
+
+def _timing_row(metric, mean, lo, hi, n, comparison, flags, confidence=0.95, quantity="difference") -> Row:
+    return Row(metric, mean, lo, hi, None, timing_limit(comparison, flags)[0], "ms", confidence, quantity, True, n,
+               flags.min_reps_for_flag, "paired bursts")
+
+
+def timing_flag(n, mean, lo, hi, flags, comparison="left_right"):
+    """``(flag, reason, threshold, source)`` of a mean timing difference in ms, by the rule.
+
+    Agonist/antagonist timing (``comparison="agonist_antagonist"``) has no verdict unless
+    ``flags.agonist_antagonist_timing_ms`` is set: the reason says it is described, not judged.
+    """
+    limit, source = timing_limit(comparison, flags)
+    threshold = (f"|mean| > {limit:g} ms and 95 % CI excludes 0" if limit is not None
+                 else f"none: {DESCRIBED} ({DESCRIBED_FIX})")
     if n < 1 or not math.isfinite(mean):
-        return NA, f"{n} paired burst(s): nothing to compare", threshold, flags.timing_source
-    level, reason = verdict(Row("timing", mean, lo, hi, None, flags.timing_ms, "ms", 0.95, "difference"))
-    return level, reason, threshold, flags.timing_source
+        return NA, f"{n} paired burst(s): nothing to compare", threshold, source
+    level, reason = verdict(_timing_row("timing", mean, lo, hi, n, comparison, flags))
+    if limit is None:
+        reason = f"{DESCRIBED} ({DESCRIBED_FIX}); {reason}"
+    return level, reason, threshold, source
 
 
 def slope_difference(left, right, confidence):
@@ -300,10 +353,15 @@ def row_of(table, r, flags, confidence=0.95) -> Row:
         v, lo, hi = (_get(r, c) for c in ROW_FIELDS["bilateral " + SLOPE])
         return _fatigue_row(v, lo, hi, flags)
     v, lo, hi = (_get(r, c) for c in ROW_FIELDS[table])
+    count = _get(r, "n" if table == "timing" else "n_reps")
+    n = int(count) if math.isfinite(count) else -1
     if table == "timing":
-        return Row(metric, v, lo, hi, None, flags.timing_ms, "ms", confidence, f"{metric} difference")
+        comparison = r.get("comparison", "") if isinstance(r, dict) else getattr(r, "comparison", "")
+        return _timing_row(metric, v, lo, hi, n, comparison, flags, confidence, f"{metric} difference")
     quantity = "symmetry index" if table == "bilateral" else "symmetry index of the co-contraction index"
-    return _si_row(v, flags, metric, (lo, hi), confidence, quantity)
+    burst = (r.get("task_structure", "") if isinstance(r, dict) else getattr(r, "task_structure", "")) in ("alternating",
+                                                                                                          "paired trials")
+    return _si_row(v, flags, metric, (lo, hi), confidence, quantity, n, "burst pairs" if burst else "repetitions")
 
 
 def settle(tables, flags, confidence=0.95) -> None:
@@ -331,7 +389,7 @@ def settle(tables, flags, confidence=0.95) -> None:
             if why not in reason[k]:
                 reason[k] = reason[k].replace(pre, why) if pre in reason[k] else (why if final != r["flag"] else reason[k])
             if final != r["flag"]:
-                source[k] = flags.timing_source if name == "timing" else (
+                source[k] = timing_limit(r.get("comparison", ""), flags)[1] if name == "timing" else (
                     flags.fatigue_source if row.metric == SLOPE else _si_source(final, flags))
             flag[k] = final
         t["flag"], t["flag_reason"], t["source"] = flag, reason, source

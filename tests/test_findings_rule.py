@@ -26,6 +26,7 @@ from emgkit.config import Config, FlagsConfig
 from emgkit.datasets.simulate import simulate
 
 FLAGS = FlagsConfig()
+DESCRIBED = "agonist/antagonist timing is described, not judged: no reference for this task"
 LEVEL = {"": 0, "ok": 1, "notice": 2, "flag": 3}
 
 # -- the rule on hand-computed rows -------------------------------------------------------------------------------
@@ -49,11 +50,38 @@ def _si(value, lo=math.nan, hi=math.nan):
     (fd.Row("onset", -45.0, -57.0, -32.0, None, 20.0, "ms"), "flag"),
     (fd.Row("onset", 15.0, 5.0, 25.0, None, 20.0, "ms"), "ok"),
     (fd.Row(fd.SLOPE, -5.0, -9.0, -1.0, 0.0, None, "%/min"), "notice"),
+    (fd.Row("onset", -45.0, -57.0, -32.0, None, 20.0, "ms", n=2, min_n=3), "notice"),  # 2 paired bursts: no flag
+    (fd.Row("onset", -45.0, -57.0, -32.0, None, 20.0, "ms", n=3, min_n=3), "flag"),
+    (fd.Row("mean", -60.0, -80.0, -36.0, 10.0, 15.0, n=2, min_n=3), "notice"),
+    (fd.Row("onset", 588.0, 100.0, 900.0, None, None, "ms"), ""),  # no limit (agonist/antagonist, no reference): described
     (fd.Row(fd.SLOPE, -5.0, -9.0, 1.0, 0.0, None, "%/min"), "ok"),
 ])
 def test_verdict_by_hand(row, level):
     got, reason = fd.verdict(row)
     assert got == level, reason
+
+
+def test_agonist_antagonist_timing_needs_a_reference():
+    """The trial's 588 ms (CI 100 to 900 ms, 5 paired bursts): described by default, flagged against a user's 20 ms."""
+    level, reason, threshold, source = fd.timing_flag(5, 588.0, 100.0, 900.0, FLAGS, "agonist_antagonist")
+    assert level == "" and reason.startswith(DESCRIBED) and "95 % CI +100 to +900 ms" in reason, reason
+    assert threshold.startswith("none") and source == ""
+    ref = FLAGS.__class__(agonist_antagonist_timing_ms=20.0)
+    level, reason, threshold, source = fd.timing_flag(5, 588.0, 100.0, 900.0, ref, "agonist_antagonist")
+    assert level == "flag" and "|value| > 20 ms" in reason and "agonist_antagonist_timing_ms" in source
+    assert fd.timing_flag(5, 588.0, 100.0, 900.0, FLAGS)[0] == "flag"  # left/right: flags.timing_ms
+
+
+@pytest.mark.parametrize("n,level", [(2, "notice"), (3, "flag")])
+def test_flag_needs_min_reps(n, level):
+    """SI 40 % with its CI excluding 0: a flag from 3 repetitions, a notice (with the reason) from 2."""
+    got, reason, _, _ = fd.si_flag(40.0, 5.0, n, FLAGS)
+    assert got == level, reason
+    t = {"bilateral": _bilateral([("mean", 40.0, 30.0, 50.0)])}
+    t["bilateral"]["n_reps"] = n
+    fd.settle(t, FLAGS)
+    assert t["bilateral"]["flag"].tolist() == [level]
+    assert ("min_reps_for_flag" in t["bilateral"]["flag_reason"][0]) == (level == "notice")
 
 
 def test_effect_text_turns_the_interval_with_the_value():
@@ -127,7 +155,7 @@ def test_glossary_covers_the_jargon_of_the_findings():
 
 # -- sentences against their rows ---------------------------------------------------------------------------------
 NUM = r"\d+(?:\.\d)?"
-CI = rf"\((?:(?P<conf>\d+) % CI (?P<lo>{NUM}) to (?P<hi>{NUM}) (?P<u2>%/min|%|ms)|no confidence interval)(?:; (?P<level>flag|notice)(?: above (?P<limit>{NUM}) (?:%/min|%|ms)|: the interval excludes 0))?\)"
+CI = rf"\((?:(?P<conf>\d+) % CI (?P<lo>-?{NUM}) to (?P<hi>-?{NUM}) (?P<u2>%/min|%|ms)|no confidence interval)(?:; (?P<level>flag|notice)(?: above (?P<limit>{NUM}) (?:%/min|%|ms)|: the interval excludes 0))?\)"
 LR = re.compile(rf"(?P<metric>[\w -]+?) is larger on the (?P<side>left|right) side(?: over (?P<n>\d+) (?:repetitions|burst pairs)| \(one interval\)| \(one burst pair\)): symmetry index (?P<size>{NUM}) % {CI}")
 CC = re.compile(rf"co-contraction is higher on the (?P<side>left|right) side: symmetry index of the co-contraction index (?P<size>{NUM}) % {CI}")
 FT = re.compile(rf"the (?P<side>left|right) side fatigues faster: its median frequency falls faster than the (?:left|right) side's by (?P<size>{NUM}) %/min {CI}")
@@ -151,7 +179,7 @@ def _check_effect(m, value, lo, hi, level, limit, unit, conf, where):
         assert m["lo"] is not None, f"interval missing: {where}"
         assert _close(m["lo"], a, unit) and _close(m["hi"], b, unit), where
         assert float(m["conf"]) == pytest.approx(conf * 100), where
-        assert a >= 0 or level == "ok", f"interval reaches the other side of a {level}: {where}"
+        assert a >= 0 or level in ("ok", ""), f"interval reaches the other side of a {level}: {where}"
     else:
         assert m["lo"] is None, where
     if m["limit"] is not None:
@@ -205,7 +233,12 @@ def check_sentences(a, conf=0.95):
                 ca, cb = f.subject.split(" / ")
                 rows = tm[(tm["channel_a"] == ca) & (tm["channel_b"] == cb)]
             parts = list(TM.finditer(f.finding))
-            flagged = rows[rows["flag"].isin(["flag", "notice"])]
+            if f.severity == "info":  # agonist/antagonist timing described, not judged: the rows without a verdict
+                flagged = rows[(rows["flag"] == "") & rows["mean_ms"].notna()]
+                assert (rows["comparison"] == "agonist_antagonist").all() and DESCRIBED in f.finding, where
+                assert flagged["flag_reason"].str.contains(DESCRIBED, regex=False).all(), where
+            else:
+                flagged = rows[rows["flag"].isin(["flag", "notice"])]
             assert len(parts) == len(flagged) > 0, where
             for m in parts:
                 r = flagged[flagged["metric"] == VERB_OF[m["verb"]]].iloc[0]
@@ -236,12 +269,22 @@ def check_every_flag_has_its_sentence(a):
 
 
 def check_verdicts(a):
-    """Every verdict of the tables follows the rule written out here, or is milder with the table's own reason."""
+    """Every verdict of the tables follows the rule written out here, or is milder with the table's own reason.
+
+    The rule: beyond the limit, the interval wholly on the value's side of 0, a flag only from at least
+    ``flags.min_reps_for_flag`` (3) repetitions or paired bursts; agonist/antagonist timing has no verdict (no
+    reference for the task by default).
+    """
     for name in ("bilateral", "timing", "agonist_antagonist"):
         v, lo, hi = fd.ROW_FIELDS[name]
         t = getattr(a, name)
         for r in t.to_dict("records"):
             value, low, high = r[v], r[lo], r[hi]
+            if name == "timing" and r["comparison"] == "agonist_antagonist":
+                assert r["flag"] == "", (name, r)
+                if math.isfinite(value):
+                    assert DESCRIBED in r["flag_reason"], (name, r)
+                continue
             if name == "bilateral" and r["metric"] == fd.SLOPE:
                 value, notice, flag = r["difference"], 0.0, None
             elif name in ("bilateral", "agonist_antagonist"):
@@ -257,6 +300,9 @@ def check_verdicts(a):
                         level = "ok"
                 else:
                     level = {"flag": "notice", "notice": "ok"}[level]
+            n = r["n"] if name == "timing" else r["n_reps"]
+            if level == "flag" and n < FLAGS.min_reps_for_flag:
+                level = "notice"
             assert LEVEL[r["flag"]] <= LEVEL[level], (name, r)
             if r["flag"] != level:  # milder: the table says why
                 assert ", but " in r["flag_reason"] or "uncertain" in r["flag_reason"] or "bias" in r["flag_reason"], (name, r)
@@ -381,9 +427,12 @@ def test_config_without_the_interval_rule_flags_by_value():
     rec = simulate(fs=2000, snr_db=25, **SIMS["one repetition"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        a = emgkit.analyze(rec, config=Config().replace(flags={"beyond_variability": False}))
+        a = emgkit.analyze(rec, config=Config().replace(flags={"beyond_variability": False, "min_reps_for_flag": 1}))
+        few = emgkit.analyze(rec, config=Config().replace(flags={"beyond_variability": False}))
     b = a.bilateral[a.bilateral["metric"] == "mean"].set_index("muscle")
     assert b.loc["biceps_brachii", "symmetry_index"] > 15 and b.loc["biceps_brachii", "flag"] == "flag"
+    b = few.bilateral[few.bilateral["metric"] == "mean"].set_index("muscle")  # one repetition < min_reps_for_flag = 3
+    assert b.loc["biceps_brachii", "flag"] == "notice" and "min_reps_for_flag" in b.loc["biceps_brachii", "flag_reason"]
     assert _sim("one repetition").bilateral.query("muscle == 'biceps_brachii' and metric == 'mean'")["flag"].item() == "notice"
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from emgkit.analysis.pipeline import analyze_source
-from emgkit.analysis.structure import OVERLAP_ALTERNATING, OVERLAP_SIMULTANEOUS, REST_RATIO, UNILATERAL_REASON
+from emgkit.analysis.structure import OVERLAP_ALTERNATING, OVERLAP_SIMULTANEOUS, REST_RATIO, UNILATERAL_FOUND, UNILATERAL_REASON
 from emgkit.datasets import simulate
 from emgkit.errors import InvalidInputError
 
@@ -98,15 +98,15 @@ def test_unilateral_gives_no_si_and_says_why(analysed):
     a = analysed["unilateral"]
     b = a.bilateral
     assert b["symmetry_index"].isna().all() and (b["flag"] == "").all()
-    assert (b["flag_reason"] == UNILATERAL_REASON).all()
-    assert "--pair-trials" in UNILATERAL_REASON
+    assert (b["flag_reason"] == UNILATERAL_FOUND).all()  # found from the bursts: never "by design"
+    assert "--pair-trials" in UNILATERAL_FOUND and "--task-structure" in UNILATERAL_FOUND and "by design" not in UNILATERAL_FOUND
     assert b[["si_mean", "si_ci_low", "si_ci_high"]].isna().all().all()
     pair = a.info["task_structure_detail"]["pairs"]["biceps_brachii"]
     assert pair["working"] == "L" and pair["level_ratio"] < REST_RATIO
     assert a.summary["severity"].iloc[0] != "ok"
     compared = a.info["compared"]
     assert compared["task_structure"] == "unilateral" and compared["bilateral_compared"] == 0
-    assert compared["not_compared"]["biceps_brachii (left/right)"] == UNILATERAL_REASON
+    assert compared["not_compared"]["biceps brachii (left/right)"] == UNILATERAL_FOUND
 
 
 def test_unilateral_stated_on_simultaneous_task_withholds_si_with_a_note():

@@ -30,28 +30,48 @@ from .activity import activity
 from .store import pieces
 
 __all__ = ["TaskStructure", "PairStructure", "find_structure", "STRUCTURES", "REST_RATIO", "OVERLAP_SIMULTANEOUS",
-           "OVERLAP_ALTERNATING", "MIN_BURSTS", "UNILATERAL_REASON", "PAIRED", "timing_withheld"]
+           "OVERLAP_ALTERNATING", "MIN_BURSTS", "UNILATERAL_REASON", "UNILATERAL_FOUND", "PAIRED", "timing_withheld",
+           "unilateral_reason"]
 
 STRUCTURES = ("simultaneous", "alternating", "unilateral", "mixed")
 PAIRED = "paired trials"  # the structure of two unilateral trials compared as sides
-REST_RATIO = 0.1  # quiet side's mean activity below this fraction of the other side's: that side is at rest by design
+REST_RATIO = 0.1  # quiet side's mean activity below this fraction of the other side's: that side is found at rest
 OVERLAP_SIMULTANEOUS = 0.5  # share of the less active side's active time inside the other side's bursts: together
 OVERLAP_ALTERNATING = 0.2  # at most this share: in turn
 MIN_BURSTS = 2  # bursts per side needed to call a pair alternating
-UNILATERAL_REASON = ("unilateral task: one side at rest by design; compare with the same task done by the other side "
-                     "(--pair-trials)")
+_OTHER_SIDE = "compare with the same task done by the other side (--pair-trials)"
+_CHECK = "found from the bursts; state the task with --task-structure if this is wrong"
+# stated by the user (analysis.task_structure / --task-structure): the design is known
+UNILATERAL_REASON = f"unilateral task: one side at rest by design; {_OTHER_SIDE}"
+# found from the bursts: what the data show, not a design
+UNILATERAL_FOUND = f"unilateral task: one side shows no activity throughout ({_CHECK}); {_OTHER_SIDE}"
+_UNILATERAL_RECORDING = (f"unilateral task: the pairs holding most of the activity show one side without activity throughout "
+                         f"({_CHECK}); {_OTHER_SIDE}")
 BURST_MATCHED = ("alternating", PAIRED)  # structures compared on each side's own bursts
-UNILATERAL_TIMING = ("unilateral task: one side at rest by design, so its bursts are no response to the task and "
-                     "left/right timing means nothing; compare with the same task done by the other side (--pair-trials)")
+_NO_TIMING = "so its bursts are no response to the task and left/right timing means nothing"
 PAIRED_TIMING = ("paired trials: the two sides were recorded in separate trials with no common clock, so left/right "
                  "timing means nothing; each side's own bursts are compared in the bilateral table")
+
+
+def unilateral_reason(structure, pair) -> str:
+    """Why a unilateral pair is not compared: "by design" only when the structure was stated, else what the bursts show.
+
+    Parameters
+    ----------
+    structure : TaskStructure
+    pair : PairStructure
+        A pair of ``structure`` whose ``used`` is ``"unilateral"``.
+    """
+    if structure.stated == "unilateral":
+        return UNILATERAL_REASON
+    return UNILATERAL_FOUND if pair.found == "unilateral" else _UNILATERAL_RECORDING
 
 
 def timing_withheld(structure, left, right) -> str:
     """Why the left/right timing of channels ``left`` and ``right`` is not compared ('' when it is).
 
-    Unilateral pairs (one side rests by design) and paired trials (two recordings without a common clock)
-    have no left/right timing.
+    Unilateral pairs (one side rests, stated or found) and paired trials (two recordings without a common
+    clock) have no left/right timing.
 
     Parameters
     ----------
@@ -62,7 +82,10 @@ def timing_withheld(structure, left, right) -> str:
     p = structure.of(left, right) if structure is not None else None
     if p is None:
         return ""
-    return {"unilateral": UNILATERAL_TIMING, PAIRED: PAIRED_TIMING}.get(p.used, "")
+    if p.used == "unilateral":
+        head, tail = unilateral_reason(structure, p).rsplit("; ", 1)
+        return f"{head}, {_NO_TIMING}; {tail}"
+    return PAIRED_TIMING if p.used == PAIRED else ""
 
 
 @dataclass(frozen=True)

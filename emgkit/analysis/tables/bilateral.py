@@ -11,7 +11,7 @@ from ...symmetry import limb_symmetry_index, symmetry_angle, symmetry_index, und
 from ..activity import activity
 from ..detect import CLIP_TOLERANCE
 from ..measure import burst_values
-from ..structure import BURST_MATCHED, UNILATERAL_REASON
+from ..structure import BURST_MATCHED, unilateral_reason
 from ._frame import frame
 
 COLUMNS = ["muscle", "metric", "unit", "left_channel", "right_channel", "left", "right", "difference", "ratio",
@@ -76,7 +76,7 @@ def build(s):
 
     The pair's task structure (:mod:`emgkit.analysis.structure`) decides what is compared: repetition by
     repetition (simultaneous, mixed), each side's own bursts (alternating, paired trials), or nothing
-    (unilateral: one side at rest by design).  With per-side cycles (side-specific events) the repetitions
+    (unilateral: one side at rest, stated or found from the bursts).  With per-side cycles (side-specific events) the repetitions
     are each side's own cycles, paired by their typical lag (:func:`rep_pairs`), alternating pairs included:
     a side's own cycle holds its own contraction, never the other side's rest.
     """
@@ -131,7 +131,7 @@ def build(s):
                 flag, reason = fd.NA, f"{gate}; {base}" if base else gate
             elif used == "unilateral":
                 si = sa = si_mean = si_sd = si_lo = si_hi = math.nan
-                flag, reason = fd.NA, UNILATERAL_REASON
+                flag, reason = fd.NA, unilateral_reason(s.structure, ts)
             elif quiet and flag in (fd.FLAG, fd.NOTICE):
                 flag, reason = fd.OK, f"{reason}, but {quiet}"
             lsi = math.nan
@@ -146,7 +146,7 @@ def build(s):
                 normalization=norm_text, flag=flag, flag_reason=reason, threshold=threshold, source=source,
                 note="; ".join(note), task_structure=used,
             ))
-        rows.append(_slope_row(s, p, i, j, gate or (UNILATERAL_REASON if used == "unilateral" else ""), used))
+        rows.append(_slope_row(s, p, i, j, gate or (unilateral_reason(s.structure, ts) if used == "unilateral" else ""), used))
     return frame(rows, COLUMNS, ints=("n_reps",))
 
 

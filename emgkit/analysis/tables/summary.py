@@ -65,7 +65,7 @@ def scope(s, tables) -> dict:
     bil_done = 0
     for p in sel.pairing.bilateral:
         rows = amp[(amp["left_channel"] == p.left) & (amp["right_channel"] == p.right)]
-        if len(rows) and rows["task_structure"].iloc[0] == "unilateral":  # one side at rest by design: not compared
+        if len(rows) and rows["task_structure"].iloc[0] == "unilateral":  # one side at rest (stated or found): not compared
             not_compared[f"{fd.muscle_words(p.muscle)} (left/right)"] = rows["flag_reason"].iloc[0]
         elif np.isfinite(rows["symmetry_index"].to_numpy(float)).any() or (p.left, p.right) in timed:
             bil_done += 1

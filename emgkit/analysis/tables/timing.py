@@ -9,6 +9,9 @@ already on at the event belongs to the previous cycle), its offset the offset
 of the last burst starting in it (which may lie in the next cycle, above 100 %).
 Left/right timing is withheld, with the reason in ``flag_reason``, for unilateral
 pairs and paired trials (:func:`emgkit.analysis.structure.timing_withheld`).
+Agonist/antagonist timing is described (mean, SD, interval), not judged, unless
+``flags.agonist_antagonist_timing_ms`` gives a reference for the task: agonist
+and antagonist normally fire at different times (:func:`emgkit._rule.timing_flag`).
 """
 
 from __future__ import annotations
@@ -163,7 +166,7 @@ def _shared_reference(seg) -> str:
 
 
 def build(s):
-    """Three rows (onset, offset, duration) per comparison, flagged against the timing threshold."""
+    """Three rows (onset, offset, duration) per comparison; left/right rows judged against ``flags.timing_ms``."""
     conf, flags = s.cfg.analysis.confidence, s.cfg.flags
     names, det = s.selection.names, s.detection
     kept = s.segments.n_kept
@@ -184,7 +187,8 @@ def build(s):
                          b_ms=_mean(b_ms) if timed else math.nan, a_pct_cycle=_mean(a_pct) if timed else math.nan,
                          b_pct_cycle=_mean(b_pct) if timed else math.nan)
             if mt.withheld:
-                flag, threshold, source = "", fd.timing_flag(0, math.nan, math.nan, math.nan, flags)[2], flags.timing_source
+                _, _, threshold, source = fd.timing_flag(0, math.nan, math.nan, math.nan, flags, comparison)
+                flag = ""
                 rows.append(dict(comparison=comparison, side=side, muscle=muscle, channel_a=a_name, channel_b=b_name,
                                  metric=metric, mean_ms=math.nan, sd_ms=math.nan, ci_low_ms=math.nan, ci_high_ms=math.nan,
                                  mean_pct_cycle=math.nan, n=0, n_unpaired=unpaired, flag=flag,
@@ -194,9 +198,10 @@ def build(s):
             if n == 0:
                 reason = "no burst detected on both channels" if not (det.silent[i] or det.silent[j]) else (
                     f"{names[i] if det.silent[i] else names[j]} has no bursts: unpaired, never 0")
-                flag, threshold, source = "", fd.timing_flag(0, math.nan, math.nan, math.nan, flags)[2], flags.timing_source
+                _, _, threshold, source = fd.timing_flag(0, math.nan, math.nan, math.nan, flags, comparison)
+                flag = ""
             else:
-                flag, reason, threshold, source = fd.timing_flag(n, mean, lo, hi, flags)
+                flag, reason, threshold, source = fd.timing_flag(n, mean, lo, hi, flags, comparison)
                 if caveat and flag == fd.FLAG:
                     flag = fd.NOTICE
                 if caveat:
