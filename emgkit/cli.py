@@ -24,6 +24,7 @@ def _cmd_info(args) -> int:
     from emgkit.channel_kinds import classify
     from emgkit.channel_map import map_from_args, propose_map
     from emgkit.datasets import resolve_input
+    from emgkit.figures._style import muscle_words
 
     cmap = map_from_args(args)
     rec = emgkit.read(resolve_input(args.file), channel_map=cmap)  # None: no map
@@ -42,9 +43,8 @@ def _cmd_info(args) -> int:
             print(f"{key:<9} {printable(rec.meta[key])}")
     print()
     print("kind of each channel (only emg channels enter EMG statistics; rules in docs/channels.md)")
-    width = max(len(printable(k.name)) for k in kinds)
-    for k in kinds:
-        print(f"  {printable(k.name):<{width}}  {k.kind:<13} {printable(k.reason)}")
+    for line in _kind_lines(rec, kinds, fs_given=args.fs is not None):
+        print(line)
     unknown = [c for c, k in zip(rec.channels, kinds) if k.is_emg and not c.muscle]
     if unknown:
         from emgkit.channels import closest_muscle, split_side
@@ -58,16 +58,89 @@ def _cmd_info(args) -> int:
         for c in unknown:
             print(f"    {printable(c.name)}: {hint(c.name)}")
     if proposal:
-        unnamed = [printable(c.name) for c, k in zip(rec.channels, kinds) if k.is_emg and not (c.muscle and c.side)]
-        print(f"  {len(unnamed)} EMG channel(s) without a muscle or side ({', '.join(unnamed)}): "
-              f"--channel \"{unnamed[0]}=L quadriceps\" names one; 'emgkit info FILE --propose-map > channels.toml' "
-              "writes a map to edit and pass with --map channels.toml")
+        for line in _unnamed_lines(rec.channels, kinds):
+            print(line)
+    for line in _not_read_lines(rec.meta):
+        print(line)
     print()
     quality = rec.quality()
     quality["channel"] = [printable(n) for n in quality["channel"]]
+    quality["muscle"] = [printable(muscle_words(m)) or "-" for m in quality["muscle"]]  # text for people: "biceps brachii"
+    quality["side"] = [printable(v) if isinstance(v, str) and v else "-" for v in quality["side"]]
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
         print(quality.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     return EXIT_OK
+
+
+def _kind_lines(rec, kinds, *, fs_given: bool) -> list[str]:
+    """``info``'s kind of each channel, one line per channel; a message that does not depend on the channel's
+    samples (the sampling rate, a label word, a declaration) is one line naming every channel it applies to."""
+    from emgkit._text import printable
+    from emgkit.figures._style import muscle_words
+
+    def reason(c, k):
+        text = k.reason.replace(c.muscle, muscle_words(c.muscle)) if c.muscle else k.reason
+        if k.basis == "rate":
+            text += " - is --fs right?" if fs_given else " - is the file's sampling rate right?"
+        return printable(text)
+
+    groups: dict = {}
+    for c, k in zip(rec.channels, kinds):
+        key = (k.kind, reason(c, k)) if k.basis != "content" else (k.kind, reason(c, k), c.name)
+        groups.setdefault(key, []).append(printable(c.name))
+    labels = {key: (names[0] if len(names) == 1 else
+                    f"all {len(names)} channels" if len(names) == len(kinds) else f"{', '.join(names)} ({len(names)} channels)")
+              for key, names in groups.items()}
+    width = max((len(names[0]) for names in groups.values() if len(names) == 1), default=0)
+    return [f"  {labels[key]:<{width}}  {key[0]:<13} {key[1]}" for key in groups]
+
+
+def _unnamed_lines(channels, kinds) -> list[str]:
+    """``info``'s hint for the EMG channels whose label gives no side, no muscle, or neither: one line per group."""
+    from emgkit._text import printable
+
+    emg = [c for c, k in zip(channels, kinds) if k.is_emg]
+    groups = (("without a muscle or side", [c for c in emg if not c.muscle and not c.side], lambda c: "L quadriceps"),
+              ("without a side", [c for c in emg if c.muscle and not c.side], lambda c: f"L {c.muscle}"),
+              ("without a muscle", [c for c in emg if not c.muscle and c.side], lambda c: f"{c.side} quadriceps"))
+    lines = [f"  {len(group)} EMG channel(s) {what} ({', '.join(printable(c.name) for c in group)}): "
+             f"--channel \"{printable(group[0].name)}={example(group[0])}\" names one"
+             for what, group, example in groups if group]
+    if lines:
+        lines[-1] += ("; 'emgkit info FILE --propose-map > channels.toml' writes a map to edit and pass with "
+                      "--map channels.toml")
+    return lines
+
+
+def _not_read_lines(meta) -> list[str]:
+    """``info``'s list of the file's channels not read as EMG, by kind and reason: those its reader left out
+    (``meta[FORMAT]["excluded"]``) and the signals kept beside the EMG (``meta["aux"]``)."""
+    from emgkit._text import printable
+    from emgkit.channel_kinds import _label_kind, _unit_kind
+
+    def kind_of(label, unit="", why=""):
+        if "force-plate" in why:
+            return "force"
+        return ((_unit_kind(unit) if unit else None) or _label_kind(label) or ("unknown",))[0]
+
+    left: dict = {}
+    for part in meta.values():
+        excluded = part.get("excluded") if isinstance(part, dict) else None
+        for name, why in (excluded.items() if isinstance(excluded, dict) else ()):
+            left.setdefault((kind_of(name, why=str(why)), printable(why)), []).append(printable(name))
+    hint = " (Python: emgkit.read(FILE, emg_only=False) reads them)" if left else ""
+    aux = meta.get("aux")
+    for key, signal in (aux.items() if isinstance(aux, dict) else ()):
+        signal = signal if isinstance(signal, dict) else {}
+        label, unit = str(signal.get("label", key)), str(signal.get("unit", "") or "")
+        why = f"kept beside the EMG as meta['aux'][{key!r}]" + (f" ({unit})" if unit else "")
+        why += f": {signal['note']}" if signal.get("note") else ""
+        left.setdefault((kind_of(label, unit), printable(why)), []).append(printable(label))
+    if not left:
+        return []
+    n = sum(len(v) for v in left.values())
+    return ([f"  {n} more channel(s) in the file, not read as EMG{hint}"]
+            + [f"    {kind:<13} {why}: {', '.join(names)}" for (kind, why), names in left.items()])
 
 
 def _cmd_simulate(args) -> int:
