@@ -116,3 +116,24 @@ def test_pig_lists_the_force_plates_and_pins_it_did_not_read(capsys):
     assert len(force.split(": ")[-1].split(", ")) == 12 and "FORCE_PLATFORM:CHANNEL" in force
     assert pins.split(": ")[-1].split(", ") == [f"Pin {k}" for k in range(1, 17)]
     assert "without a muscle" not in out and "without a side" not in out
+
+
+def test_missing_reader_package_names_both_install_forms(tmp_path, monkeypatch):
+    """The C3D reader's message names the PyPI form and the form for a clone; both extras exist in pyproject.toml."""
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    from emgkit.errors import MissingDependencyError
+    from emgkit.formats._common import require
+
+    monkeypatch.setitem(sys.modules, "ezc3d", None)
+    with pytest.raises(MissingDependencyError) as err:
+        require("ezc3d", "c3d", "C3D")
+    assert 'pip install "emgkit[c3d]" (from PyPI) or pip install ".[c3d]" (in a clone' in str(err.value)
+    root = Path(__file__).resolve().parents[1]
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(dep.startswith("ezc3d") for dep in extras["c3d"]) and any(dep.startswith("pyedflib") for dep in extras["edf"])
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert '`pip install ".[c3d]"`' in readme and '`pip install "emgkit[c3d]"`' in readme
+    assert readme.index('pip install ".[c3d]"') > readme.index("pip install . && emgkit report sample:curls --out emgkit-demo")

@@ -26,7 +26,8 @@ def require(module: str, extra: str, what: str):
     except ImportError:
         raise MissingDependencyError(
             f"reading {what} files needs the optional package {module!r}, which is not installed; "
-            f'install it with: pip install "emgkit[{extra}]"'
+            f'install it with: pip install "emgkit[{extra}]" (from PyPI) or pip install ".[{extra}]" (in a clone of '
+            "the emgkit repository)"
         ) from None
 
 
