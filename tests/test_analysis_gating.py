@@ -278,3 +278,14 @@ def test_a_line_a_notch_cannot_remove_leaves_the_channel_out():
     assert row["role"] == "hum" and "after notching" in row["activation_reason"], row["activation_reason"]
     assert "biceps_brachii" not in set(res.bilateral["muscle"])  # its pair is not formed
     assert (res.channels.set_index("channel").loc[["L triceps_brachii", "R biceps_brachii"], "role"] == "emg").all()
+
+
+def test_no_emg_message_names_a_shared_reason_once():
+    """Every channel refused for the same reason (a rate too low for EMG): one reason, the fix once, all channels counted."""
+    rng = np.random.default_rng(3)
+    rec = emgkit.Recording(rng.normal(size=(4, 2000)), 100.0, ["L biceps", "R biceps", "L triceps", "R triceps"])
+    with pytest.raises(InvalidInputError, match="no EMG channel left to analyse") as err:
+        analyze(rec)
+    msg = str(err.value)
+    assert msg.count("too low for raw EMG") == 1 and "all 4 channels" in msg, msg
+    assert msg.count("--channel") == 2 and "named biceps_brachii" not in msg, msg

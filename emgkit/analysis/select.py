@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from ..errors import InvalidInputError
@@ -114,14 +115,31 @@ def select_channels(view, cfg, pairs=None, drop=None) -> Selection:
         unusable = Pairing((), (), tuple(Unpaired(n, "excluded", why) for n, why in excluded.items()))
         return Selection(view, [], excluded, unusable, kinds, roles)
     if not keep:
-        raise InvalidInputError(
-            f"no EMG channel left to analyse: every channel is excluded, the trigger channel or not EMG "
-            f"({'; '.join(f'{n}: {excluded[n]}' for n in names)})")
+        raise InvalidInputError(_nothing_left(names, excluded, kinds))
     emg = view.select(keep) if len(keep) != len(names) else view
     pairing = _pair(emg, view, cfg, pairs, excluded, keep)
     extra = tuple(Unpaired(n, "excluded", why) for n, why in excluded.items())
     return Selection(emg, keep, excluded, Pairing(pairing.bilateral, pairing.agonist_antagonist, pairing.unpaired + extra),
                      kinds, roles)
+
+
+def _nothing_left(names, excluded, kinds) -> str:
+    """One message for a recording with no EMG channel: channels with the same reason named together, the fix once."""
+    groups: dict[str, list[str]] = {}
+    not_emg = False
+    for n in names:
+        kind = kinds[n]
+        if excluded[n].startswith("not EMG (") and not kind.is_emg:
+            not_emg = True
+            why = f"not EMG ({kind.kind}: {re.sub(r' [(]named [^)]*[)]$', '', kind.reason)})"
+        else:
+            why = excluded[n]
+        groups.setdefault(why, []).append(n)
+    parts = [f"{', '.join(ns) if len(ns) < len(names) or len(ns) == 1 else f'all {len(ns)} channels'}: {why}"
+             for why, ns in groups.items()]
+    fix = ("; if a channel is EMG, declare it with --channel \"NAME=emg\" (and its muscle with --channel "
+           "\"NAME=<side> <muscle>\") or a channel map" if not_emg else "")
+    return f"no EMG channel left to analyse: {'; '.join(parts)}{fix}"
 
 
 def dead_reason(kind, meta, name, n_samples) -> str:
