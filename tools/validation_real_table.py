@@ -31,7 +31,12 @@ def _row(label, a) -> str:
     flags, notices = int((findings["severity"] == "flag").sum()), int((findings["severity"] == "notice").sum())
     return (f"| {label} | {used} | {left_out} | {c['bilateral_compared']}/{c['bilateral_pairs']} | "
             f"{c['agonist_antagonist_compared']}/{c['agonist_antagonist_pairs']} | {hum} | {flags} | {notices} | "
-            f"{sev.iloc[0] if flags + notices == 0 else ('flag' if flags else 'notice')} | {a.info.get('task_structure', '')} |")
+            f"{_headline(set(sev))} | {a.info.get('task_structure', '')} |")
+
+
+def _headline(levels) -> str:
+    """The batch summary's headline rule; 'info' when nothing was judged (no verdict row at all)."""
+    return next((lv for lv in ("not compared", "flag", "notice", "ok") if lv in levels), "info")
 
 
 def main() -> None:
