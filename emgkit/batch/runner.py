@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +26,8 @@ from .manifest import REPORT_NAME
 if TYPE_CHECKING:
     from ..channel_map import ChannelMap
     from ..config import Config
+    from .discovery import Job
+    from .pairing import PairJob
     from .progress import Progress
 
 __all__ = ["REPORT_NAME", "BatchResult", "DaskRunner", "LocalRunner", "make_runner", "process_recording", "run_batch"]
@@ -535,7 +537,7 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
     out = Path(out).expanduser()
     if out.exists() and not out.is_dir():
         raise InvalidInputError(f"--out {out} is a file; give a folder for the batch results")
-    jobs = discover(inputs, pattern=pattern, out=out)
+    jobs: Sequence[Job | PairJob] = discover(inputs, pattern=pattern, out=out)
     if not jobs:
         raise InvalidInputError(f"no recordings found in {list(map(str, inputs))}"
                                 + ("" if pattern else " (folders are searched for .h5/.hdf5/.nwb/.mat/.edf/.bdf/.c3d; use --pattern for others)"))
