@@ -39,19 +39,9 @@ def mean_ci(values):
     >>> [round(v, 3) for v in mean_ci([1.0, 2.0, 3.0])]
     [3, 2.0, 1.0, -0.484, 4.484]
     """
-    from scipy.stats import t as student_t
+    from .._rule import stats
 
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    n = int(x.size)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
-        return n, mean, math.nan, math.nan, math.nan
-    sd = float(x.std(ddof=1))
-    half = float(student_t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    return n, mean, sd, mean - half, mean + half
+    return stats(values, 0.95)
 
 
 def welch(n_a, mean_a, sd_a, n_b, mean_b, sd_b):
