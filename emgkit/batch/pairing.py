@@ -129,6 +129,7 @@ def process_pair(task: dict) -> dict:
     from ..config import load_config
     from ..io import read
     from .manifest import clear_stale, inputs_fingerprint, save_result, write_manifest
+    from .runner import _one_line, _remove_if_empty
 
     start = time.perf_counter()
     result = _base(task)
@@ -157,10 +158,7 @@ def process_pair(task: dict) -> dict:
         write_manifest(folder, relpath=task["relpath"], input_sha256=digest, input_bytes=result["bytes"],
                        config_digest=task["config_digest"], outputs=outputs)
     except Exception as exc:  # noqa: BLE001 - every failure is reported in failures.csv, the batch goes on
-        result.update(status="failed", step=step, error_type=type(exc).__name__, message=" ".join(str(exc).split()) or repr(exc))
-        try:
-            folder.rmdir()  # only when nothing was written
-        except OSError:
-            pass
+        result.update(status="failed", step=step, error_type=type(exc).__name__, message=_one_line(exc))
+        _remove_if_empty(folder)
     result["seconds"] = time.perf_counter() - start
     return result
