@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import _findings as fd
+from ... import _rule as fd
 from ..measure import FRAGMENTED, SNR_GAP_DB, matched_bursts
 from ..segment import pair_cycles
 from ..structure import timing_withheld
@@ -41,17 +41,6 @@ def comparisons(s):
     return jobs
 
 
-def deltas(s, a_name, b_name):
-    """Differences b - a in ms of matched bursts: dict metric -> array, the matched rows and the unpaired count.
-
-    The rows are ``(onset_a, offset_a, onset_b, offset_b, k)`` with ``k`` the cycle of ``a`` (an index into
-    ``matched(s, a_name, b_name).intervals_a``); with per-side cycles each onset and offset is in s from
-    its own channel's cycle start plus ``a``'s cycle start, so b - a is the difference of the two own-cycle times.
-    """
-    mt = matched(s, a_name, b_name)
-    return mt.deltas_ms(), mt.rows, mt.unpaired
-
-
 @dataclass(frozen=True)
 class Matched:
     """Matched activity of two channels, cycle by cycle.
@@ -65,8 +54,10 @@ class Matched:
         Cycles with a burst on one channel only.
     intervals_a : ndarray, shape (n_intervals, 2)
         The cycles of ``a`` (s).
-    t0_a, t0_b, len_a, len_b : ndarray, shape (n,)
-        Start and length (s) of each row's cycle of a and of b (NaN without cycles).
+    t0_a : ndarray, shape (n,)
+        Start (s) of each row's cycle of a (NaN without cycles).
+    len_a, len_b : ndarray, shape (n,)
+        Length (s) of each row's cycle of a and of b (NaN without cycles).
     reference : str
         Which cycles the times are measured in (the ``cycle_reference`` column).
     withheld : str
@@ -77,13 +68,13 @@ class Matched:
     unpaired: int
     intervals_a: np.ndarray
     t0_a: np.ndarray
-    t0_b: np.ndarray
     len_a: np.ndarray
     len_b: np.ndarray
     reference: str
     withheld: str = ""
 
     def deltas_ms(self) -> dict:
+        """metric -> differences b - a in ms (onset, offset, duration), one per row."""
         m = self.rows
         return {"onset": (m[:, 2] - m[:, 0]) * 1e3, "offset": (m[:, 3] - m[:, 1]) * 1e3,
                 "duration": ((m[:, 3] - m[:, 2]) - (m[:, 1] - m[:, 0])) * 1e3}
@@ -106,14 +97,14 @@ def matched(s, a_name, b_name) -> Matched:
     if why:
         none = np.empty((0, 5))
         z = np.empty(0)
-        return Matched(none, 0, seg.intervals, z, z, z, z, _shared_reference(seg), why)
+        return Matched(none, 0, seg.intervals, z, z, z, _shared_reference(seg), why)
     if not seg.by_side or (sa not in seg.by_side and sb not in seg.by_side):
         m, unpaired = matched_bursts(i, j, s.detection, seg, s.measures)
         ks = m[:, 4].astype(int)
         kept = bool(seg.n_kept)
         t0 = seg.intervals[ks, 0] if kept else np.full(len(m), np.nan)
         length = np.diff(seg.intervals[ks], axis=1)[:, 0] if kept else np.full(len(m), np.nan)
-        return Matched(m, unpaired, seg.intervals, t0, t0, length, length, _shared_reference(seg) if kept else "")
+        return Matched(m, unpaired, seg.intervals, t0, length, length, _shared_reference(seg) if kept else "")
     ia, _, ea = seg.for_side(sa)
     ib, _, eb = seg.for_side(sb)
     act = s.detection.activation
@@ -130,7 +121,7 @@ def matched(s, a_name, b_name) -> Matched:
     for side, ivl in ((sa, ia), (sb, ib)):
         if not len(ivl):
             withheld = f"no complete cycle of the {'left' if side == 'L' else 'right'} side's own events"
-    return Matched(rows.reshape(-1, 5), int(np.count_nonzero(fa ^ fb)), ia, ia[pa, 0], ib[pb, 0],
+    return Matched(rows.reshape(-1, 5), int(np.count_nonzero(fa ^ fb)), ia, ia[pa, 0],
                    np.diff(ia[pa], axis=1)[:, 0], np.diff(ib[pb], axis=1)[:, 0], reference, withheld)
 
 
