@@ -24,12 +24,12 @@ def build(s):
     npts = s.cfg.cycles.n_points
     chans = s.selection.channels
     n_ch = len(chans)
-    own = [c.side if seg.per_side and c.side in seg.by_side else "" for c in chans]
+    own = [seg.cycle_side(c.side) for c in chans]
     mean, sd = np.full((n_ch, npts), np.nan), np.full((n_ch, npts), np.nan)
     count = np.zeros(n_ch, dtype=np.int64)
     for side in dict.fromkeys(own):
         rows = [k for k, o in enumerate(own) if o == side]
-        intervals = seg.by_side[side].intervals if side else seg.intervals
+        intervals = seg.cycles_of(side)[0]
         if not (side or seg.n_kept) or not len(intervals):
             continue
         _, m, d = ensemble(s.norm.env, s.view.fs, intervals, npts)  # every row (a streamed envelope is read by cycle)
