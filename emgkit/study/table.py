@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
+from .._atomic import MANIFEST_NAME as RESULTS_MANIFEST  # a folder holding one is a (possibly interrupted) result
 from ..errors import FileFormatError, InvalidInputError
 from .gaps import GAP_COLUMNS, gap
 
@@ -33,7 +34,6 @@ __all__ = ["StudyTable", "read_study_table", "REQUIRED", "OPTIONAL", "GAP_COLUMN
 REQUIRED = ("subject", "session", "file")
 OPTIONAL = ("date", "group", "condition", "retest_of")
 RESULT_FILE = "analysis.h5"  # a saved analysis; whether it is complete is its manifest's word (emgkit.study.measures)
-RESULTS_MANIFEST = "manifest.json"  # emgkit._atomic.MANIFEST_NAME: a folder holding one is a (possibly interrupted) result
 
 
 @dataclass
