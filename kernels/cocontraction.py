@@ -53,7 +53,10 @@ def _pairwise(a, lo, n):
     """NumPy's pairwise sum of ``a[lo:lo + n]``: halves (cut at a multiple of 8) summed apart, then added.
 
     Written with an explicit stack: Numba's on-disk cache of a recursive
-    function crashed when loaded in another process.
+    function crashed when loaded in another process.  The twin of
+    :func:`kernels.spectra._pairwise` (and ``_leaf`` of its
+    ``_pairwise_block``), kept here because a kernel's callees stay in its
+    module (:mod:`._jit`: the cache does not see edits elsewhere); change both.
     """
     task_lo = np.empty(256, np.int64)
     task_n = np.empty(256, np.int64)  # -1: add the last two partial sums
