@@ -279,12 +279,16 @@ class LineSpectra:
         self.pending.append(x)
         self.held += x.shape[1]
         final = self.done >= self.shape[1]
-        while self.held >= self.piece or (final and self.held):
-            joined = np.concatenate(self.pending, axis=1) if len(self.pending) > 1 else self.pending[0]
-            take = min(self.piece, joined.shape[1])
-            self._add(joined[:, :take])
-            rest = joined[:, take:].copy()  # the caller may reuse its array
-            self.pending, self.held = ([rest] if rest.shape[1] else []), rest.shape[1]
+        if self.held < self.piece and not final:
+            return
+        joined = np.concatenate(self.pending, axis=1) if len(self.pending) > 1 else self.pending[0]
+        at = 0  # whole pieces taken from the front; the rest is copied once (not once per piece)
+        while self.held - at >= self.piece or (final and self.held > at):
+            take = min(self.piece, self.held - at)
+            self._add(joined[:, at : at + take])
+            at += take
+        rest = joined[:, at:].copy()  # the caller may reuse its array
+        self.pending, self.held = ([rest] if rest.shape[1] else []), rest.shape[1]
 
     def _add(self, piece):
         for buf, k in self.frames.push(piece):
