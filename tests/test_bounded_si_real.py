@@ -30,7 +30,7 @@ import pytest
 from scipy.stats import t as student_t
 
 import emgkit
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, read_shared
 
 pytestmark = pytest.mark.shared_data
 
@@ -52,16 +52,7 @@ def _need_data():
 
 @cache
 def analysed(kind, rel):
-    from emgkit.datasets import readers
-
-    if kind == "uci":
-        rec = readers.read_uci_physical_action(SHARED_DATA / "uci_physical_action" / rel)
-    elif kind == "lower":
-        rec = readers.read_uci_lower_limb(SHARED_DATA / "uci_lower_limb" / rel)
-    else:
-        pytest.importorskip("ezc3d")
-        rec = emgkit.read(SHARED_DATA / rel, emg_only=False)
-    return emgkit.analysis.pipeline.analyze_source(rec, emit=False)[0]
+    return emgkit.analysis.pipeline.analyze_source(read_shared(kind, rel), emit=False)[0]
 
 
 def _by_hand(si):

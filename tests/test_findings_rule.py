@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import emgkit
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, read_shared
 from emgkit import _findings as fd
 from emgkit._text import GLOSSARY, glossary_terms
 from emgkit.channels import known_muscles
@@ -456,15 +456,7 @@ REAL = ([("uci", f"{sub}/{'Normal' if i < 10 else 'Aggressive'}/txt/{act}.txt") 
 
 @cache
 def _real(kind, rel):
-    from emgkit.datasets import readers
-
-    if kind == "uci":
-        rec = readers.read_uci_physical_action(SHARED_DATA / "uci_physical_action" / rel)
-    elif kind == "lower":
-        rec = readers.read_uci_lower_limb(SHARED_DATA / "uci_lower_limb" / rel)
-    else:
-        pytest.importorskip("ezc3d")
-        rec = emgkit.read(SHARED_DATA / rel, emg_only=False)
+    rec = read_shared(kind, rel)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return emgkit.analysis.pipeline.analyze_source(rec, emit=False)[0]

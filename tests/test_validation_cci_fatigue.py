@@ -76,7 +76,7 @@ import numpy as np
 import pytest
 
 import emgkit
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, read_shared
 
 pytestmark = pytest.mark.shared_data
 
@@ -94,20 +94,11 @@ def _need_data():
 
 
 @cache
-def _recording(kind, name):
-    from emgkit.datasets import readers
-
-    if kind == "lower":
-        return readers.read_uci_lower_limb(SHARED_DATA / "uci_lower_limb" / name)
-    return readers.read_opensignals(SHARED_DATA / "biosppy_single" / name)
-
-
-@cache
 def analysed(kind, name, level_rule=True):
     """Analysis of one shared recording; ``level_rule=False`` counts windows of any level (the rule off)."""
     _need_data()
     config = None if level_rule else {"fatigue": {"min_level_fraction": 0.0}}
-    return emgkit.analysis.pipeline.analyze_source(_recording(kind, name), config=config, emit=False)[0]
+    return emgkit.analysis.pipeline.analyze_source(read_shared(kind, name), config=config, emit=False)[0]
 
 
 def _extension_pairs(res):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import emgkit
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, read_shared
 
 pytestmark = pytest.mark.shared_data
 
@@ -38,18 +39,7 @@ def _need_data():
 @cache
 def analysed(kind, *parts):
     """(Recording, Analysis) of one shared recording, read as its SOURCE.md says (cached: several tests read each)."""
-    from emgkit.datasets import readers
-
-    path = SHARED_DATA.joinpath(*parts)
-    if kind == "uci":
-        rec = readers.read_uci_physical_action(path)
-    elif kind == "lower":
-        rec = readers.read_uci_lower_limb(path)
-    elif kind == "biosppy":
-        rec = readers.read_opensignals(path)
-    else:
-        pytest.importorskip("ezc3d") if str(path).endswith(".c3d") else None
-        rec = emgkit.read(path, emg_only=False)
+    rec = read_shared(kind, Path(*parts[1:]) if kind in ("uci", "lower", "biosppy") else Path(*parts))
     return rec, emgkit.analysis.pipeline.analyze_source(rec, emit=False)[0]
 
 
