@@ -177,18 +177,13 @@ def build(s):
             extra = dict(cycle_reference=mt.reference, a_ms=_mean(a_ms) if timed else math.nan,
                          b_ms=_mean(b_ms) if timed else math.nan, a_pct_cycle=_mean(a_pct) if timed else math.nan,
                          b_pct_cycle=_mean(b_pct) if timed else math.nan)
-            if mt.withheld:
-                _, _, threshold, source = fd.timing_flag(0, math.nan, math.nan, math.nan, flags, comparison)
-                flag = ""
-                rows.append(dict(comparison=comparison, side=side, muscle=muscle, channel_a=a_name, channel_b=b_name,
-                                 metric=metric, mean_ms=math.nan, sd_ms=math.nan, ci_low_ms=math.nan, ci_high_ms=math.nan,
-                                 mean_pct_cycle=math.nan, n=0, n_unpaired=unpaired, flag=flag,
-                                 flag_reason=f"not compared: {mt.withheld}", threshold=threshold, source=source,
-                                 **{**extra, **dict.fromkeys(("a_ms", "b_ms", "a_pct_cycle", "b_pct_cycle"), math.nan)}))
-                continue
-            if n == 0:
-                reason = "no burst detected on both channels" if not (det.silent[i] or det.silent[j]) else (
-                    f"{names[i] if det.silent[i] else names[j]} has no bursts: unpaired, never 0")
+            if n == 0:  # a withheld comparison has no matched rows
+                if mt.withheld:
+                    reason = f"not compared: {mt.withheld}"
+                elif not (det.silent[i] or det.silent[j]):
+                    reason = "no burst detected on both channels"
+                else:
+                    reason = f"{names[i] if det.silent[i] else names[j]} has no bursts: unpaired, never 0"
                 _, _, threshold, source = fd.timing_flag(0, math.nan, math.nan, math.nan, flags, comparison)
                 flag = ""
             else:
