@@ -210,8 +210,6 @@ def _explain(text: str, seen: set) -> str:
     that of :func:`emgkit._text.glossary_terms` (whole words; abbreviations
     case-sensitive); a term overlapping one already marked in ``text`` is left.
     """
-    import re
-
     out, spans = _e(text), []
     for term in GLOSSARY:
         if term in seen:

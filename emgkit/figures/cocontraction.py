@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import LEFT_COLOUR, RIGHT_COLOUR, base_layout, empty_figure, esc, fixed_margins, muscle_words, rgba
+from ._style import LEFT_COLOUR, RIGHT_COLOUR, SIDE_WORDS, base_layout, empty_figure, esc, fixed_margins, muscle_words, rgba
 
 __all__ = ["cocontraction_overlays", "cci_bars"]
 
@@ -33,7 +33,7 @@ def _side_reason(reason, side) -> str:
     import re
     import textwrap
 
-    word = {"L": "left", "R": "right"}.get(side, "")
+    word = SIDE_WORDS.get(side, "")
     m = re.search(rf"{word} side: (.*?)(?:; (?:left|right) side: |$)", str(reason or "")) if word else None
     text = m.group(1) if m else str(reason or "no value")
     return "<br>".join(esc(line) for line in textwrap.wrap(text, 60)[:4])
