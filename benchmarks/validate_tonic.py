@@ -61,13 +61,9 @@ def scenes(quick=False):
 
 def rhythmic(tonic, period, burst, snr_db, ramp_s, seed, duration=DURATION_S):
     """(Recording, schedule) of one scene."""
-    from emgkit.datasets.simulate import simulate
+    from emgkit.datasets.simulate import rhythmic_schedule, simulate
 
-    rng = np.random.default_rng(seed)
-    t, schedule = 0.3 + rng.uniform(0, period), []
-    while t + burst < duration - 0.3:
-        schedule.append((round(t, 4), round(t + burst * (1 + 0.2 * rng.uniform(-1, 1)), 4)))
-        t += period * (1 + 0.1 * rng.standard_normal())
+    schedule = rhythmic_schedule(period, burst, duration, seed)
     rec = simulate(schedule=schedule, duration_s=duration, fs=FS, muscles=["biceps_brachii"], sides=(None,),
                    ramp_s=ramp_s, tonic=tonic, snr_db=snr_db, seed=seed, cocontraction=0.0)
     return rec, schedule

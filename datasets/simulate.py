@@ -33,7 +33,7 @@ from emgkit.channels import Channel, known_muscles
 from emgkit.errors import InvalidInputError
 from emgkit.recording import Recording
 
-__all__ = ["simulate"]
+__all__ = ["simulate", "rhythmic_schedule"]
 
 TRUTH_VERSION = 1
 ANALYSIS_BAND_HZ = (20.0, 450.0)  # band in which truth MDF/MNF are stated (docs/science.md#fatigue)
@@ -526,6 +526,32 @@ class _Spectrum:
 
         src = _shaped_noise(rng, n_src, src_fs, pre_emphasised, f_max=self.source_max_hz(r_mdf, duration), norm=lambda f: self.power(f, scale))
         return np.interp(tau * src_fs, np.arange(n_src), src)
+
+
+def rhythmic_schedule(period_s, burst_s, duration_s, seed=None) -> list[tuple[float, float]]:
+    """Bursts of a rhythmic task (clapping, running) for :func:`simulate`'s ``schedule``.
+
+    Parameters
+    ----------
+    period_s : float
+        Mean time between burst onsets, s; each interval varies by 10 % (normal).
+    burst_s : float
+        Mean burst length, s; each varies by up to 20 % (uniform).
+    duration_s : float
+        Record length, s; no burst within 0.3 s of either end.
+    seed : int, optional
+        Seed of the draws (the first onset falls at a random phase of the period).
+
+    Returns
+    -------
+    list of (onset_s, offset_s), rounded to 0.1 ms.
+    """
+    rng = np.random.default_rng(seed)
+    t, schedule = 0.3 + rng.uniform(0, period_s), []
+    while t + burst_s < duration_s - 0.3:
+        schedule.append((round(t, 4), round(t + burst_s * (1 + 0.2 * rng.uniform(-1, 1)), 4)))
+        t += period_s * (1 + 0.1 * rng.standard_normal())
+    return schedule
 
 
 def _rfft_len(n):

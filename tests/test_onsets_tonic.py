@@ -13,7 +13,7 @@ from emgkit import detect_activation
 from emgkit._chunks import ArraySource
 from emgkit.activation import REGISTRY, detect_activation_stream
 from emgkit.activation._rhythm import missed_rhythm
-from emgkit.datasets.simulate import simulate
+from emgkit.datasets.simulate import rhythmic_schedule, simulate
 from emgkit.errors import InvalidInputError
 from test_activation_stream import assert_same
 
@@ -22,11 +22,7 @@ FS = 1000.0
 
 def rhythmic(tonic, period=0.35, burst=0.13, duration=20.0, seed=1, snr_db=20.0, ramp_s=0.02, **kw):
     """A clapping-like record: bursts every ``period`` s (10 % jitter) on a tonic level; (Recording, schedule)."""
-    rng = np.random.default_rng(seed)
-    t, schedule = 0.3 + rng.uniform(0, period), []
-    while t + burst < duration - 0.3:
-        schedule.append((round(t, 4), round(t + burst * (1 + 0.2 * rng.uniform(-1, 1)), 4)))
-        t += period * (1 + 0.1 * rng.standard_normal())
+    schedule = rhythmic_schedule(period, burst, duration, seed)
     rec = simulate(schedule=schedule, duration_s=duration, fs=FS, muscles=["biceps_brachii"], sides=(None,),
                    ramp_s=ramp_s, tonic=tonic, snr_db=snr_db, seed=seed, cocontraction=0.0, **kw)
     return rec, schedule
