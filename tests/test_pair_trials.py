@@ -135,3 +135,13 @@ def test_cli_task_structure_option(tmp_path):
     a = emgkit.load_analysis(tmp_path / "o")
     assert a.info["task_structure"] == "unilateral" and math.isnan(a.bilateral["symmetry_index"].iloc[0])
     assert np.all(a.bilateral["task_structure"] == "unilateral")
+
+
+def test_trial_without_activity_says_so_not_swap():
+    """A trial in which no left/right pair is active: the message says no side was found (swapping cannot help)."""
+    rng = np.random.default_rng(5)
+    quiet = Recording(rng.normal(scale=3e-6, size=(4, 20000)), 1000.0,
+                      ["L biceps_brachii", "L triceps_brachii", "R biceps_brachii", "R triceps_brachii"], unit="V")
+    with pytest.raises(InvalidInputError, match="cannot tell which side works") as err:
+        emgkit.analyze_pair(quiet, _trial("R", 360.0, seed=2))
+    assert "swap" not in str(err.value)

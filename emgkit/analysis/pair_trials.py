@@ -92,6 +92,10 @@ def pair_source(left, right, *, pairs=None, mvc=None, config=None, traces=False,
     names = list(names) if names else [_name(left, "left trial"), _name(right, "right trial")]
     _check_same(trials, names)
     sides = [working_side(rec, cfg) for rec in trials]
+    for (side, why), name in zip(sides, names):
+        if not side:
+            raise InvalidInputError(f"{name}: cannot tell which side works ({why}): give a trial in which the working "
+                                    "side's muscles are active, or analyse it on its own (emgkit analyze)")
     for want, (side, why), name in zip("LR", sides, names):
         if side != want:
             other = names[1] if want == "L" else names[0]
