@@ -18,10 +18,10 @@ def _add_analysis_arguments(p):
     p.add_argument("--pair-trials", action="store_true",
                    help="compare two unilateral trials as the two sides: FILE's left channels with RIGHT_FILE's right "
                    "channels, each on its own bursts (same rate, unit and muscles needed)")
-    p.add_argument("--task-structure", choices=("auto", "simultaneous", "alternating", "unilateral"),
-                   help="how the two sides work in the task (overrides analysis.task_structure; default: found from "
-                   "the bursts); unilateral: no left/right comparison")
-    add_cycles_per_side(p)
+    add_config_choice(p, "--task-structure", "analysis", "task_structure",
+                      "how the two sides work in the task (overrides analysis.task_structure; default: found from "
+                      "the bursts); unilateral: no left/right comparison")
+    add_config_choice(p, "--cycles-per-side", "cycles", "per_side")
     p.add_argument("--out", metavar="DIR", required=True, help="output folder (created if missing)")
     p.add_argument("--config", metavar="TOML", help="analysis configuration (see 'emgkit config --show')")
     p.add_argument("--mvc", metavar="FILE", action="append", default=[],
@@ -48,23 +48,34 @@ def _add_analysis_arguments(p):
     add_map_arguments(p)
 
 
-def add_cycles_per_side(p):
-    """``--cycles-per-side``, its choices and default read from the configuration option ``cycles.per_side``."""
+def add_config_choice(p, flag, section, name, help=None):
+    """Add ``flag`` to parser ``p``, its choices read from the configuration option ``section.name``.
+
+    Without ``help``, the option's own documentation and default are shown.
+    """
     import dataclasses
 
-    from .config import CyclesConfig
+    from .config import _SECTIONS
 
-    option = next(f for f in dataclasses.fields(CyclesConfig) if f.name == "per_side")
-    p.add_argument("--cycles-per-side", choices=option.metadata["choices"],
-                   help=f"overrides cycles.per_side (default {option.default}): {option.metadata['doc']}")
+    option = next(f for f in dataclasses.fields(_SECTIONS[section]) if f.name == name)
+    p.add_argument(flag, choices=option.metadata["choices"],
+                   help=help or f"overrides {section}.{name} (default {option.default}): {option.metadata['doc']}")
 
 
 def config_from_args(config, args):
-    """``config`` with the options the command line overrides (--task-structure, --cycles-per-side)."""
+    """``config`` with the options the command line overrides (--task-structure, --cycles-per-side, --rest-interval).
+
+    Raises
+    ------
+    emgkit.errors.InvalidInputError
+        An override the configuration refuses (e.g. a rest interval that ends before it starts).
+    """
     if getattr(args, "task_structure", None):
         config = config.replace(analysis={"task_structure": args.task_structure})
     if getattr(args, "cycles_per_side", None):
         config = config.replace(cycles={"per_side": args.cycles_per_side})
+    if getattr(args, "rest_interval", None):
+        config = config.replace(normalization={"rest_interval": list(args.rest_interval)})
     return config
 
 
@@ -115,8 +126,6 @@ def run_analysis(args, *, traces=False):
     from .io import read
 
     config = config_from_args(load_config(args.config), args)
-    if args.rest_interval:
-        config = config.replace(normalization={"rest_interval": list(args.rest_interval)})
     if args.rest and args.rest_interval:
         raise InvalidInputError("--rest (a rest recording) and --rest-interval (a rest within FILE) were both given: "
                                 "the noise floor comes from one rest; drop one of them")

@@ -48,12 +48,12 @@ def add_batch_parser(subparsers):
                    help="with --scheduler: seconds the cluster may have no worker before the unfinished recordings are "
                    "listed in failures.csv (default 60)")
     p.add_argument("--config", metavar="TOML", help="analysis configuration for every recording (see 'emgkit config --show')")
-    p.add_argument("--task-structure", choices=("auto", "simultaneous", "alternating", "unilateral"),
-                   help="how the two sides work in every recording's task (overrides analysis.task_structure; default: "
-                   "found from each recording's bursts)")
-    from ..analysis_cli import add_cycles_per_side
+    from ..analysis_cli import add_config_choice
 
-    add_cycles_per_side(p)
+    add_config_choice(p, "--task-structure", "analysis", "task_structure",
+                      "how the two sides work in every recording's task (overrides analysis.task_structure; default: "
+                      "found from each recording's bursts)")
+    add_config_choice(p, "--cycles-per-side", "cycles", "per_side")
     p.add_argument("--pair-trials", action="store_true",
                    help="pair unilateral trials by file name in each folder (side-L/side-R entity, or _L/_R at the end of the name; "
                    "the rest of the name alike) and compare each pair as the two sides, into DIR/<folder>/<name with the side "
@@ -97,16 +97,15 @@ def cli_batch(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
-        config = config_from_args(load_config(args.config), args)
+        config = load_config(args.config)
     except (InvalidInputError, FileFormatError, OSError) as exc:
         print(f"emgkit batch: usage error: configuration {args.config}: {printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    if args.rest_interval:
-        try:
-            config = config.replace(normalization={"rest_interval": list(args.rest_interval)})
-        except InvalidInputError as exc:
-            print(f"emgkit batch: usage error: --rest-interval: {printable(exc)}", file=sys.stderr)
-            return EXIT_USAGE
+    try:
+        config = config_from_args(config, args)
+    except InvalidInputError as exc:
+        print(f"emgkit batch: usage error: {printable(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         channel_map = map_from_args(args)
     except (InvalidInputError, FileFormatError, OSError) as exc:
