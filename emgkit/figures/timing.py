@@ -35,13 +35,15 @@ def burst_chart(bursts, channels, *, title="Muscle activity: detected bursts"):
         return empty_figure(title, "No bursts were detected in any channel (the list below says why).")
     plain = channel_labels(channels) if len(channels) else {}
     labels = {n: esc(plain.get(n, n)) for n in names}
+    named = {n: labels[n] if plain.get(n, n) == n or plain[n].endswith(f" ({n})") else f"{labels[n]} ({esc(n)})"
+             for n in names}  # hover: the channel's own name once, never 'X (X)'
     fig = go.Figure()
     for side in ("L", "R", ""):
         d = bursts[bursts["side"].fillna("") == side]
         d = d[d["channel"].isin(labels)]
         if d.empty:
             continue
-        hover = [f"{labels[c]} ({esc(c)})<br>{on:.3f}–{off:.3f} s ({dur * 1e3:.0f} ms)" for c, on, off, dur in
+        hover = [f"{named[c]}<br>{on:.3f}–{off:.3f} s ({dur * 1e3:.0f} ms)" for c, on, off, dur in
                  zip(d["channel"], d["onset_s"], d["offset_s"], d["duration_s"])]
         fig.add_trace(go.Bar(y=[labels[c] for c in d["channel"]], x=d["duration_s"], base=d["onset_s"], orientation="h",
                              marker_color=side_colour(side), name={"L": "Left", "R": "Right"}.get(side, "No side"),
