@@ -159,3 +159,17 @@ def clear_stale(folder) -> None:
                 tmp.unlink()
             except OSError:
                 pass
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove a recording's results folder when nothing was written into it (a file that failed early)."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _one_line(exc) -> str:
+    """An exception's message on one line (failures.csv, progress lines)."""
+    text = " ".join(str(exc).split())
+    return text or repr(exc)

@@ -128,8 +128,7 @@ def process_pair(task: dict) -> dict:
     from ..analysis.pair_trials import pair_source
     from ..config import load_config
     from ..io import read
-    from .manifest import clear_stale, inputs_fingerprint, save_result, write_manifest
-    from .runner import _one_line, _remove_if_empty
+    from .manifest import _one_line, _remove_if_empty, clear_stale, inputs_fingerprint, save_result, write_manifest
 
     start = time.perf_counter()
     result = _base(task)

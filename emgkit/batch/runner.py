@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputError, MissingDependencyError
-from .manifest import REPORT_NAME
+from .manifest import REPORT_NAME, _one_line, _remove_if_empty
 
 if TYPE_CHECKING:
     from ..channel_map import ChannelMap
@@ -96,18 +96,6 @@ def process_recording(task: dict) -> dict:
         _remove_if_empty(Path(task["folder"]))
     result["seconds"] = time.perf_counter() - start
     return result
-
-
-def _remove_if_empty(folder: Path) -> None:
-    try:
-        folder.rmdir()  # only succeeds when nothing was written: no empty folder for a file that failed early
-    except OSError:
-        pass
-
-
-def _one_line(exc) -> str:
-    text = " ".join(str(exc).split())
-    return text or repr(exc)
 
 
 def _inputs(job) -> tuple:
