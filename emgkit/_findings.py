@@ -48,7 +48,7 @@ _METRIC_WORDS = {
     "iemg": "integrated EMG",
     SLOPE: "median-frequency decline",
 }
-_SIDE_WORDS = {"L": "left", "R": "right"}
+SIDE_WORDS = {"L": "left", "R": "right"}  # the one table of side words (figures and report use it too)
 
 
 def muscle_words(name, side=None) -> str:
@@ -61,7 +61,7 @@ def muscle_words(name, side=None) -> str:
     own, rest = split_side(text)
     if own is not None:
         text, side = rest, side or own
-    word = _SIDE_WORDS.get(side, "")
+    word = SIDE_WORDS.get(side if isinstance(side, str) else "", "")
     return f"{word} {text}".strip() if text else (word + " muscle" if word else "muscle")
 
 

@@ -1,5 +1,8 @@
 """Shared look of emgkit figures: colours, scales, layout defaults."""
 
+from .._findings import SIDE_WORDS  # noqa: F401  (re-exported for the figures)
+from .._findings import muscle_words as _findings_words
+
 # ColorBrewer PuOr: diverging and colour-blind safe; purple = left larger, orange = right larger
 DIVERGING = "PuOr_r"
 SI_RANGE = 30.0  # colour scale spans -30 % ... +30 % symmetry index
@@ -32,19 +35,15 @@ def esc(text) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-SIDE_WORDS = {"L": "left", "R": "right"}
-
-
 def muscle_words(muscle, side=None) -> str:
     """A muscle as a reader says it: ``("biceps_brachii", "L")`` -> ``"left biceps brachii"``; ``""`` when unknown.
 
-    The canonical snake_case name's underscores become spaces; the side word
-    is left out when the side is not ``"L"``/``"R"``.  Not escaped.
+    The wording of the findings (:func:`emgkit._findings.muscle_words`), so that
+    figures and sentences name a muscle the same way.  Not escaped.
     """
     if not isinstance(muscle, str) or not muscle:
         return ""
-    side_word = SIDE_WORDS.get(side if isinstance(side, str) else "", "")
-    return f"{side_word} {muscle.replace('_', ' ')}".strip()
+    return _findings_words(muscle, side)
 
 
 def channel_labels(channels) -> dict:
