@@ -41,7 +41,7 @@ BURST_MATCHED = ("alternating", "paired trials")  # task structures whose SI is 
 
 
 # -- words ------------------------------------------------------------------------------------
-_METRIC_WORDS = {
+METRIC_WORDS = {  # the one table of metric names in words (sentences, figures, report)
     "mean": "mean activity",
     "peak": "peak activity",
     "rms": "RMS amplitude",
@@ -135,13 +135,13 @@ def _left_right(bilateral, flags, confidence):
         r = _cause(rows, lambda x: x.symmetry_index)
         rule = row_of("bilateral", r._asdict(), flags, confidence)
         larger = "right" if r.symmetry_index > 0 else "left"
-        agree = [_METRIC_WORDS.get(x.metric, x.metric) for x in rows
+        agree = [METRIC_WORDS.get(x.metric, x.metric) for x in rows
                  if x is not r and (x.symmetry_index > 0) == (r.symmetry_index > 0)]
-        other = [_METRIC_WORDS.get(x.metric, x.metric) for x in rows if (x.symmetry_index > 0) != (r.symmetry_index > 0)]
+        other = [METRIC_WORDS.get(x.metric, x.metric) for x in rows if (x.symmetry_index > 0) != (r.symmetry_index > 0)]
         by_burst = getattr(r, "task_structure", "") in BURST_MATCHED
         reps = f" over {_plural(int(r.n_reps), 'burst pair' if by_burst else 'repetition')}" if r.n_reps >= 2 else (
             " (one burst pair)" if by_burst else " (one interval)")
-        finding = (f"{muscle_words(muscle)}, left vs right: {_METRIC_WORDS.get(r.metric, r.metric)} is larger on the {larger} side"
+        finding = (f"{muscle_words(muscle)}, left vs right: {METRIC_WORDS.get(r.metric, r.metric)} is larger on the {larger} side"
                    f"{reps}: symmetry index {effect_text(rule, r.flag)}"
                    + (f"; {_and(agree)} {'agree' if len(agree) > 1 else 'agrees'}" if agree else "")
                    + (f"; {_and(other)} point{'' if len(other) > 1 else 's'} the other way" if other else "")

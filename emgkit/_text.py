@@ -66,13 +66,19 @@ def glossary_terms(text) -> list[str]:
     >>> glossary_terms("symmetry index 21 % (95 % CI 12 to 30 %)")
     ['symmetry index', 'CI']
     """
+    text = str(text)
+    found = [(m.start(), term) for term in GLOSSARY if (m := find_term(term, text))]
+    return [t for _, t in sorted(found)]
+
+
+def find_term(term, text, written=None):
+    """The first use of glossary ``term`` in ``text`` as a whole word (``re.Match`` or None).
+
+    Abbreviations and capitalised terms match case-sensitively, others in any
+    case.  ``written`` is the form searched for when it differs from ``term``
+    (its HTML-escaped form in escaped text).
+    """
     import re
 
-    text = str(text)
-    found = []
-    for term in GLOSSARY:
-        flags = 0 if term.isupper() or term[:1].isupper() else re.IGNORECASE
-        m = re.search(r"(?<![\w-])" + re.escape(term) + r"(?![\w-])", text, flags)
-        if m:
-            found.append((m.start(), term))
-    return [t for _, t in sorted(found)]
+    flags = 0 if term.isupper() or term[:1].isupper() else re.IGNORECASE
+    return re.search(r"(?<![\w-])" + re.escape(term if written is None else written) + r"(?![\w-])", str(text), flags)

@@ -31,11 +31,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._text import GLOSSARY
+from ._text import GLOSSARY, find_term
 from ._version import __version__
 from .citations import CITATIONS
 from .errors import InvalidInputError
-from .figures._style import channel_labels, muscle_words
+from .figures._style import METRIC_WORDS, channel_labels, muscle_words
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -214,8 +214,7 @@ def _explain(text: str, seen: set) -> str:
     for term in GLOSSARY:
         if term in seen:
             continue
-        flags = 0 if term.isupper() or term[:1].isupper() else re.IGNORECASE
-        m = re.search(r"(?<![\w-])" + re.escape(_e(term)) + r"(?![\w-])", out, flags)
+        m = find_term(term, out, written=_e(term))
         if m and not any(a < m.end() and m.start() < b for a, b, _ in spans):
             spans.append((m.start(), m.end(), term))
             seen.add(term)
@@ -230,9 +229,7 @@ def _glossary() -> str:
     return f"<details class='muted'><summary>Terms (also shown on hover)</summary><dl id='glossary'>{items}</dl></details>"
 
 
-_METRIC_NAMES = {"mean": "mean activity", "peak": "peak activity", "rms": "RMS amplitude", "iemg": "integrated EMG",
-                 "onset": "onset", "offset": "offset", "duration": "burst duration", "cci_side_si": "CCI, left vs right",
-                 "mdf_slope_pct_per_min": "MDF slope"}
+_METRIC_NAMES = {**METRIC_WORDS, "onset": "onset", "offset": "offset", "duration": "burst duration", "cci_side_si": "CCI, left vs right"}
 
 
 def _size(row, text_html=_e) -> str:

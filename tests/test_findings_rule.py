@@ -160,7 +160,7 @@ LR = re.compile(rf"(?P<metric>[\w -]+?) is larger on the (?P<side>left|right) si
 CC = re.compile(rf"co-contraction is higher on the (?P<side>left|right) side: symmetry index of the co-contraction index (?P<size>{NUM}) % {CI}")
 FT = re.compile(rf"the (?P<side>left|right) side fatigues faster: its median frequency falls faster than the (?:left|right) side's by (?P<size>{NUM}) %/min {CI}")
 TM = re.compile(rf"(?P<who>the [^;:]+?) (?P<verb>switches on|switches off|stays on) (?P<size>\d+) ms (?:later|longer) than (?P<than>the [^;]+?) {CI}")
-METRIC_OF = {v: k for k, v in fd._METRIC_WORDS.items()}
+METRIC_OF = {v: k for k, v in fd.METRIC_WORDS.items()}
 VERB_OF = {"switches on": "onset", "switches off": "offset", "stays on": "duration"}
 
 

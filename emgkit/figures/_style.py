@@ -1,6 +1,6 @@
 """Shared look of emgkit figures: colours, scales, layout defaults."""
 
-from .._findings import SIDE_WORDS  # noqa: F401  (re-exported for the figures)
+from .._findings import METRIC_WORDS, SIDE_WORDS  # noqa: F401  (re-exported for the figures)
 from .._findings import muscle_words as _findings_words
 
 # ColorBrewer PuOr: diverging and colour-blind safe; purple = left larger, orange = right larger
@@ -10,7 +10,6 @@ LEFT_COLOUR = "#5e3c99"  # purple
 RIGHT_COLOUR = "#e66101"  # orange
 NEUTRAL = "#bdbdbd"  # body map: recorded, no left/right partner
 NOT_COMPARABLE = "#525252"  # body map: paired, but the pair could not be compared (clipping, no activity, ...)
-METRIC_WORDS = {"mean": "mean", "peak": "peak", "rms": "RMS", "iemg": "iEMG"}
 FLAG_COLOURS = {"ok": "#1a9850", "notice": "#fdae61", "flag": "#d73027", "n/a": "#969696"}
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13)
 
