@@ -338,7 +338,14 @@ def test_batch_usage_errors_exit_2(tmp_path, capsys):
     assert main([str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == EXIT_USAGE
     assert "does not exist" in capsys.readouterr().err
     assert main([str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == EXIT_USAGE
-    assert "no recordings found" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no recordings found" in err and "they hold" not in err
+    texts = tmp_path / "texts"
+    (texts / "s1").mkdir(parents=True)
+    for name in ("s1/a.txt", "s1/b.TXT", "c.txt", "notes.md", ".hidden.csv"):
+        (texts / name).write_text("0 1\n")
+    assert main([str(texts), "--out", str(tmp_path / "o")]) == EXIT_USAGE
+    assert "they hold 3 .txt files: add --pattern '*.txt'" in capsys.readouterr().err
     assert main([str(tmp_path / "empty"), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"]) == EXIT_USAGE
     bad_cfg = tmp_path / "bad.toml"
     bad_cfg.write_text("[flags]\nsi_flag_pct = -3\n")

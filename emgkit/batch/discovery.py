@@ -79,6 +79,25 @@ def _walk(folder: Path, patterns, exclude: Path | None):
                 yield root_path / name
 
 
+def unlisted_hint(inputs) -> str:
+    """Why a folder search found nothing, for the error: which other file types the folders hold and how to take them.
+
+    ``"; they hold 18 .txt files: add --pattern '*.txt' (and --fs when the files do not state their rate)"``,
+    or ``""`` when the folders hold no other visible files.
+    """
+    from collections import Counter
+
+    counts = Counter(
+        Path(name).suffix.lower() for given in inputs if Path(given).expanduser().is_dir()
+        for name in map(str, _walk(Path(given).expanduser(), ("*",), None)) if Path(name).suffix
+    )
+    if not counts:
+        return ""
+    suffix, n = counts.most_common(1)[0]
+    return (f"; they hold {n} {suffix} file{'s' if n != 1 else ''}: add --pattern '*{suffix}'"
+            " (and --fs when the files do not state their rate)")
+
+
 def _inside(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder)

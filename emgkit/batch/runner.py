@@ -512,7 +512,7 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
     from ..analysis_stream import STREAM_MODES
     from ..config import load_config
     from ..report_html import PLOTLYJS_NAME
-    from .discovery import discover, output_folder
+    from .discovery import discover, output_folder, unlisted_hint
 
     check_option("stream", stream, STREAM_MODES)
     cfg = load_config(config)
@@ -528,7 +528,8 @@ def run_batch(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[s
     jobs: Sequence[Job | PairJob] = discover(inputs, pattern=pattern, out=out)
     if not jobs:
         raise InvalidInputError(f"no recordings found in {list(map(str, inputs))}"
-                                + ("" if pattern else " (folders are searched for .h5/.hdf5/.nwb/.mat/.edf/.bdf/.c3d; use --pattern for others)"))
+                                + ("" if pattern else " (folders are searched for .h5/.hdf5/.nwb/.mat/.edf/.bdf/.c3d; use --pattern for others)"
+                                   + unlisted_hint(inputs)))
     unpaired = None  # pair mode: the files without a partner
     if pair_trials:
         if stream == "on":
