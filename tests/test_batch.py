@@ -222,7 +222,7 @@ def test_summary_tables_by_hand():
     entries = [{"result": {"relpath": "s1/a.h5"}, "row": r1, "metrics": m1}, {"result": {"relpath": "s2/b.h5"}, "row": r2, "metrics": m2},
                {"result": failed, "row": None, "metrics": None}]
     recordings, metrics, failures = build_summary(entries)
-    assert list(recordings.columns) == ["recording", "status", "task", "trial", "subject", "group", "session", "run", "acquisition",
+    assert list(recordings.columns) == ["recording", "status", "duplicate_of", "task", "trial", "subject", "group", "session", "run", "acquisition",
                                         "n_channels", "duration_s", "fs_hz", "n_cycles",
                                         "pairs_compared", "headline", "n_flags", "n_notices", "max_abs_si", "si_at_max",
                                         "dominant_side", "max_abs_si_muscle", "max_abs_si.biceps", "max_abs_si.deltoid",
@@ -331,6 +331,21 @@ def test_batch_summary_matches_each_recordings_tables(mixed):
     assert tables["failures"]["recording"].tolist() == ["s2/truncated.h5", "s3/no_rate.h5", "s3/notes.h5"]
     page = (out / "summary.html").read_text(encoding="utf-8")
     assert "href='s1/run.h5/report.html'" in page and "id='recordings-table'" in page and "fig-si" in page and "fig-cci" in page
+
+
+def test_batch_names_byte_identical_inputs(tmp_path, capsys):
+    """The same file under two names (UCI lower-limb 1Npie = 2Npie) is analysed twice and named in the summary and on the console."""
+    data = tmp_path / "data"
+    first = _write_sim(data / "s1" / "curl.h5", 7)
+    (data / "s2").mkdir()
+    (data / "s2" / "curl.h5").write_bytes(first.read_bytes())
+    _write_sim(data / "s3" / "curl.h5", 8)
+    out = tmp_path / "out"
+    assert main([str(data), "--out", str(out), "--workers", "1"]) == 0
+    said = capsys.readouterr().out
+    summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
+    assert dict(zip(summary["recording"], summary["duplicate_of"])) == {"s1/curl.h5": "", "s2/curl.h5": "s1/curl.h5", "s3/curl.h5": ""}
+    assert "s2/curl.h5 is byte-identical to s1/curl.h5" in said and "s3/curl.h5 is byte" not in said
 
 
 def test_batch_usage_errors_exit_2(tmp_path, capsys):

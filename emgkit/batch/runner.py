@@ -608,6 +608,9 @@ def _run_locked(jobs, out, folders, plotlyjs, cfg, digest, *, force, workers, sc
     summary = write_summary(out, ordered, folders, cfg)
     batch = BatchResult(out=out, results=ordered, summary=summary)
     if progress is not None:
+        for name, same in zip(summary["recording"], summary["duplicate_of"]):
+            if same:
+                progress.message(f"{name} is byte-identical to {same}: the same recording twice? (summary column duplicate_of)", 0)
         progress.finish(batch)
     return batch
 

@@ -8,7 +8,9 @@ Tables
 ------
 recordings (``summary.csv``)
     One row per recording, sorted by relative path: ``recording, status``
-    (``"ok"``/``"failed"``), ``task`` and ``trial`` (the recording's
+    (``"ok"``/``"failed"``), ``duplicate_of`` (the earlier recording whose
+    input file is byte-identical to this one's, '' when none: the same data
+    under two names would count twice in a group comparison), ``task`` and ``trial`` (the recording's
     ``meta["task"]`` or ``meta["action"]``, and ``meta["trial"]``; '' when
     absent), ``subject, group, session, run, acquisition`` (the recording's
     ``meta`` keys, which the BIDS-EMG reader sets from the file name and
@@ -48,10 +50,10 @@ AMPLITUDE_METRICS = ("mean", "peak", "rms", "iemg")  # |SI| of these; SI of slop
 METRIC_COLUMNS = ["recording", "kind", "subject", "side", "metric", "value", "unit"]
 FAILURE_COLUMNS = ["recording", "input", "step", "error_type", "message"]
 BIDS_COLUMNS = ["subject", "group", "session", "run", "acquisition"]  # meta keys (BIDS entities and the group; '' when absent)
-BASE_COLUMNS = ["recording", "status", "task", "trial", *BIDS_COLUMNS, "n_channels", "duration_s", "fs_hz", "n_cycles", "pairs_compared",
+BASE_COLUMNS = ["recording", "status", "duplicate_of", "task", "trial", *BIDS_COLUMNS, "n_channels", "duration_s", "fs_hz", "n_cycles", "pairs_compared",
                 "headline", "n_flags", "n_notices", "max_abs_si", "si_at_max", "dominant_side", "max_abs_si_muscle"]
 PAIR_COLUMNS = ["left_file", "right_file"]  # a batch of paired trials: the two trials of each row
-TEXT_COLUMNS = ("recording", "status", *PAIR_COLUMNS, "task", "trial", *BIDS_COLUMNS, "headline", "dominant_side", "max_abs_si_muscle", "report", "error")
+TEXT_COLUMNS = ("recording", "status", "duplicate_of", *PAIR_COLUMNS, "task", "trial", *BIDS_COLUMNS, "headline", "dominant_side", "max_abs_si_muscle", "report", "error")
 INT_COLUMNS = ("n_channels", "n_cycles", "pairs_compared", "n_flags", "n_notices")
 
 
@@ -84,7 +86,7 @@ def recording_rows(relpath: str, tables: dict, info: dict):
     compared = (info.get("compared") or {}).get("pairs_compared")
     if compared is None:  # a result saved before the scope row: count what has an index
         compared = len({(m["kind"], m["subject"], m["side"]) for m in metrics if math.isfinite(m["value"])})
-    row = dict(recording=relpath, status="ok", task=str(meta.get("task") or meta.get("action") or ""),
+    row = dict(recording=relpath, status="ok", duplicate_of="", task=str(meta.get("task") or meta.get("action") or ""),
                trial=str(meta.get("trial") or ""), n_channels=int(info.get("n_channels", 0)),
                duration_s=float(info.get("duration_s", math.nan)), fs_hz=float(info.get("fs", math.nan)),
                n_cycles=int(info.get("n_cycles", 0)), pairs_compared=int(compared), headline=_headline(severity),
@@ -135,7 +137,7 @@ def build_summary(entries):
         res = e["result"]
         relpath = res["relpath"]
         if e["row"] is None:
-            row = dict(recording=relpath, status="failed", task="", trial="", n_channels=0, duration_s=math.nan, fs_hz=math.nan,
+            row = dict(recording=relpath, status="failed", duplicate_of="", task="", trial="", n_channels=0, duration_s=math.nan, fs_hz=math.nan,
                        n_cycles=0, pairs_compared=0, headline="", n_flags=0, n_notices=0, max_abs_si=math.nan,
                        si_at_max=math.nan, dominant_side="", max_abs_si_muscle="", **dict.fromkeys(BIDS_COLUMNS, ""))
             given = res["path"] + (f" | {res['right_path']}" if res.get("right_path") else "")
@@ -203,6 +205,7 @@ def write_summary(out, results, folders, config):
             except Exception as exc:  # noqa: BLE001 - a damaged result is reported, not fatal
                 res.update(status="failed", step="summary", error_type=type(exc).__name__, message=" ".join(str(exc).split()))
         entries.append({"result": res, "row": row, "metrics": metrics})
+    _mark_duplicates(entries, folders)
     recordings, metrics, failures = build_summary(entries)
     write_csv(out / SUMMARY_NAMES["csv"], recordings, overwrite=True)
     write_csv(out / SUMMARY_NAMES["failures"], failures, overwrite=True)
@@ -211,6 +214,24 @@ def write_summary(out, results, folders, config):
                  overwrite=True)
     summary_page(out / SUMMARY_NAMES["html"], recordings, metrics, failures, plotlyjs=out / PLOTLYJS_NAME, config=config)
     return recordings
+
+
+def _mark_duplicates(entries, folders) -> None:
+    """Set ``duplicate_of`` of each analysed recording whose input is byte-identical to an earlier one's (SHA-256 of its manifest).
+
+    The same file under two names (UCI lower-limb 1Npie and 2Npie) would count twice in a group comparison.
+    """
+    from .manifest import read_manifest
+
+    first: dict[str, str] = {}
+    for e in entries:
+        if e["row"] is None:
+            continue
+        digest = (read_manifest(folders[e["result"]["relpath"]]) or {}).get("input_sha256")
+        if digest:
+            e["row"]["duplicate_of"] = first.setdefault(digest, e["row"]["recording"])
+            if e["row"]["duplicate_of"] == e["row"]["recording"]:
+                e["row"]["duplicate_of"] = ""
 
 
 def read_summary(out):
