@@ -482,21 +482,41 @@ def _window_stats(x, fs, windows, segment_s, low, high):
     if nper == full and (lengths == lengths[0]).all() and ((windows[:, 0] - offset) % step == 0).all():
         from scipy.signal import get_window
 
-        from .kernels import hann_segments, window_band_stats
+        from .kernels import window_band_stats
 
         win = get_window("hann", nper)
         f = np.fft.rfftfreq(nper, 1.0 / fs)
         keep = np.flatnonzero((f >= low) & (f <= high))
         if keep.size < 2:
             _band(f, f, low, high)  # raises the error of too narrow a band
-        spec = np.fft.rfft(hann_segments(x, offset, nper, step, win), axis=1)
+        csum = _segment_periodogram_sums(x, offset, nper, step, win, fs, (keep[0], keep[-1] + 1))
         per_window = (int(lengths[0]) - nper) // step + 1
-        return window_band_stats(spec, fs, win, (keep[0], keep[-1] + 1), (windows[:, 0] - offset) // step, per_window,
-                                 f[keep[0]: keep[-1] + 1])
+        return window_band_stats(csum, (windows[:, 0] - offset) // step, per_window, f[keep[0]: keep[-1] + 1])
     psd = [welch_psd(x[a:b], fs, segment_s) for a, b in windows]
     fb, pb = _band(psd[0][0], np.asarray([p for _, p in psd]), low, high)
     return np.column_stack([pb.sum(axis=1), np.atleast_1d(median_frequency(fb, pb)), np.atleast_1d(mean_frequency(fb, pb)),
                             _moment_ratio(fb, pb)])
+
+
+def _segment_periodogram_sums(x, offset, nper, step, win, fs, band, block=64):
+    """Running sums over the segments of ``x`` of their band periodograms, shape (n_segments + 1, n_bins), unit**2/Hz.
+
+    Segments are cut, transformed and summed ``block`` at a time into reused
+    buffers (:func:`emgkit.kernels.hann_segments`, ``np.fft.rfft``,
+    :func:`emgkit.kernels.add_band_periodograms`), which stay in the cache.
+    """
+    from .kernels import add_band_periodograms, hann_segments
+
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    n_seg = max(0, (x.shape[0] - offset - nper) // step + 1)
+    csum = np.empty((n_seg + 1, band[1] - band[0]))
+    csum[0] = 0.0
+    frames = np.empty((min(block, n_seg), nper))
+    spec = np.empty((frames.shape[0], nper // 2 + 1), dtype=np.complex128)
+    for s in range(0, n_seg, block):
+        rows = hann_segments(x, offset + s * step, nper, step, win, count=block, out=frames)
+        add_band_periodograms(np.fft.rfft(rows, axis=1, out=spec[: rows.shape[0]]), fs, win, band, csum, s)
+    return csum
 
 
 def _channel(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, min_level_fraction, min_windows, finsm5,
@@ -550,6 +570,15 @@ def _window_counts(mask, windows):
     return csum[windows[:, 1]] - csum[windows[:, 0]]
 
 
+def _window_rms(x, windows):
+    """RMS of ``x`` in each window ``[start, stop)`` from its running energy (0 for an empty window)."""
+    from .kernels import squares_cumsum_at
+
+    at, inv = np.unique(windows, return_inverse=True)
+    csq = squares_cumsum_at(x, at)[inv.reshape(-1, 2)]
+    return np.sqrt(np.maximum(csq[:, 1] - csq[:, 0], 0.0) / np.maximum(windows[:, 1] - windows[:, 0], 1))
+
+
 def _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_fraction, finsm5):
     """Per-window values; ``active`` and ``clipped`` are sample counts per window (or None)."""
     k = len(windows)
@@ -559,9 +588,8 @@ def _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_
     excluded = np.array([""] * k, dtype=object)
     if k:
         a, b = windows[:, 0], windows[:, 1]
-        csq = np.concatenate([[0.0], np.cumsum(x * x)])
+        rms = _window_rms(x, windows)
         length = np.maximum(b - a, 1)
-        rms = np.sqrt(np.maximum(csq[b] - csq[a], 0.0) / length)
         if active is not None:
             frac = np.asarray(active, dtype=np.int64) / length
         nclip = np.zeros(k, dtype=np.int64) if clipped is None else np.asarray(clipped, dtype=np.int64)

@@ -39,7 +39,9 @@ _EXPORTS = {
     "minus_floor": ".noise",
     "minus_floor_rows": ".noise",
     "hann_segments": ".spectra",
+    "add_band_periodograms": ".spectra",
     "window_band_stats": ".spectra",
+    "squares_cumsum_at": ".spectra",
 }
 
 __all__ = list(_EXPORTS)

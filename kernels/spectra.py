@@ -1,4 +1,4 @@
-"""Kernels of the spectral fatigue measures: Welch segments of one channel and the per-window band statistics.
+"""Kernels of the spectral fatigue measures: Welch segments of one channel, the per-window band statistics and RMS.
 
 The fatigue stage cuts a channel into Hann segments on one grid, takes their
 periodograms with NumPy's FFT, and averages consecutive segments into each
@@ -11,7 +11,9 @@ results are the very bits of :mod:`emgkit.fatigue`'s NumPy code: a
 segment's mean uses NumPy's pairwise summation (reproduced here), and the
 sums over a window's band bins follow NumPy's order on the band copy: left
 to right when there are several windows (the copy's bins are its slow axis),
-pairwise for a single window.
+pairwise for a single window.  The segments go through the FFT a block at
+a time into reused buffers, and each window's RMS comes from the running
+energy read at the window edges only.
 """
 
 import numpy as np
@@ -20,7 +22,7 @@ from emgkit.errors import InvalidInputError
 
 from ._jit import jit
 
-__all__ = ["hann_segments", "window_band_stats"]
+__all__ = ["hann_segments", "add_band_periodograms", "window_band_stats", "squares_cumsum_at"]
 
 @jit
 def _pairwise_block(a, lo, n):
@@ -108,7 +110,7 @@ def _hann_segments(x, offset, nper, step, n_seg, win, out):
             row[i] = (x[a + i] - mean) * win[i]
 
 
-def hann_segments(x, offset, nper, step, win):
+def hann_segments(x, offset, nper, step, win, count=None, out=None):
     """Segments ``x[offset + j * step : ... + nper]`` with their mean removed, times ``win``: the rows Welch transforms.
 
     Parameters
@@ -118,37 +120,118 @@ def hann_segments(x, offset, nper, step, win):
         First segment start, segment length and hop, in samples.
     win : ndarray, shape (nper,), float64
         The window (Hann).
+    count : int, optional
+        Segments to cut (at most those that fit); default all that fit.
+    out : ndarray, shape (>= count, nper), float64, optional
+        C-contiguous buffer written in its first rows (a block of a longer
+        signal reuses one buffer); default a new array.
 
     Returns
     -------
     ndarray, shape (n_segments, nper)
         ``(frames - frames.mean(axis=1, keepdims=True)) * win`` of the
-        segments that fit, bit for bit.
+        segments, bit for bit (a view of ``out`` when given).
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
     win = np.ascontiguousarray(win, dtype=np.float64)
     if x.ndim != 1 or win.shape != (int(nper),) or nper < 1 or step < 1 or offset < 0:
         raise InvalidInputError(f"hann_segments: a 1-D signal and a window of nper={nper} samples, step >= 1 and offset >= 0")
     n_seg = max(0, (x.shape[0] - offset - nper) // step + 1)
-    out = np.empty((n_seg, int(nper)))
+    if count is not None:
+        n_seg = min(n_seg, max(0, int(count)))
+    if out is None:
+        out = np.empty((n_seg, int(nper)))
+    elif out.dtype != np.float64 or out.ndim != 2 or out.shape[0] < n_seg or out.shape[1] != nper or not out.flags.c_contiguous:
+        raise InvalidInputError(f"hann_segments: out must be a C-contiguous float64 array of at least {n_seg} rows of {nper}")
     _hann_segments(x, int(offset), int(nper), int(step), n_seg, win, out)
+    return out[:n_seg]
+
+
+@jit
+def _squares_cumsum_at(x, at, out):
+    s = 0.0
+    i = 0
+    for k in range(at.shape[0]):
+        while i < at[k]:
+            s += x[i] * x[i]
+            i += 1
+        out[k] = s
+
+
+def squares_cumsum_at(x, at):
+    """``np.concatenate([[0.0], np.cumsum(x * x)])[at]`` without the cumulative array: the energy before each index.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,), float64
+        Signal (unit).
+    at : ndarray of int, shape (n,)
+        Indices in ``[0, n_samples]``, non-decreasing.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Sum of ``x[:at[k]] ** 2`` (unit**2), added left to right as ``np.cumsum`` does, bit for bit.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    at = np.ascontiguousarray(at, dtype=np.int64)
+    if x.ndim != 1 or at.ndim != 1 or (at.size and (at[0] < 0 or at[-1] > x.shape[0] or (np.diff(at) < 0).any())):
+        raise InvalidInputError(f"squares_cumsum_at: non-decreasing indices in [0, {x.shape[-1]}] of a 1-D signal")
+    out = np.empty(at.size)
+    _squares_cumsum_at(x, at, out)
     return out
 
 
 @jit
-def _window_band_stats(spec, scale, nper, lo, hi, f, f5, first, per_window, out):
+def _add_band_periodograms(spec, scale, nper, lo, hi, csum, start):
     n_bins = hi - lo
-    n_seg = spec.shape[0]
-    n_win = first.shape[0]
-    one = n_win == 1
-    csum = np.zeros((n_seg + 1, n_bins))
-    for s in range(n_seg):
+    for s in range(spec.shape[0]):
+        prev = csum[start + s]
+        row = csum[start + s + 1]
         for k in range(n_bins):
             z = spec[s, lo + k]
             p = (z.real * z.real + z.imag * z.imag) / scale
             if 1 <= lo + k < (nper + 1) // 2:
                 p *= 2.0  # one-sided: every bin but DC (and Nyquist for even nper) counts twice
-            csum[s + 1, k] = csum[s, k] + p
+            row[k] = prev[k] + p
+
+
+def add_band_periodograms(spec, fs, win, band, csum, start):
+    """Running sums of the segments' one-sided density periodograms over the band bins, extended by ``spec``'s rows.
+
+    Parameters
+    ----------
+    spec : ndarray, shape (n_segments, nper // 2 + 1), complex128
+        ``np.fft.rfft`` of consecutive windowed segments (:func:`hann_segments`).
+    fs : float
+        Sampling rate, Hz.
+    win : ndarray, shape (nper,)
+        The segments' window (its energy scales the density).
+    band : (int, int)
+        Bins ``[lo, hi)`` of the band.
+    csum : ndarray, shape (>= start + n_segments + 1, hi - lo), float64
+        Running sums (unit**2/Hz): row ``start`` holds the sum of the segments
+        before ``spec``'s first (zeros for the first block); rows
+        ``start + 1 ... start + n_segments`` are written, each the row
+        before plus one segment's periodogram, as ``np.cumsum`` adds them.
+    start : int
+        Index in ``csum`` of the segment before ``spec``'s first.
+    """
+    spec = np.ascontiguousarray(spec, dtype=np.complex128)
+    lo, hi, start = int(band[0]), int(band[1]), int(start)
+    if (spec.ndim != 2 or not 0 <= lo < hi <= spec.shape[1] or csum.dtype != np.float64 or csum.ndim != 2
+            or csum.shape[1] != hi - lo or not 0 <= start or start + spec.shape[0] >= csum.shape[0]):
+        raise InvalidInputError(f"add_band_periodograms: bins [{lo}, {hi}) of spectra shaped {spec.shape} into sums "
+                                f"shaped {csum.shape} from row {start}")
+    win = np.asarray(win, dtype=np.float64)
+    _add_band_periodograms(spec, float(fs * np.sum(win**2)), win.size, lo, hi, csum, start)
+
+
+@jit
+def _window_band_stats(csum, f, f5, first, per_window, out):
+    n_bins = csum.shape[1]
+    n_win = first.shape[0]
+    one = n_win == 1
     pw = np.empty(n_bins)
     tmp = np.empty(n_bins)
     cum = np.empty(n_bins)
@@ -215,24 +298,18 @@ def _interp(x, xp, fp):
     return res
 
 
-def window_band_stats(spec, fs, win, band, first, per_window, f):
+def window_band_stats(csum, first, per_window, f):
     """Band power, median and mean frequency and FInsm5 of Welch spectra that average consecutive segments.
 
     Parameters
     ----------
-    spec : ndarray, shape (n_segments, nper // 2 + 1), complex128
-        ``np.fft.rfft`` of the windowed segments (:func:`hann_segments`).
-    fs : float
-        Sampling rate, Hz.
-    win : ndarray, shape (nper,)
-        The segments' window (its energy scales the density).
-    band : (int, int)
-        Bins ``[lo, hi)`` of the band (at least 2).
+    csum : ndarray, shape (n_segments + 1, n_bins), float64
+        Running sums of the segments' band periodograms (:func:`add_band_periodograms`).
     first : ndarray of int, shape (n_windows,)
         First segment of each analysis window.
     per_window : int >= 1
         Segments averaged per window.
-    f : ndarray, shape (hi - lo,)
+    f : ndarray, shape (n_bins,)
         The band's bin frequencies, Hz.
 
     Returns
@@ -241,19 +318,15 @@ def window_band_stats(spec, fs, win, band, first, per_window, f):
         Columns: band power (sum of the PSD bins), MDF (Hz, NaN for no
         power), MNF (Hz) and FInsm5 (Hz**-6), as :func:`emgkit.fatigue.median_frequency`,
         :func:`~emgkit.fatigue.mean_frequency` and the moment ratio compute
-        them on ``(csum[first + per_window] - csum[first]) / per_window`` of
-        the one-sided density periodograms.
+        them on ``(csum[first + per_window] - csum[first]) / per_window``.
     """
-    spec = np.ascontiguousarray(spec, dtype=np.complex128)
-    win = np.asarray(win, dtype=np.float64)
-    lo, hi = int(band[0]), int(band[1])
+    csum = np.ascontiguousarray(csum, dtype=np.float64)
     first = np.ascontiguousarray(first, dtype=np.int64)
     f = np.ascontiguousarray(f, dtype=np.float64)
-    if spec.ndim != 2 or not 0 <= lo < hi <= spec.shape[1] or f.shape != (hi - lo,) or per_window < 1:
-        raise InvalidInputError(f"window_band_stats: bins [{lo}, {hi}) of spectra shaped {spec.shape}, {f.size} frequencies")
-    if first.size and (first.min() < 0 or first.max() + per_window > spec.shape[0]):
+    if csum.ndim != 2 or csum.shape[1] < 2 or f.shape != (csum.shape[1],) or per_window < 1:
+        raise InvalidInputError(f"window_band_stats: {f.size} frequencies for sums shaped {csum.shape} (at least 2 bins)")
+    if first.size and (first.min() < 0 or first.max() + per_window >= csum.shape[0]):
         raise InvalidInputError("window_band_stats: a window runs past the last segment")
     out = np.empty((first.size, 4))
-    scale = fs * np.sum(win**2)
-    _window_band_stats(spec, float(scale), win.size, lo, hi, f, f**5, first, int(per_window), out)
+    _window_band_stats(csum, f, f**5, first, int(per_window), out)
     return out
