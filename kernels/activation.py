@@ -34,6 +34,9 @@ __all__ = [
 ]
 
 
+RUN_SPACING = 1024  # the run buffers start with room for one run per this many samples (grown when full)
+
+
 # -- hysteresis ------------------------------------------------------------------
 @jit
 def _hysteresis_row(x, i0, offset, high, low, hold, gain, step, state, starts, stops, count):
@@ -120,20 +123,27 @@ def _hysteresis_args(x, high, low, hold, gain, gain_step):
 
 
 def _grown(kernel, n_ch, n, dtypes):
-    """Call ``kernel(pos, counts, *buffers)`` until every row is consumed, doubling the run buffers when one fills.
+    """Call ``kernel(pos, counts, *buffers)`` until every row is consumed, growing the run buffers when one fills.
 
     ``kernel`` writes row ``c``'s runs from ``buffers[k][c, counts[c]]`` on and
-    advances ``pos[c]`` (samples consumed) and ``counts[c]``.
+    advances ``pos[c]`` (samples consumed) and ``counts[c]``.  The buffers
+    start with one run per ``RUN_SPACING`` samples and grow to what the
+    densest unfinished row projects for its whole length (at least double),
+    so a piece is rarely scanned in more than two calls.
     """
-    size = 16
+    size = max(16, n // RUN_SPACING)
     buffers = [np.empty((n_ch, size), dtype) for dtype in dtypes]
     counts = np.zeros(n_ch, np.int64)
     pos = np.zeros(n_ch, np.int64)
     while True:
         kernel(pos, counts, *buffers)
-        if np.all(pos == n):
+        left = pos < n
+        if not left.any():
             return counts, buffers
-        buffers = [np.concatenate([b, np.empty_like(b)], axis=1) for b in buffers]
+        projected = int(np.max(counts[left] * n // np.maximum(pos[left], 1))) * 5 // 4 + 16
+        grow = max(size, projected - size)
+        buffers = [np.concatenate([b, np.empty((n_ch, grow), b.dtype)], axis=1) for b in buffers]
+        size += grow
 
 
 def _runs(x2, offset, state, high, low, hold, gain2, step):

@@ -165,6 +165,18 @@ def test_hysteresis_runs_grow_past_the_first_buffer():
         hysteresis_runs(x2, 0, np.zeros((3, 3)), 4.0)
 
 
+def test_hysteresis_runs_grow_when_runs_get_denser():
+    """Sparse runs first, then dense ones: the buffers grow more than once, in rows of different densities."""
+    sparse = np.tile(np.r_[np.zeros(200), 5.0, 5.0], 40)
+    dense = np.tile([0.0, 5.0, 5.0], 3000)
+    x2 = np.vstack([np.r_[sparse, dense, 0.0], np.r_[dense, sparse, 0.0], np.r_[sparse, np.zeros(dense.size), 0.0]])
+    counts, starts, stops = hysteresis_runs(x2, 7, hysteresis_state(3), 4.0, 1.0)
+    for c in range(3):
+        want = [(a + 7, b + 7) for a, b in runs_of(naive_hysteresis(x2[c], 4.0, 1.0))]
+        assert list(zip(starts[c, : counts[c]], stops[c, : counts[c]])) == want
+    assert counts.tolist() == [3040, 3040, 40]
+
+
 @settings(max_examples=60, deadline=None)
 @given(arrays(np.float64, st.integers(0, 30), elements=st.sampled_from([0.0, 1.0, np.nan])), st.integers(1, 4),
        st.data())
