@@ -451,8 +451,11 @@ def time_normalize(x, fs, start_s, stop_s, n_points=101):
 
     Parameters
     ----------
-    x : array_like, shape (..., n_samples)
+    x : array_like or Rows, shape (..., n_samples)
         Signal(s) on the record's time base (sample ``i`` at ``i / fs`` s).
+        A :class:`~emgkit._chunks.Rows` is read over the cycle only, or at
+        the samples used only if it has ``take(samples)`` (every row at those
+        samples, e.g. :class:`emgkit.analysis.normalise.FloorRemoved`).
     fs : float > 0
         Sampling rate in Hz.
     start_s, stop_s : float
@@ -482,7 +485,10 @@ def time_normalize(x, fs, start_s, stop_s, n_points=101):
     i0 = np.floor(pos).astype(np.int64)
     i1 = np.minimum(i0 + 1, n - 1)
     w = pos - i0
-    if isinstance(x, Rows):  # a streamed signal: read only the cycle
+    if isinstance(x, Rows):  # read only the samples used (``take``), else only the cycle
+        if hasattr(x, "take"):
+            both = x.take(np.concatenate([i0, i1]))
+            return both[:, : i0.size] * (1 - w) + both[:, i0.size :] * w
         first = int(i0.min())
         x, i0, i1 = x[:, first : int(i1.max()) + 1], i0 - first, i1 - first
     return x[..., i0] * (1 - w) + x[..., i1] * w

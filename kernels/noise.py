@@ -4,7 +4,7 @@ import numpy as np
 from ..errors import InvalidInputError
 from ._jit import jit
 
-__all__ = ["minus_floor", "minus_floor_rows"]
+__all__ = ["minus_floor", "minus_floor_rows", "minus_floor_max"]
 
 
 @jit
@@ -24,6 +24,47 @@ def _minus_floor_rows(env, rows, a, floor, out):  # serial, like _minus_floor: i
         for i in range(out.shape[1]):
             v = env[c, a + i] * env[c, a + i] - f2
             out[k, i] = np.sqrt(v) if v > 0.0 else (v if v != v else 0.0)
+
+
+@jit
+def _minus_floor_max(env, floor, out):
+    for c in range(env.shape[0]):
+        top = -1.0  # largest |sample| so far; -1: none but NaN
+        for i in range(env.shape[1]):
+            v = abs(env[c, i])
+            if v > top:
+                top = v
+        if top < 0.0:
+            out[c] = -np.inf
+        else:
+            v = top * top - floor[c] * floor[c]
+            out[c] = np.sqrt(v) if v > 0.0 else (-np.inf if v != v else 0.0)
+
+
+def minus_floor_max(env, floor):
+    """Row maxima of :func:`minus_floor` ``(env, floor)``, NaN ignored, without computing the rows.
+
+    The removal is non-decreasing in ``|env|`` (each rounded step is), so a
+    row's maximum is the removal of its largest ``|sample|``: equal bit for
+    bit to ``np.fmax.reduce(minus_floor(env, floor), axis=1, initial=-np.inf)``.
+
+    Parameters
+    ----------
+    env : ndarray, shape (n_channels, n_samples), float64
+    floor : ndarray, shape (n_channels,)
+
+    Returns
+    -------
+    ndarray, shape (n_channels,)
+        ``-inf`` for a row with no sample but NaN (or a NaN floor).
+    """
+    env = _rows(env)
+    floor = np.ascontiguousarray(floor, dtype=np.float64).reshape(-1)
+    if floor.size != env.shape[0]:
+        raise InvalidInputError(f"minus_floor_max: {floor.size} floors for {env.shape[0]} channels")
+    out = np.empty(env.shape[0])
+    _minus_floor_max(env, floor, out)
+    return out
 
 
 def minus_floor_rows(env, rows, a, b, floor):

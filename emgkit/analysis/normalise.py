@@ -129,7 +129,7 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes, rest
             raise InvalidInputError("normalization.method = 'mvc' needs mvc=...: an MVC Recording, a list of them, or reference values")
         ref, how = mvc_reference(mvc, selection, band, floor, cfg, notes)
         scale = 100.0 / ref
-        top = row_max(env) * scale
+        top = env_max(env) * scale
         for c in np.flatnonzero(top > 100.0):
             notes.add(f"{selection.names[c]} exceeds 100 %MVC (envelope peak {top[c]:.0f} %MVC; kept, not clipped): "
                       "check that the MVC trial was maximal and processed like the task", warn=True)
@@ -139,7 +139,7 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes, rest
         _, mean_curve, _ = ensemble(env, view.fs, segments.intervals, cfg.cycles.n_points)
         ref = mean_curve.max(axis=1) if task == "peak" else mean_curve.mean(axis=1)
     else:
-        ref = row_max(env) if task == "peak" else row_mean(env)
+        ref = env_max(env) if task == "peak" else row_mean(env)
     ref = np.where(ref > 0, ref, np.nan)
     where = "ensemble-average envelope" if segments.n_kept else "envelope"
     cc_scale = 100.0 / ref
@@ -375,15 +375,54 @@ def _window_means(x, w):
 
 
 def _minus_floor(env, floor):
-    """``sqrt(max(env**2 - floor**2, 0))`` row by row: the envelope of the muscle's own activity.
+    """``sqrt(max(env**2 - floor**2, 0))`` row by row: the envelope of the muscle's own activity (:class:`FloorRemoved`)."""
+    return FloorRemoved(env if isinstance(env, Rows) else np.ascontiguousarray(env, dtype=np.float64), floor)
+
+
+class FloorRemoved(Rows):
+    """The envelope with each row's floor removed in quadrature (:func:`emgkit.kernels.minus_floor`), where it is read.
 
     Computed where it is read, also in memory: its readers take a repetition,
     a cycle or a piece at a time, and a whole-record copy (8 bytes per sample
     of fresh memory) cost more in page faults than the arithmetic.
-    """
-    from ..kernels import minus_floor, minus_floor_rows
 
-    if isinstance(env, Rows):
-        return Rows(env.shape, lambda rows, a, b: minus_floor(env[rows, a:b], floor[rows]), env.chunk)
-    env = np.ascontiguousarray(env, dtype=np.float64)
-    return Rows(env.shape, lambda rows, a, b: minus_floor_rows(env, rows, a, b, floor), LAZY_PIECE)
+    Parameters
+    ----------
+    env : ndarray (C-contiguous float64) or Rows, shape (n_channels, n_samples)
+        The envelope, recording unit.
+    floor : ndarray, shape (n_channels,)
+        Every row's floor, recording unit.
+    """
+
+    def __init__(self, env, floor):
+        from ..kernels import minus_floor, minus_floor_rows
+
+        self.raw, self.floor = env, np.asarray(floor, dtype=np.float64)
+        if isinstance(env, Rows):
+            super().__init__(env.shape, lambda rows, a, b: minus_floor(env[rows, a:b], self.floor[rows]), env.chunk)
+        else:
+            super().__init__(env.shape, lambda rows, a, b: minus_floor_rows(env, rows, a, b, self.floor), LAZY_PIECE)
+
+    def take(self, cols) -> np.ndarray:
+        """Every row at samples ``cols`` (any order, repeats allowed), shape ``(n_channels, len(cols))``."""
+        from ..kernels import minus_floor
+
+        cols = np.asarray(cols, dtype=np.int64)
+        if isinstance(self.raw, Rows):  # streamed: one read of the span
+            lo = int(cols.min())
+            return minus_floor(self.raw[:, lo : int(cols.max()) + 1][:, cols - lo], self.floor)
+        return minus_floor(self.raw[:, cols], self.floor)
+
+    def row_max(self) -> np.ndarray:
+        """Maximum of every row, NaN ignored (NaN for an all-NaN row), like :func:`emgkit._chunks.row_max`."""
+        from ..kernels.noise import minus_floor_max
+
+        out = np.full(self.shape[0], -np.inf)
+        for v in (p for _, _, p in self.raw.pieces()) if isinstance(self.raw, Rows) else (self.raw,):
+            out = np.maximum(out, minus_floor_max(v, self.floor))
+        return np.where(np.isneginf(out), np.nan, out)
+
+
+def env_max(env) -> np.ndarray:
+    """Maximum of every row of an envelope (array, Rows or :class:`FloorRemoved`), NaN ignored."""
+    return env.row_max() if isinstance(env, FloorRemoved) else row_max(env)

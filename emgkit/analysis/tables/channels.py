@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from ..._chunks import row_max
 from ..activity import activity
+from ..normalise import env_max
 from ._frame import frame
 
 COLUMNS = ["channel", "muscle", "side", "kind", "role", "n_bursts", "active_s", "activation_reason", "clipped_pct", "flat",
@@ -26,7 +26,7 @@ def build(s):
     ``"active"`` or ``"no activity (...)"`` (:mod:`emgkit.analysis.activity`).
     """
     q, act, norm = s.detection.quality, s.detection.activation, s.norm
-    top = row_max(norm.env) * norm.cc_scale
+    top = env_max(norm.env) * norm.cc_scale
     unit = s.view.unit
     gate = activity(s)
     nf = norm.noise
