@@ -54,15 +54,57 @@ def _pairwise_block(a, lo, n):
 
 
 @jit
+def _pairwise_split1(a, lo, n):
+    """NumPy's pairwise sum of ``a[lo:lo + n]`` for ``n <= 248`` (at most one split into two halves)."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    half = n // 2
+    half -= half % 8
+    return _pairwise_block(a, lo, half) + _pairwise_block(a, lo + half, n - half)
+
+
+@jit
+def _pairwise_split2(a, lo, n):
+    """NumPy's pairwise sum of ``a[lo:lo + n]`` for ``n <= 488`` (halves of at most 248)."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    half = n // 2
+    half -= half % 8
+    return _pairwise_split1(a, lo, half) + _pairwise_split1(a, lo + half, n - half)
+
+
+@jit
+def _pairwise_split3(a, lo, n):
+    """NumPy's pairwise sum of ``a[lo:lo + n]`` for ``n <= 968`` (halves of at most 488)."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    half = n // 2
+    half -= half % 8
+    return _pairwise_split2(a, lo, half) + _pairwise_split2(a, lo + half, n - half)
+
+
+@jit
+def _pairwise_split4(a, lo, n):
+    """NumPy's pairwise sum of ``a[lo:lo + n]`` for ``n <= 1928`` (halves of at most 968)."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    half = n // 2
+    half -= half % 8
+    return _pairwise_split3(a, lo, half) + _pairwise_split3(a, lo + half, n - half)
+
+
+@jit
 def _pairwise(a, lo, n):
     """``np.add.reduce`` of the contiguous ``a[lo:lo + n]``: NumPy's pairwise summation, same order of operations.
 
     Above 128 samples NumPy adds the sums of two halves (the first a multiple
-    of 8 long), recursively; here the recursion runs on an explicit stack
-    (Numba's disk cache cannot load a self-recursive function).
+    of 8 long), recursively.  Up to 1928 samples (four levels of halves) the
+    levels are the functions above, which allocate nothing; beyond, the
+    recursion runs on an explicit stack (Numba's disk cache cannot load a
+    self-recursive function).
     """
-    if n <= 128:  # NumPy's PW_BLOCKSIZE (numpy/_core/src/umath/loops_utils.h.src)
-        return _pairwise_block(a, lo, n)
+    if n <= 1928:  # NumPy's PW_BLOCKSIZE is 128 (numpy/_core/src/umath/loops_utils.h.src)
+        return _pairwise_split4(a, lo, n)
     todo_lo = np.empty(192, dtype=np.int64)  # pending halves: start, length, 0 = to split, 1 = to add up
     todo_n = np.empty(192, dtype=np.int64)
     todo_add = np.empty(192, dtype=np.int64)

@@ -139,6 +139,6 @@ def test_no_window_and_bad_arguments():
 def test_pairwise_sum_is_numpys(rng):
     from emgkit.kernels.spectra import _pairwise
 
-    for n in [*range(300), 500, 1000, 4097, 100_000]:
+    for n in [*range(1000), *range(1900, 1960), 4097, 100_000]:
         a = rng.standard_normal(n + 3) * 10.0 ** rng.uniform(-3, 3, n + 3)
         assert _pairwise(a, 2, n) == np.add.reduce(a[2: 2 + n]), n
