@@ -266,6 +266,7 @@ class LineSpectra:
         self.usable = _spectra_usable(self.fs, self.shape[1])
         self.nper, self.hop, self.win = _welch_grid(self.shape[1], self.fs)
         self.frames, self.power = _Frames(self.nper, self.hop), np.zeros((self.shape[0], self.nper // 2 + 1))
+        self.windowed = _Windowed()
         self.pending, self.held, self.done = [], 0, 0  # samples waiting for a whole piece; samples pushed
 
     def push(self, x) -> None:
@@ -292,7 +293,7 @@ class LineSpectra:
 
     def _add(self, piece):
         for buf, k in self.frames.push(piece):
-            self.power += _frame_power_sum(buf, k, self.nper, self.hop, self.win)
+            _add_frame_power(buf, k, self.nper, self.hop, self.win, self.power, self.windowed)
 
     def welch(self):
         """Frequencies (Hz) and one-sided PSD (unit^2/Hz) of every channel, frames averaged."""
@@ -451,7 +452,10 @@ def _psd(rows, fs):
     """
     nper, hop, win = _welch_grid(rows.shape[-1], fs)
     frames = _Frames(nper, hop)
-    power = sum(_frame_power_sum(buf, k, nper, hop, win) for buf, k in frames.push(rows))
+    power = np.zeros((rows.shape[0], nper // 2 + 1))
+    windowed = _Windowed()
+    for buf, k in frames.push(rows):
+        _add_frame_power(buf, k, nper, hop, win, power, windowed)
     return _welch_finish(power / frames.count, fs, win)
 
 
@@ -463,19 +467,35 @@ def _welch_grid(n, fs):
     return nper, max(1, nper // 2), signal.get_window("hann", nper)
 
 
-def _frame_power_sum(buf, k, nper, hop, win):
-    """Sum over the ``k`` frames ``buf[:, j * hop : j * hop + nper]`` of ``|rfft(frame * win)|^2``, per row."""
+def _add_frame_power(buf, k, nper, hop, win, power, windowed):
+    """Add to ``power`` (rows x bins) the sum over the ``k`` frames ``buf[:, j * hop : j * hop + nper]`` of ``|rfft(frame * win)|^2``.
+
+    ``windowed`` (:class:`_Windowed`) holds the windowed frames of each FFT call.
+    """
     from numpy.lib.stride_tricks import sliding_window_view
     from scipy import fft
 
-    out = np.zeros((buf.shape[0], nper // 2 + 1))
+    from .kernels.clipping import add_frame_power
+
     frames = sliding_window_view(buf[:, : (k - 1) * hop + nper], nper, axis=1)[:, ::hop]
     step = max(1, (1 << 22) // (nper * buf.shape[0]))  # frames per FFT call: about 32 MB of input
+    out = np.zeros_like(power)
     for k in range(0, frames.shape[1], step):
-        spec = fft.rfft(frames[:, k: k + step] * win, axis=-1, workers=-1, overwrite_x=True)
-        parts = np.square(spec.view(np.float64), out=spec.view(np.float64)).sum(axis=1)  # re^2, im^2 interleaved
-        out += parts[:, 0::2] + parts[:, 1::2]
-    return out
+        add_frame_power(fft.rfft(windowed(frames[:, k : k + step], win), axis=-1, workers=-1, overwrite_x=True), out)
+    power += out
+
+
+class _Windowed:
+    """Frames times the window, written into one float64 array reused from call to call (fresh memory costs page faults)."""
+
+    def __init__(self):
+        self.room = np.empty(0)
+
+    def __call__(self, frames, win):
+        """``frames * win`` (frames: rows x k x nper) as a C-contiguous array that the next call overwrites."""
+        if self.room.size < frames.size:
+            self.room = np.empty(frames.size)
+        return np.multiply(frames, win, out=self.room[: frames.size].reshape(frames.shape))
 
 
 def _welch_finish(mean_power, fs, win):

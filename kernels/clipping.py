@@ -8,6 +8,8 @@
   least ``min_run`` samples in each band, a run open at a piece's end
   carried into the next piece.
 * :func:`window_min_ms`: smallest mean square over windows on a regular grid.
+* :func:`add_frame_power`: ``|X|^2`` of spectra summed over their frames
+  (the quality table's Welch estimate).
 * :func:`runs_mask`: samples ``[a, b)`` of the boolean mask whose True
   samples are given as runs (clipped samples, bursts).
 
@@ -22,7 +24,7 @@ from emgkit.errors import InvalidInputError
 
 from ._jit import jit
 
-__all__ = ["STATS_COLUMNS", "stats_state", "stats_update", "band_runs", "window_min_ms", "runs_mask"]
+__all__ = ["STATS_COLUMNS", "stats_state", "stats_update", "band_runs", "window_min_ms", "add_frame_power", "runs_mask"]
 
 # columns of the running statistics (one row per channel)
 STATS_COLUMNS = ("lo", "hi", "shift", "s1", "s2", "step", "last", "count")
@@ -282,6 +284,41 @@ def window_min_ms(x, w, hop, k):
     _window_min_ms(rows, w, hop, k, out)
     return out
 
+
+@jit
+def _add_frame_power(parts, power):  # serial: a piece's spectra are a few MB, less than waking threads costs
+    k, m = parts.shape[1], parts.shape[2]
+    sq = np.empty(m)
+    for r in range(parts.shape[0]):
+        for i in range(m):
+            sq[i] = parts[r, 0, i] * parts[r, 0, i]
+        for j in range(1, k):
+            for i in range(m):
+                sq[i] += parts[r, j, i] * parts[r, j, i]
+        for i in range(m // 2):
+            power[r, i] += sq[2 * i] + sq[2 * i + 1]
+
+
+def add_frame_power(spec, power):
+    """Add each row's ``|spec|^2`` summed over its frames to ``power`` (in place).
+
+    Parameters
+    ----------
+    spec : ndarray, shape (n_rows, k, n_bins), complex128
+        Spectra of ``k`` frames per row (e.g. an ``rfft`` of windowed frames).
+    power : ndarray, shape (n_rows, n_bins), float64
+        Running sums, incremented by ``re + im``: the squares of the real
+        parts summed frame after frame, and those of the imaginary parts
+        (what ``np.square(spec.view(float)).sum(axis=1)`` gives, its
+        interleaved columns then joined).
+    """
+    spec = np.asarray(spec)
+    if spec.ndim != 3 or spec.dtype != np.complex128:
+        raise InvalidInputError(f"spec must be complex128 of shape (n_rows, k, n_bins), got {spec.dtype} {spec.shape}")
+    if power.shape != (spec.shape[0], spec.shape[2]) or power.dtype != np.float64:
+        raise InvalidInputError(f"power must be float64 of shape {(spec.shape[0], spec.shape[2])}, got {power.dtype} {power.shape}")
+    if spec.shape[1]:
+        _add_frame_power(np.ascontiguousarray(spec).view(np.float64), power)
 
 
 @jit
