@@ -88,13 +88,30 @@ def blocks(source, chunk, margin=0, *, rows=None):
     Yields
     ------
     Block
+
+    Notes
+    -----
+    With more than one block, the next block is read in a second thread
+    while the caller works on the current one (HDF5 decompression and file
+    reads release the GIL), so one block more is held in memory.  The
+    samples are the same as read one after the other.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     n = source.n_samples
     chunk = max(1, int(chunk))
-    for a in range(0, n, chunk):
-        b = min(n, a + chunk)
-        lo, hi = max(0, a - margin), min(n, b + margin)
-        yield Block(a, b, lo, hi, source.read(lo, hi, rows))
+    spans = [(a, min(n, a + chunk), max(0, a - margin), min(n, a + chunk + margin)) for a in range(0, n, chunk)]
+    if len(spans) < 2:
+        for a, b, lo, hi in spans:
+            yield Block(a, b, lo, hi, source.read(lo, hi, rows))
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="emgkit-read-ahead") as reader:
+        ahead = reader.submit(source.read, spans[0][2], spans[0][3], rows)
+        for k, (a, b, lo, hi) in enumerate(spans):
+            data = ahead.result()
+            if k + 1 < len(spans):
+                ahead = reader.submit(source.read, spans[k + 1][2], spans[k + 1][3], rows)
+            yield Block(a, b, lo, hi, data)
 
 
 def settle_samples(sos, tol=SETTLE_TOL) -> int:

@@ -172,6 +172,26 @@ def test_blocks_tile_the_record_with_clipped_margins():
     np.testing.assert_array_equal(np.concatenate([b.data[:, b.core] for b in got], axis=1), x)
 
 
+def test_blocks_read_ahead_reads_each_span_once_and_stops_when_closed():
+    x = np.arange(40.0).reshape(2, 20)
+    asked = []
+
+    class Spy(_chunks.ArraySource):
+        def read(self, a, b, rows=None):
+            asked.append((a, b))
+            return super().read(a, b, rows)
+
+    got = list(_chunks.blocks(Spy(x, 10.0), 6, 2))
+    assert asked == [(b.lo, b.hi) for b in got] == [(0, 8), (4, 14), (10, 20), (16, 20)]
+    for b in got:
+        np.testing.assert_array_equal(b.data, x[:, b.lo : b.hi])
+    asked.clear()
+    walk = _chunks.blocks(Spy(x, 10.0), 6, 2)
+    next(walk)
+    walk.close()
+    assert asked == [(0, 8), (4, 14)]  # the block read ahead, no further
+
+
 def test_rows_and_run_mask_match_arrays():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 1000))
