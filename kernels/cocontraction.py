@@ -15,7 +15,7 @@ from emgkit.errors import InvalidInputError
 
 from ._jit import jit
 
-__all__ = ["pair_sums"]
+__all__ = ["pair_sums", "pair_sums_spans"]
 
 
 @jit
@@ -142,5 +142,73 @@ def pair_sums(a, b, on_a, on_b):
         raise InvalidInputError("the envelopes are empty (0 samples); give at least one sample")
     out = np.empty(7)
     if not _pair_sums(x, y, m, k, out):
+        raise InvalidInputError("envelopes must be non-negative (rectified and smoothed, or RMS); got negative values")
+    return out
+
+
+@jit
+def _pair_sums_spans(env, r0, r1, f0, f1, floored, s0, s1, on_a, on_b, starts, stops, out):
+    f0, f1 = f0 * f0, f1 * f1
+    for k in range(starts.shape[0]):
+        a, n = starts[k], stops[k] - starts[k]
+        x, y = np.empty(n), np.empty(n)
+        for i in range(n):
+            u, v = env[r0, a + i], env[r1, a + i]
+            if floored:  # kernels.noise.minus_floor, inlined
+                u, v = u * u - f0, v * v - f1
+                u = np.sqrt(u) if u > 0.0 else (u if u != u else 0.0)
+                v = np.sqrt(v) if v > 0.0 else (v if v != v else 0.0)
+            x[i], y[i] = u * s0, v * s1
+        if not _pair_sums(x, y, on_a[a : a + n], on_b[a : a + n], out[k]):
+            return False
+    return True
+
+
+def pair_sums_spans(env, rows, floor, scale, on_a, on_b, starts, stops):
+    """:func:`pair_sums` of two rows of an envelope over several intervals, read in place in one call.
+
+    Row ``rows[0]`` (agonist) and ``rows[1]`` (antagonist) of ``env``, each with its
+    floor removed in quadrature like :func:`emgkit.kernels.minus_floor` (when
+    ``floor`` is given) and multiplied by its ``scale``: the same values, bit for
+    bit, as ``pair_sums(*(minus_floor(env[rows, a:b], floor[rows]) * scale[:, None]), ...)``.
+
+    Parameters
+    ----------
+    env : ndarray, shape (n_channels, n_samples), float64, C-contiguous
+        The envelope, recording unit.
+    rows : (int, int)
+    floor : ndarray, shape (n_channels,), or None
+        Every row's floor (recording unit); None: nothing removed.
+    scale : (float, float)
+        Factors of the two rows (e.g. to co-contraction units).
+    on_a, on_b : ndarray of bool, shape (n_samples,)
+        Activity masks of the two rows, on ``env``'s samples.
+    starts, stops : ndarray of int, shape (n_intervals,)
+        Intervals ``[starts[k], stops[k])`` of samples, each non-empty.
+
+    Returns
+    -------
+    ndarray, shape (n_intervals, 7)
+        The sums of :func:`pair_sums` per interval.
+
+    Raises
+    ------
+    InvalidInputError
+        Shapes that do not match, an empty interval or one outside ``env``, or a negative envelope sample.
+    """
+    if not (isinstance(env, np.ndarray) and env.ndim == 2 and env.dtype == np.float64 and env.flags.c_contiguous):
+        raise InvalidInputError("pair_sums_spans needs a C-contiguous (n_channels, n_samples) float64 envelope")
+    n_ch, n = env.shape
+    r0, r1 = (int(r) for r in rows)
+    m, k = (np.ascontiguousarray(v, dtype=np.bool_).reshape(-1) for v in (on_a, on_b))
+    lo, hi = (np.ascontiguousarray(v, dtype=np.int64).reshape(-1) for v in (starts, stops))
+    if not (0 <= r0 < n_ch and 0 <= r1 < n_ch) or m.size != n or k.size != n or lo.shape != hi.shape:
+        raise InvalidInputError(f"pair_sums_spans: rows {r0}, {r1} of {n_ch}, masks of {m.size} and {k.size} samples for {n}, "
+                                f"{lo.size} starts for {hi.size} stops")
+    if lo.size and (lo.min() < 0 or hi.max() > n or (hi <= lo).any()):
+        raise InvalidInputError(f"pair_sums_spans: intervals must be non-empty and inside 0-{n}")
+    f = (0.0, 0.0) if floor is None else (float(floor[r0]), float(floor[r1]))
+    out = np.empty((lo.size, 7))
+    if not _pair_sums_spans(env, r0, r1, f[0], f[1], floor is not None, float(scale[0]), float(scale[1]), m, k, lo, hi, out):
         raise InvalidInputError("envelopes must be non-negative (rectified and smoothed, or RMS); got negative values")
     return out

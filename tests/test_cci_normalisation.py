@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from emgkit import analyze
+from emgkit._chunks import RunMask
 from emgkit.analysis.normalise import Normalisation
 from emgkit.analysis.tables.agonist_antagonist import bounded_interval
 from emgkit.cocontraction import cocontraction_index
@@ -30,19 +31,24 @@ def _norm(mode, ref):
     return Normalisation(np.zeros(3), np.zeros(3), env, ref, [""] * 3, scale, unit, "raw", scale, unit, mode)
 
 
+def _sums(n, rows):
+    """Sums of :func:`emgkit.kernels.pair_sums` of the pair ``rows`` over the 4 samples, in co-contraction units."""
+    return n.cc_sums(rows, np.array([[0, 4]]), RunMask([([], [])] * 3, 4), 4)[0]
+
+
 def test_pair_takes_the_agonists_reference_without_mvc():
     n = _norm("peak", [4.0, 0.5, 2.0])
     # both rows divided by the agonist's (row 0) peak 4: the antagonist stays at 1/8 of the agonist
-    np.testing.assert_allclose(n.cc_env([0, 1], 0, 4), [[0, 50, 100, 50], [0, 12.5, 12.5, 12.5]])
-    np.testing.assert_allclose(n.cc_env([1, 0], 0, 4), [[0, 100, 100, 100], [0, 400, 800, 400]])  # agonist first
+    lower, total, _, sa, sb, samples, _ = _sums(n, (0, 1))
+    assert (sa, sb, samples) == (0 + 50 + 100 + 50, 0 + 12.5 * 3, 4)
+    assert tuple(_sums(n, (1, 0))[3:5]) == (0 + 100 * 3, 0 + 400 + 800 + 400)  # agonist first
     assert n.pair_unit == "% agonist task peak"
-    a, b = n.cc_env([0, 1], 0, 4)
-    assert cocontraction_index(a, b) == pytest.approx(2 * 37.5 / (200 + 37.5) * 100)  # hand: 2 sum(min) / sum(a + b)
+    assert 2 * lower / total * 100 == pytest.approx(2 * 37.5 / (200 + 37.5) * 100)  # Falconer by hand: 2 sum(min) / sum(a + b)
 
 
 def test_mvc_keeps_each_muscles_own_reference():
     n = _norm("mvc", [4.0, 0.5, 2.0])
-    np.testing.assert_allclose(n.cc_env([0, 1], 0, 4), [[0, 50, 100, 50], [0, 100, 100, 100]])
+    assert tuple(_sums(n, (0, 1))[3:5]) == (200.0, 300.0)
     assert n.pair_unit == "%MVC"
 
 

@@ -44,3 +44,24 @@ def test_time_normalisation_reads_the_same_bits():
         np.testing.assert_array_equal(time_normalize(x, 2000.0, 0.1, 1.7, 101), time_normalize(whole, 2000.0, 0.1, 1.7, 101))
         for got, ref in zip(ensemble(x, 2000.0, bounds, 51), ensemble(whole, 2000.0, bounds, 51)):
             np.testing.assert_array_equal(got, ref)
+
+
+def test_cc_sums_in_memory_and_streamed_equal_pair_sums_per_piece():
+    from emgkit._chunks import RunMask
+    from emgkit.analysis.normalise import Normalisation
+    from emgkit.kernels import pair_sums
+
+    env, floor = _env()
+    env[1, 100:140] = 0.3
+    active = RunMask([([10, 900], [400, 4000]), ([0], [2500]), ([], [])], env.shape[1])
+    spans = np.array([[0, 5000], [300, 1301], [4000, 4001]])
+    whole = minus_floor(env, floor) * np.array([2.0, 2.0, 2.0])[:, None]  # without an MVC: the agonist's scale
+    for x in _both(env, floor):
+        norm = Normalisation(floor, floor, x, np.full(3, 50.0), [""] * 3, np.ones(3), "V", "raw", np.full(3, 2.0), "%peak", "peak")
+        for piece in (5000, 333):
+            got = norm.cc_sums((0, 1), spans, active, piece)
+            for k, (a, b) in enumerate(spans):
+                step = b - a if isinstance(x.raw, np.ndarray) else piece  # memory: one piece
+                ref = sum(pair_sums(whole[0, p:min(b, p + step)], whole[1, p:min(b, p + step)], active[0, p:min(b, p + step)],
+                                    active[1, p:min(b, p + step)]) for p in range(a, b, step))
+                np.testing.assert_array_equal(got[k], ref)

@@ -46,3 +46,27 @@ def test_hand_computed_sums():
 def test_bad_input_is_refused(args, match):
     with pytest.raises(InvalidInputError, match=match):
         pair_sums(*[np.asarray(v) for v in args])
+
+
+def test_pair_sums_spans_equal_pair_sums_of_the_removed_and_scaled_rows():
+    from emgkit.kernels import minus_floor
+    from emgkit.kernels.cocontraction import pair_sums_spans
+
+    rng = np.random.default_rng(7)
+    env = np.abs(rng.normal(size=(4, 20_000))) * np.array([1.0, 3.0, 0.5, 2.0])[:, None]
+    env[2, 500:520] = np.nan
+    on = rng.random((4, 20_000)) < 0.5
+    floor, scale = np.array([0.3, 1.0, 0.2, 0.0]), np.array([25.0, 0.7])
+    spans = np.array([[0, 1], [10, 138], [400, 9000], [8000, 20_000], [0, 20_000]])
+    for rows in [(0, 1), (2, 3), (3, 0)]:
+        for f in (floor, None):
+            got = pair_sums_spans(env, rows, f, scale, on[rows[0]], on[rows[1]], spans[:, 0], spans[:, 1])
+            for k, (a, b) in enumerate(spans):
+                e = env[list(rows), a:b] if f is None else minus_floor(env[list(rows), a:b], f[list(rows)])
+                e = e * scale[:, None]
+                np.testing.assert_array_equal(got[k], pair_sums(e[0], e[1], on[rows[0], a:b], on[rows[1], a:b]))
+    assert pair_sums_spans(env, (0, 1), floor, scale, on[0], on[1], [], []).shape == (0, 7)
+    with pytest.raises(InvalidInputError, match="non-empty"):
+        pair_sums_spans(env, (0, 1), floor, scale, on[0], on[1], [5], [5])
+    with pytest.raises(InvalidInputError, match="non-negative"):
+        pair_sums_spans(-env, (0, 1), None, scale, on[0], on[1], [0], [10])

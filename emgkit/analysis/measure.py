@@ -216,17 +216,11 @@ def _activity(act, segments):
 
 def _cocontraction(i, j, usable, detection, samples, norm, piece, fs):
     from .. import cocontraction as cc
-    from ..kernels import pair_sums  # cc.interval_sums in one pass, same bits
 
     out = {m: np.full(len(samples), np.nan) for m in CC_METRICS}
     out["usable"] = usable
-    for k, (a, b) in enumerate(samples):
-        if not usable[k] or b <= a:
-            continue
-        sums = 0.0
-        for p, q in pieces(int(a), int(b), piece):
-            e = norm.cc_env([i, j], p, q)
-            sums = sums + pair_sums(e[0], e[1], detection.active[i, p:q], detection.active[j, p:q])
+    ks = np.flatnonzero(usable & (samples[:, 1] > samples[:, 0]))
+    for k, sums in zip(ks, norm.cc_sums((i, j), samples[ks], detection.active, piece)):
         for m, v in cc.indices_from_sums(sums, fs).items():
             out[m][k] = v
     return out

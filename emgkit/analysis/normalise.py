@@ -88,9 +88,44 @@ class Normalisation:
         scale = self.cc_scale[list(rows)]
         return scale if self.cc_mode == "mvc" else np.full(len(scale), scale[0])
 
-    def cc_env(self, rows, a, b) -> np.ndarray:
-        """Samples ``[a, b)`` of the pair ``rows = [agonist, antagonist]`` of the envelope in co-contraction units (:meth:`pair_scale`)."""
-        return self.env[rows, a:b] * self.pair_scale(rows)[:, None]
+    def cc_sums(self, rows, spans, active, piece) -> np.ndarray:
+        """The sums of :func:`emgkit.kernels.pair_sums` of the pair ``rows = [agonist, antagonist]`` over each span.
+
+        The envelope is in co-contraction units (:meth:`pair_scale`).  In
+        memory every span is read in place in one call; a streamed envelope is
+        read in pieces of at most ``piece`` samples, whose sums are added.
+
+        Parameters
+        ----------
+        rows : (int, int)
+        spans : ndarray of int, shape (n_spans, 2)
+            Non-empty sample intervals ``[a, b)``.
+        active : RunMask
+            Every channel's activity (:attr:`Detection.active`).
+        piece : int
+            Samples per read of a streamed envelope.
+
+        Returns
+        -------
+        ndarray, shape (n_spans, 7)
+        """
+        from ..kernels.cocontraction import pair_sums_spans
+        from .store import pieces
+
+        raw, floor = (self.env.raw, self.env.floor) if isinstance(self.env, FloorRemoved) else (self.env, None)
+        scale = self.pair_scale(rows)
+        if isinstance(raw, np.ndarray):
+            n = raw.shape[1]
+            return pair_sums_spans(raw, rows, floor, scale, active[rows[0], 0:n], active[rows[1], 0:n], spans[:, 0], spans[:, 1])
+        out = np.empty((len(spans), 7))
+        pair_floor = None if floor is None else floor[list(rows)]
+        for k, (a, b) in enumerate(spans):
+            sums = 0.0
+            for p, q in pieces(int(a), int(b), piece):
+                sums = sums + pair_sums_spans(raw[list(rows), p:q], (0, 1), pair_floor, scale, active[rows[0], p:q],
+                                              active[rows[1], p:q], [0], [q - p])[0]
+            out[k] = sums
+        return out
 
 
 def normalise(selection, detection, segments, store, band, cfg, mvc, notes, rest=None) -> Normalisation:
