@@ -29,11 +29,22 @@ def _minus_floor_rows(env, rows, a, floor, out):  # serial, like _minus_floor: i
 @jit
 def _minus_floor_max(env, floor, out):
     for c in range(env.shape[0]):
-        top = -1.0  # largest |sample| so far; -1: none but NaN
-        for i in range(env.shape[1]):
+        t0 = t1 = t2 = t3 = -1.0  # largest |sample| so far in 4 interleaved lanes (they overlap in the pipeline); -1: none but NaN
+        n = env.shape[1]
+        m = n - n % 4
+        for i in range(0, m, 4):
             v = abs(env[c, i])
-            if v > top:
-                top = v
+            t0 = v if v > t0 else t0
+            v = abs(env[c, i + 1])
+            t1 = v if v > t1 else t1
+            v = abs(env[c, i + 2])
+            t2 = v if v > t2 else t2
+            v = abs(env[c, i + 3])
+            t3 = v if v > t3 else t3
+        for i in range(m, n):
+            v = abs(env[c, i])
+            t0 = v if v > t0 else t0
+        top = max(max(t0, t1), max(t2, t3))
         if top < 0.0:
             out[c] = -np.inf
         else:

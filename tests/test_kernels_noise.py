@@ -37,5 +37,9 @@ def test_minus_floor_max_equals_the_maximum_of_the_removed_rows():
     np.testing.assert_array_equal(got, ref)  # same bits
     assert got[4] == -np.inf and got[5] == np.inf and got[6] == 0.0
     np.testing.assert_array_equal(minus_floor_max(env[:3, :1], floor[:3]), minus_floor(env[:3, :1], floor[:3])[:, 0])
+    for n in (2997, 2998, 2999):  # the largest sample in the tail after the 4 lanes
+        tail = env[:, :n].copy()
+        tail[:, -1] = 9.0
+        np.testing.assert_array_equal(minus_floor_max(tail, floor), np.fmax.reduce(minus_floor(tail, floor), axis=1))
     with pytest.raises(InvalidInputError, match="floors"):
         minus_floor_max(env, floor[:2])
