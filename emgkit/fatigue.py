@@ -594,14 +594,11 @@ def _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_
             frac = np.asarray(active, dtype=np.int64) / length
         nclip = np.zeros(k, dtype=np.int64) if clipped is None else np.asarray(clipped, dtype=np.int64)
         short = (b - a) < max(8, int(round(segment_s * fs)))
-        for i in np.flatnonzero(short | (frac < min_active_fraction) | (nclip != 0)):  # the windows left out
-            if short[i]:
-                excluded[i] = "window shorter than a Welch segment"
-                rms[i] = np.nan
-            elif frac[i] < min_active_fraction:
-                excluded[i] = f"not active ({frac[i] * 100:.0f} % of the window in bursts)"
-            elif nclip[i]:
-                excluded[i] = f"clipped ({int(nclip[i])} samples)"
+        excluded[short] = "window shorter than a Welch segment"
+        rms[short] = np.nan
+        idle = ~short & (frac < min_active_fraction)
+        _describe(excluded, idle, frac, lambda v: f"not active ({v * 100:.0f} % of the window in bursts)")
+        _describe(excluded, ~short & ~idle & (nclip != 0), nclip, lambda v: f"clipped ({int(v)} samples)")
         ok = ~short
         if ok.any():
             power, mdf_ok, mnf_ok, fi_ok = _window_stats(x, fs, windows[ok], segment_s, low, high).T
@@ -613,6 +610,13 @@ def _measures(x, fs, windows, segment_s, low, high, active, clipped, min_active_
             for i in idx[~(power > 0)]:
                 excluded[i] = excluded[i] or "no power in the band"
     return {"mdf": mdf, "mnf": mnf, "rms": rms, "finsm5": fi, "active_fraction": frac, "excluded": excluded}
+
+
+def _describe(excluded, where, values, text):
+    """Set ``excluded[where]`` to ``text(value)`` of each window's value, formatting each distinct value once."""
+    if where.any():
+        distinct, inverse = np.unique(values[where], return_inverse=True)
+        excluded[where] = np.array([text(v) for v in distinct], dtype=object)[inverse.reshape(-1)]
 
 
 def channel_fatigue(windows, parts, fs, *, min_windows=3, finsm5=True, confidence=0.95, min_level_fraction=0.5) -> "ChannelFatigue":
@@ -691,20 +695,21 @@ def _level_rule(rms, excluded, fraction):
 def _independent_windows(windows):
     """Samples covered by the windows (their union) over the mean window length: overlapping windows count once."""
     w = np.asarray(windows, dtype=np.int64).reshape(-1, 2)
-    order = np.argsort(w[:, 0])
-    covered, end = 0, -1
-    for a, b in w[order]:
-        a = max(a, end)
-        if b > a:
-            covered += b - a
-            end = b
+    w = w[np.argsort(w[:, 0])]
+    ends = np.maximum.accumulate(w[:, 1])
+    starts = np.maximum(w[:, 0], np.concatenate([[-1], ends[:-1]]))
+    covered = int(np.maximum(w[:, 1] - starts, 0).sum())
     return covered / float(np.mean(w[:, 1] - w[:, 0]))
 
 
 def _why(excluded):
+    """Counts of the kinds of reason (the text before " (") in order of first appearance, e.g. ``"5 not active, 2 clipped"``."""
+    given = np.asarray(excluded, dtype=str)
+    given = given[given != ""]
     counts = {}
-    for e in excluded:
-        if e:
-            key = e.split(" (")[0]
-            counts[key] = counts.get(key, 0) + 1
+    if given.size:
+        reasons, first, n = np.unique(given, return_index=True, return_counts=True)
+        for i in np.argsort(first, kind="stable"):
+            key = str(reasons[i]).split(" (")[0]
+            counts[key] = counts.get(key, 0) + int(n[i])
     return ", ".join(f"{v} {k}" for k, v in counts.items()) or "none excluded"

@@ -103,7 +103,7 @@ def fatigue(selection, detection, segments, norm, store, cfg, notes) -> Fatigue:
         notes.add(f"fatigue slopes from comparable windows spanning less than {f.min_span_s:g} s are reported but not judged "
                   "(no flag or notice; emgkit default): " + ", ".join(n for n, why in zip(selection.names, short) if why)
                   + "; their intervals are too wide to read (see the fatigue table's note)")
-    low = {selection.names[c]: int(sum(e.startswith("low activation") for e in r.excluded)) for c, r in enumerate(out)}
+    low = {selection.names[c]: int(np.char.startswith(r.excluded, "low activation").sum()) for c, r in enumerate(out)}
     if any(low.values()):
         notes.add(f"fatigue slopes count only windows at >= {f.min_level_fraction * 100:g} % of each channel's contraction level "
                   "(the spectrum shifts with activation level as well as with fatigue); left out as low activation: "
@@ -125,12 +125,20 @@ def _too_short(name, res, fs, min_span_s) -> str:
 
 
 def _window_batches(windows, piece):
-    """Consecutive runs of windows (sorted by start) spanning at most ``piece`` samples: ``(i, j, a, b)``."""
+    """Consecutive runs of windows (sorted by start) spanning at most ``piece`` samples: ``(i, j, a, b)``.
+
+    Each run ends before the first window that stops more than ``piece``
+    after the run's first start, sought in chunks of doubling length.
+    """
     i, n = 0, len(windows)
     while i < n:
         a = int(windows[i, 0])
-        j = i + 1
-        while j < n and windows[j, 1] - a <= piece:
-            j += 1
+        j, m = i + 1, 64
+        while j < n:
+            over = np.flatnonzero(windows[j: j + m, 1] - a > piece)
+            if over.size:
+                j += int(over[0])
+                break
+            j, m = min(j + m, n), 2 * m
         yield i, j, a, int(windows[i:j, 1].max())
         i = j
