@@ -54,23 +54,20 @@ def _stats_update(x, state):
             state[r, _LAST] = row[0]
         lo, hi, shift = state[r, _LO], state[r, _HI], state[r, _SHIFT]
         s1, s2 = state[r, _S1], state[r, _S2]
-        step = state[r, _STEP]
-        g = abs(row[0] - state[r, _LAST])
-        if g > 0.0 and g < step:
-            step = g
+        step, prev = state[r, _STEP], state[r, _LAST]
         for a in range(0, m, _BLOCK):
             b = min(m, a + _BLOCK)
             b1, b2 = 0.0, 0.0
-            for i in range(a, b):
+            for i in range(a, b):  # one loop: the step's minimum rides beside the sums' dependency chains
                 v = row[i]
                 lo = min(lo, v)
                 hi = max(hi, v)
                 d = v - shift
                 b1 += d
                 b2 += d * d
-            for i in range(max(a, 1), b):
-                g = abs(row[i] - row[i - 1])
+                g = abs(v - prev)
                 step = min(step, g if g > 0.0 else np.inf)
+                prev = v
             s1 += b1
             s2 += b2
         state[r, _LO], state[r, _HI] = lo, hi
