@@ -149,9 +149,9 @@ class _RawFile:
     def write(self, a, values) -> None:
         import os
 
-        values = np.ascontiguousarray(values, dtype=np.float64)
+        values = np.asarray(values, dtype=np.float64)
         for r in range(values.shape[0]):
-            data, at = values[r].tobytes(), 8 * (r * self.width + a)
+            data, at = memoryview(np.ascontiguousarray(values[r])).cast("B"), 8 * (r * self.width + a)
             while data:
                 done = os.pwrite(self._fd, data, at)
                 data, at = data[done:], at + done
@@ -205,8 +205,10 @@ def _rows(dataset, piece) -> Rows:
     costs a system call per row; so a read of at most ``piece``
     samples is served from the cached piece ``[a, a + piece)`` of the same
     rows that holds it (read anew when none does).  Copies are returned, as
-    HDF5 reads are.  Each thread has its own cache (the fatigue stage reads
-    channels in threads).
+    HDF5 reads are; a read that ends where a piece read anew would end (a
+    whole piece: walks piece by piece) is returned as read, without a copy,
+    and the cached piece stays.  Each thread has its own cache (the fatigue
+    stage reads channels in threads).
     """
     import threading
 
@@ -221,6 +223,8 @@ def _rows(dataset, piece) -> Rows:
         key, lo, hi, x = getattr(local, "piece", (None, 0, 0, None))
         if key != rows or not (lo <= a and b <= hi):
             lo, hi = a, min(n, a + piece)
+            if b == hi:
+                return fetch(rows, a, b)
             x = fetch(rows, lo, hi)
             local.piece = (rows, lo, hi, x)
         return x[:, a - lo: b - lo].copy()
