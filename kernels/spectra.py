@@ -32,24 +32,22 @@ def _pairwise_block(a, lo, n):
         for i in range(n):
             res += a[lo + i]
         return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    stop = n - n % 8
-    while i < stop:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
+    v = a[lo: lo + n]  # indices from 0 in a range loop: no negative-index checks in the loop
+    r0, r1, r2, r3 = v[0], v[1], v[2], v[3]
+    r4, r5, r6, r7 = v[4], v[5], v[6], v[7]
+    for k in range(1, n // 8):
+        i = 8 * k
+        r0 += v[i]
+        r1 += v[i + 1]
+        r2 += v[i + 2]
+        r3 += v[i + 3]
+        r4 += v[i + 4]
+        r5 += v[i + 5]
+        r6 += v[i + 6]
+        r7 += v[i + 7]
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
+    for i in range(n - n % 8, n):
+        res += v[i]
     return res
 
 
