@@ -145,9 +145,10 @@ def _hann_segments(x, offset, nper, step, n_seg, win, out):
     for s in range(n_seg):
         a = offset + s * step
         mean = _pairwise(x, a, nper) / nper
+        seg = x[a: a + nper]
         row = out[s]
         for i in range(nper):
-            row[i] = (x[a + i] - mean) * win[i]
+            row[i] = (seg[i] - mean) * win[i]
 
 
 def hann_segments(x, offset, nper, step, win, count=None, out=None):
@@ -228,8 +229,9 @@ def _add_band_periodograms(spec, scale, nper, lo, hi, csum, start):
     for s in range(spec.shape[0]):
         prev = csum[start + s]
         row = csum[start + s + 1]
+        band = spec[s, lo:hi]
         for k in range(n_bins):
-            z = spec[s, lo + k]
+            z = band[k]
             p = (z.real * z.real + z.imag * z.imag) / scale
             if 1 <= lo + k < (nper + 1) // 2:
                 p *= 2.0  # one-sided: every bin but DC (and Nyquist for even nper) counts twice
