@@ -35,6 +35,7 @@ _EXPORTS = {
     "tkeo_envelope": ".activation",
     "rectified_envelope": ".activation",
     "burst_rms": ".activation",
+    "window_quantiles": ".activation",
     "pair_sums": ".cocontraction",
     "minus_floor": ".noise",
     "minus_floor_rows": ".noise",

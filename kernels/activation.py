@@ -31,6 +31,7 @@ __all__ = [
     "tkeo_envelope",
     "rectified_envelope",
     "burst_rms",
+    "window_quantiles",
 ]
 
 
@@ -772,6 +773,127 @@ def tkeo_envelope(y, sos, out=None):
 def rectified_envelope(y, sos, out=None):
     """``|y|`` low-passed forward and backward (zero phase), clipped at 0: :func:`tkeo_envelope` without TKEO."""
     return _smoothed_stat(y, sos, 1, out)
+
+
+# -- running low quantiles (tracked rest levels) --------------------------------------------------
+_NEAR_RANK = 8  # a knot this close in rank to the previous knot's value is found by one pass with a small buffer
+
+
+@jit
+def _select(buf, count, k):
+    """The ``k``-th smallest of ``buf[:count]`` (0-based), reordering ``buf`` in place (quickselect)."""
+    lo, hi = 0, count - 1
+    while lo < hi:
+        pivot = buf[(lo + hi) // 2]
+        i, j = lo, hi
+        while i <= j:
+            while buf[i] < pivot:
+                i += 1
+            while buf[j] > pivot:
+                j -= 1
+            if i <= j:
+                buf[i], buf[j] = buf[j], buf[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return buf[k]
+    return buf[k]
+
+
+@jit
+def _nearest_beyond(buf, count, q, r, above, near):
+    """The ``r``-th smallest value above ``q`` (``above``) or ``r``-th largest below it, of ``buf[:count]``."""
+    m = 0  # near[:m] holds the r + 1 values closest to q seen so far, nearest first
+    for i in range(count):
+        v = buf[i]
+        if (v > q) if above else (v < q):
+            if m <= r:
+                m += 1
+            elif (v >= near[r]) if above else (v <= near[r]):
+                continue
+            j = m - 1
+            while j > 0 and ((near[j - 1] > v) if above else (near[j - 1] < v)):
+                near[j] = near[j - 1]
+                j -= 1
+            near[j] = v
+    return near[r]
+
+
+@jit
+def _knot(buf, count, k, q, near):
+    """The ``k``-th smallest of ``buf[:count]``, searched near ``q`` (the previous knot; NaN: none)."""
+    if q == q:
+        below = 0
+        equal = 0
+        for i in range(count):
+            below += buf[i] < q
+            equal += buf[i] == q
+        if below <= k < below + equal:
+            return q
+        if k < below and below - 1 - k < _NEAR_RANK:
+            return _nearest_beyond(buf, count, q, below - 1 - k, False, near)
+        if k >= below + equal and k - below - equal < _NEAR_RANK:
+            return _nearest_beyond(buf, count, q, k - below - equal, True, near)
+    return _select(buf, count, k)
+
+
+@jit(parallel=True)
+def _window_quantiles(x, width, first, stride, fraction, out):
+    for c in prange(x.shape[0]):
+        row = x[c]
+        buf = np.empty(width)
+        near = np.empty(_NEAR_RANK)
+        q = np.nan
+        for j in range(out.shape[1]):
+            count = 0
+            for i in range(first + j * stride, first + j * stride + width):
+                if not np.isnan(row[i]):
+                    buf[count] = row[i]
+                    count += 1
+            q = _knot(buf, count, int(fraction * (count - 1)), q, near) if count else np.nan
+            out[c, j] = q
+
+
+def window_quantiles(x, width, first, stride, quantile):
+    """Lower-nearest-rank ``quantile`` of the non-NaN values of windows ``x[:, s:s + width]``, NaN left out.
+
+    The windows start at ``s = first, first + stride, ...`` while
+    ``s + width <= n_samples``.  Of the ``count`` non-NaN values of a window
+    the ``k``-th smallest (0-based) is taken, ``k = int(quantile / 100 *
+    (count - 1))``; a window with none gives NaN.  Overlapping windows are
+    searched near the previous window's value, so a slowly moving quantile
+    costs about one pass over each window.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,) or (n_channels, n), float64
+    width : int >= 1
+        Samples per window.
+    first : int >= 0
+        Start of the first window.
+    stride : int >= 1
+        Samples between window starts.
+    quantile : float in [0, 100]
+        Percentile.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_channels, n_windows)
+    """
+    x2 = _as_rows(x, "x", floating=True).astype(np.float64, copy=False)
+    width, first, stride = _count(width, "width"), _count(first, "first"), _count(stride, "stride")
+    if width < 1 or stride < 1:
+        raise InvalidInputError(f"width and stride must be >= 1 sample, got width={width}, stride={stride}")
+    if not 0.0 <= quantile <= 100.0:
+        raise InvalidInputError(f"quantile must lie in [0, 100], got {quantile}")
+    out = np.empty((x2.shape[0], len(range(first, x2.shape[1] - width + 1, stride))))
+    if out.shape[1]:
+        _window_quantiles(x2, width, first, stride, quantile / 100.0, out)
+    return out
 
 
 # -- burst amplitudes ------------------------------------------------------------------------------

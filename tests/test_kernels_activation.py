@@ -21,6 +21,7 @@ from emgkit.kernels import (
     rectified_envelope,
     row_extremes,
     tkeo_envelope,
+    window_quantiles,
 )
 
 masks = arrays(np.bool_, st.integers(0, 60))
@@ -354,3 +355,41 @@ def test_burst_rms_matches_numpy(rng):
         np.testing.assert_allclose(peak[b], max(moving), rtol=1e-10)
     with pytest.raises(ValueError, match="0 <= start < stop"):
         burst_rms(y, [0], [5], [5], 3)
+
+
+# -- running low quantiles -----------------------------------------------------------------------------
+def naive_window_quantiles(x, width, first, stride, quantile):
+    out = []
+    for s in range(first, len(x) - width + 1, stride):
+        values = np.sort(x[s : s + width][~np.isnan(x[s : s + width])])
+        out.append(values[int(quantile / 100.0 * (values.size - 1))] if values.size else np.nan)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.integers(0, 80), elements=st.one_of(st.floats(-5, 5), st.just(np.nan), st.just(1.0))),
+       st.integers(1, 25), st.integers(0, 5), st.integers(1, 7), st.sampled_from([0.0, 10.0, 25.0, 50.0, 99.9, 100.0]))
+def test_window_quantiles_match_sorting(x, width, first, stride, quantile):
+    """Exact order statistics of every window (ties, NaN, all-NaN windows), as sorting the non-NaN values gives."""
+    got = window_quantiles(np.vstack([x, x[::-1]]), width, first, stride, quantile)
+    np.testing.assert_array_equal(got[0], naive_window_quantiles(x, width, first, stride, quantile))
+    np.testing.assert_array_equal(got[1], naive_window_quantiles(x[::-1], width, first, stride, quantile))
+
+
+@pytest.mark.parametrize("width, stride", [(401, 21), (41, 3), (201, 1)])
+def test_window_quantiles_long_windows_and_errors(rng, width, stride):
+    """Long windows: a drifting level (knots near the previous one), jumps (far from it), NaN stretches and ties."""
+    x = rng.standard_normal((4, 6000))
+    x[0] += np.r_[np.zeros(3000), np.full(3000, 50.0)]
+    x[1, ::7] = np.nan
+    x[1, 2000:2600] = np.nan
+    x[2] = np.round(x[2])
+    x[3] = np.cumsum(x[3])
+    got = window_quantiles(x, width, 3, stride, 10.0)
+    for c in range(4):
+        np.testing.assert_array_equal(got[c], naive_window_quantiles(x[c], width, 3, stride, 10.0))
+    assert window_quantiles(x, 7000, 0, 1, 10.0).shape == (4, 0)
+    with pytest.raises(ValueError, match="quantile"):
+        window_quantiles(x, 5, 0, 1, 101.0)
+    with pytest.raises(ValueError, match="stride"):
+        window_quantiles(x, 5, 0, 0, 10.0)

@@ -22,7 +22,6 @@ import numpy as np
 from emgkit.errors import InvalidInputError
 
 LOW_RATE_HZ = 1000.0  # SENIAM: sample surface EMG at >= 1 kHz
-KNOT_BATCH = 1 << 21  # values sorted at once by tracked_level (16 MB of float64)
 
 
 def band_sos(fs, band_hz):
@@ -99,20 +98,6 @@ def window_length(window_ms, fs):
     return max(1, int(round(window_ms * 1e-3 * fs)))
 
 
-def _low_quantile(windows, quantile, width):
-    """Lower-nearest-rank ``quantile`` of every window (last axis), NaN left out; NaN for all-NaN windows."""
-    bad = np.isnan(windows)
-    if not bad.any():
-        k = int(quantile / 100.0 * (width - 1))
-        return np.partition(windows, k, axis=2)[..., k]
-    ordered = np.sort(np.where(bad, np.inf, windows), axis=2)
-    count = width - bad.sum(axis=2)
-    k = np.maximum((quantile / 100.0 * (count - 1)).astype(np.int64), 0)
-    knots = np.take_along_axis(ordered, k[..., None], axis=2)[..., 0]
-    knots[count == 0] = np.nan
-    return knots
-
-
 def tracked_level(blocks, span_blocks, *, quantile=10.0):
     """Rest level tracked over ``span_blocks`` blocks: a running low quantile of block means.
 
@@ -127,19 +112,15 @@ def tracked_level(blocks, span_blocks, *, quantile=10.0):
     ndarray, shape of ``blocks``, float64
         NaN for channels with no usable block.
     """
-    from numpy.lib.stride_tricks import sliding_window_view
+    from emgkit.kernels import window_quantiles
 
     n_ch, n_blocks = blocks.shape
     half = max(1, span_blocks // 2)
     width = 2 * half + 1
     stride = max(1, half // 10) | 1
     padded = np.pad(blocks, ((0, 0), (half, half)), mode="reflect" if n_blocks > 1 else "edge")
-    windows = sliding_window_view(padded, width, axis=1)[:, stride // 2 :: stride]
-    centres = np.arange(windows.shape[1]) * stride + stride // 2
-    knots = np.empty(windows.shape[:2])
-    step = max(1, KNOT_BATCH // max(1, n_ch * width))  # windows are views; their sorted copies are made a batch at a time
-    for i in range(0, windows.shape[1], step):
-        knots[:, i : i + step] = _low_quantile(windows[:, i : i + step], quantile, width)
+    knots = window_quantiles(padded, width, stride // 2, stride, quantile)
+    centres = np.arange(knots.shape[1]) * stride + stride // 2
     level = np.full(blocks.shape, np.nan)
     grid = np.arange(n_blocks)
     for c in range(n_ch):

@@ -29,7 +29,18 @@ TONIC_SPAN_S = 2.0  # span of the running low percentile giving the tonic level,
 MIN_MISSED = 8  # fewer missed rises than this are a few weak bursts, not a rhythm: bursts are kept
 
 
-def missed_rhythm(blocks, block, fs, window, starts, stops, rate, power):
+def tonic_levels(blocks, block, fs):
+    """The tonic level of every block: a running 10th percentile of the block means over ``TONIC_SPAN_S``.
+
+    ``blocks``: block means, shape (n_channels, n_blocks), ``block`` samples
+    each at ``fs`` Hz (NaN where excluded).  Returns an array of that shape.
+    """
+    from ._methods import tracked_level
+
+    return tracked_level(blocks, max(1, int(round(TONIC_SPAN_S * fs / block))))
+
+
+def missed_rhythm(blocks, block, fs, window, starts, stops, rate, power, level=None):
     """The ``"no rest: ..."`` reason when rises of the rhythm were missed (see the module), else None.
 
     Parameters
@@ -49,14 +60,15 @@ def missed_rhythm(blocks, block, fs, window, starts, stops, rate, power):
     power : int
         Power of the amplitude the statistic scales with (2 for TKEO and
         ``y^2``, 1 for rectified signals).
+    level : ndarray, shape (n_blocks,), optional
+        The channel's row of :func:`tonic_levels`, when the caller has it.
 
     Returns
     -------
     str or None
     """
-    from ._methods import tracked_level
-
-    level = tracked_level(blocks[None, :], max(1, int(round(TONIC_SPAN_S * fs / block))))[0]
+    if level is None:
+        level = tonic_levels(blocks[None, :], block, fs)[0]
     above = np.r_[False, blocks > EXCURSION**power * level, False]
     first = np.flatnonzero(~above[:-1] & above[1:])  # block index of each rise's start
     covered = np.zeros(blocks.size + 1, np.int64)

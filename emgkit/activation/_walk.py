@@ -27,7 +27,7 @@ from . import _baseline as bl
 from ._baseline import EDGE_S, judge
 from ._methods import low_rate_note, window_length
 from ._result import Activation
-from ._rhythm import missed_rhythm
+from ._rhythm import missed_rhythm, tonic_levels
 from ._screen import Screen, covered, quantisation_step
 from ._signals import SCREEN_BLOCK, Signals, cores
 
@@ -95,9 +95,12 @@ def run(source, channels, unit, meta, plan, baseline, chunk, notes, filtered=Non
     for a, b in cores(n, core):
         detector.scan(a, b, signals.piece(a, b, detector.margin))
     power = 2 if plan.kind in ("tkeo", "bonato") else 1  # of the statistic the block means are of
+    checked = [results[c]["reason"] is None and user[c] is None and plan.tracking == "rise" for c in range(len(names))]
+    tonic = tonic_levels(means, block, fs) if any(checked) else None
     for c, (starts, stops) in enumerate(detector.runs()):
-        if results[c]["reason"] is None and user[c] is None and plan.tracking == "rise":
-            results[c]["reason"] = missed_rhythm(means[c], block, fs, windows[c], starts, stops, detector.rate, power)
+        if checked[c]:
+            results[c]["reason"] = missed_rhythm(means[c], block, fs, windows[c], starts, stops, detector.rate, power,
+                                                 tonic[c])
         if results[c]["reason"] is None:
             judge(results[c], starts, stops, max(n // detector.rate, 1), user[c] is None)
 
