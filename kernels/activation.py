@@ -10,6 +10,8 @@ and integer arguments and raise ``emgkit.errors.InvalidInputError`` (a
 belong to :mod:`emgkit.activation`.
 """
 
+import functools
+
 import numpy as np
 from numba import prange
 
@@ -724,15 +726,21 @@ def _smoothed(y, kind, b0, b1, b2, a1, a2, zi0, zi1, out):
         _smoothed_group(y, r0, min(_LANES, y.shape[0] - r0), kind, b0, b1, b2, a1, a2, zi0, zi1, out)
 
 
-def _smoothed_stat(y, sos, kind, out):
+@functools.lru_cache(maxsize=16)
+def _section_zi(coefficients):
+    """``scipy.signal.sosfilt_zi`` of one section given as a tuple of its six coefficients (a piecewise walk asks often)."""
     from scipy.signal import sosfilt_zi
 
+    return tuple(float(v) for v in sosfilt_zi(np.array([coefficients]))[0])
+
+
+def _smoothed_stat(y, sos, kind, out):
     y2 = _as_rows(y, "y", floating=True)
     sos = np.asarray(sos, dtype=np.float64)
     if sos.shape != (1, 6) or sos[0, 3] != 1.0:
         raise InvalidInputError(f"sos must be one second-order section, shape (1, 6) with a0 = 1, got shape {sos.shape}")
     b0, b1, b2, _, a1, a2 = (float(v) for v in sos[0])
-    zi0, zi1 = (float(v) for v in sosfilt_zi(sos)[0])
+    zi0, zi1 = _section_zi(tuple(float(v) for v in sos[0]))
     if out is None:
         out2 = np.empty(y2.shape, y2.dtype)
     else:
