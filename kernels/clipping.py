@@ -97,6 +97,14 @@ def stats_update(x, state):
     _stats_update(rows, state)
 
 
+@jit
+def _next_near(row, i, bottom, top):
+    """First index ``>= i`` of ``row`` whose sample is not strictly between ``bottom`` and ``top`` (the row's length if none)."""
+    while i < row.shape[0] and bottom < row[i] < top:
+        i += 1
+    return i
+
+
 @jit(parallel=True)
 def _band_count(x, thr, inner, open_start, offset, min_run, counts, closed, open_end):
     for r in prange(x.shape[0]):
@@ -109,11 +117,15 @@ def _band_count(x, thr, inner, open_start, offset, min_run, counts, closed, open
         o0, o1, o2, o3 = open_start[r, 0], open_start[r, 1], open_start[r, 2], open_start[r, 3]
         n0 = n1 = i0 = i1 = 0
         c0 = c1 = c2 = c3 = 0
-        for i in range(row.shape[0]):
+        i = 0
+        while True:
+            if o0 < 0 and o1 < 0 and o2 < 0 and o3 < 0:  # no run open: samples between the bands change nothing
+                i = _next_near(row, i, bottom, top)
+            if i >= row.shape[0]:
+                break
             v = row[i]
-            if v < top and v > bottom and o0 < 0 and o1 < 0 and o2 < 0 and o3 < 0:
-                continue
             g = offset + i
+            i += 1
             if v >= t0:
                 n0 += 1
                 if o0 < 0:
