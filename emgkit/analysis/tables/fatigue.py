@@ -38,12 +38,9 @@ def _left_out(r, short="") -> dict:
     ``short`` (:meth:`emgkit.analysis.spectra.Fatigue.too_short`) is added when
     the slope spans too little time to be judged.
     """
-    n = dict.fromkeys(("not active", "clipped", "low activation"), 0)
-    reasons, counts = np.unique(np.asarray(r.excluded, dtype=str), return_counts=True)
-    for reason, count in zip(reasons, counts):
-        kind = str(reason).split(" (")[0]
-        if kind in n:
-            n[kind] += int(count)
+    excluded = np.asarray(r.excluded, dtype=str)
+    n = {k: int(np.count_nonzero((excluded == k) | np.char.startswith(excluded, k + " ("))) for k in
+         ("not active", "clipped", "low activation")}
     other = int(np.count_nonzero(~r.used)) - sum(n.values())
     parts = [f"{v} {k}" for k, v in n.items() if v] + ([f"{other} other (short or without band power)"] if other else [])
     note = f"{int(r.used.sum())} of {len(r.used)} windows used"

@@ -37,6 +37,6 @@ def build(s):
         "active_fraction": cat(lambda r: r.active_fraction),
         "level_pct": cat(lambda r: r.rms / r.contraction_rms * 100.0 if r.contraction_rms > 0 else np.full(len(r.rms), np.nan)),
         "used": cat(lambda r: r.used, bool),
-        "excluded": cat(lambda r: r.excluded, str),
+        "excluded": cat(lambda r: r.excluded, str).tolist(),
     }
     return frame(data, COLUMNS, ints=("window",), bools=("used",))
