@@ -67,7 +67,7 @@ def rms_envelope(x: Signal, fs: float | None = None, window_ms: float = 100.0, *
 
 
 def linear_envelope(x: Signal, fs: float | None = None, cutoff: float = 6.0, *, order: int = 2,
-                    correct_cutoff: bool = True) -> Signal:
+                    correct_cutoff: bool = True, out: np.ndarray | None = None) -> Signal:
     """Linear envelope: full-wave rectification then zero-phase Butterworth low-pass.
 
     Parameters
@@ -85,6 +85,9 @@ def linear_envelope(x: Signal, fs: float | None = None, cutoff: float = 6.0, *, 
         single pass at ``cutoff / C`` with ``C = (2**0.5 - 1)**(1/(2*order))``
         (0.802 for order 2; Winter 2009) so that ``cutoff`` is the -3 dB point of
         the whole zero-phase filter.  False designs each pass at ``cutoff``.
+    out : ndarray, optional
+        Receives the envelope (shape and dtype of ``x``), e.g. a buffer no
+        longer needed; no fresh memory unless it overlaps ``x``.
 
     Returns
     -------
@@ -101,7 +104,7 @@ def linear_envelope(x: Signal, fs: float | None = None, cutoff: float = 6.0, *, 
     design = cutoff / c
     if not design < fs / 2:
         raise InvalidInputError(f"cutoff={cutoff} Hz is too high for fs={fs:g} Hz; use a cut-off below {0.45 * fs * c:g} Hz")
-    out = sosfiltfilt(lowpass_sos(fs, design, order), arr, rectify=True)  # |x| read inside the filter: no rectified copy
+    out = sosfiltfilt(lowpass_sos(fs, design, order), arr, out, rectify=True)  # |x| read inside the filter: no rectified copy
     np.maximum(out, 0, out=out)
     step = {"step": "linear_envelope", "cutoff_hz": cutoff, "design_cutoff_hz": design, "order": int(order),
             "cutoff_meaning": "-3 dB of the zero-phase filter" if correct_cutoff else "-3 dB of each pass"}

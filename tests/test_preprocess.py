@@ -138,6 +138,16 @@ def test_linear_envelope_matches_reference(rng):
         emgkit.linear_envelope(x, fs=fs, cutoff=480)
 
 
+@pytest.mark.parametrize("alias", [False, True])
+def test_linear_envelope_into_out(rng, alias):
+    x = rng.standard_normal((3, 4000))
+    want = emgkit.linear_envelope(x, fs=1000, cutoff=6)
+    buf = x.copy() if alias else np.full_like(x, np.nan)
+    got = emgkit.linear_envelope(buf, fs=1000, cutoff=6, out=buf) if alias else emgkit.linear_envelope(x, fs=1000, cutoff=6, out=buf)
+    assert got is buf
+    np.testing.assert_array_equal(got, want)
+
+
 def test_normalize_peak_mvc_and_dict(rng):
     env = np.abs(rng.standard_normal((2, 1000))) + 0.1
     np.testing.assert_allclose(emgkit.normalize(env).max(axis=1), 100)

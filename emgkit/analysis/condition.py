@@ -176,7 +176,10 @@ def condition(view, cfg, band, store, chunk, notes, *, task=True) -> RawScan:
 
 
 def condition_block(x, cfg, band, fs, notes):
-    """Band-passed (and notched) EMG and its envelope from DC-free raw EMG ``x`` (n_channels, n), float64."""
+    """Band-passed (and notched) EMG and its envelope from DC-free raw EMG ``x`` (n_channels, n), float64.
+
+    A linear envelope is written over ``x`` when C-contiguous (no fresh memory for it).
+    """
     from ..envelope import linear_envelope, rms_envelope
     from ..preprocess import bandpass, notch
 
@@ -197,7 +200,7 @@ def condition_block(x, cfg, band, fs, notes):
         for line in lines:
             y[c] = notch(y[c], fs, freq=line, harmonics=1)
     if e.method == "linear":
-        env = linear_envelope(y, fs, cutoff=e.cutoff_hz, order=e.order)
+        env = linear_envelope(y, fs, cutoff=e.cutoff_hz, order=e.order, out=x if x.flags.c_contiguous else None)
     else:
         env = rms_envelope(y, fs, window_ms=e.rms_window_ms)
     return y, np.asarray(env, dtype=np.float64)
