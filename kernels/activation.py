@@ -106,7 +106,7 @@ def _paint(starts, stops, counts, out):
 
 
 def _hysteresis_args(x, high, low, hold, gain, gain_step):
-    x2 = _as_rows(x, "x", floating=True)
+    x2 = _as_rows(x, "x", floating=True, view=True)
     n_ch = x2.shape[0]
     high = _per_channel(high, n_ch, "high")
     low = high.copy() if low is None else _per_channel(low, n_ch, "low")
@@ -972,7 +972,8 @@ def burst_rms(y, channel, starts, stops, window):
 
 
 # -- argument plumbing ------------------------------------------------------------------
-def _as_rows(a, name, *, floating):
+def _as_rows(a, name, *, floating, view=False):
+    """``a`` as rows ``(n_channels, n_samples)``, C-contiguous; ``view``: rows of contiguous samples are kept as they are."""
     arr = np.asarray(a)
     if arr.ndim not in (1, 2):
         raise InvalidInputError(f"{name} must be 1-D (n_samples,) or 2-D (n_channels, n_samples), got shape {arr.shape}")
@@ -981,7 +982,8 @@ def _as_rows(a, name, *, floating):
             raise InvalidInputError(f"{name} must be float32 or float64, got {arr.dtype}")
     elif arr.dtype != np.bool_:
         raise InvalidInputError(f"{name} must be a boolean mask, got {arr.dtype}")
-    arr = np.ascontiguousarray(arr)
+    if not (view and arr.ndim == 2 and arr.strides[1] == arr.itemsize and arr.strides[0] > 0):
+        arr = np.ascontiguousarray(arr)
     return arr.reshape(1, -1) if arr.ndim == 1 else arr
 
 

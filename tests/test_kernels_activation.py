@@ -166,6 +166,21 @@ def test_hysteresis_runs_grow_past_the_first_buffer():
         hysteresis_runs(x2, 0, np.zeros((3, 3)), 4.0)
 
 
+def test_hysteresis_runs_read_a_column_slice_in_place(rng):
+    """Columns of a wider piece (rows contiguous, the array not) give the runs of their copy."""
+    piece = np.abs(rng.standard_normal((3, 400))).cumsum(axis=1) % 3.0
+    view = piece[:, 50:350]
+    assert not view.flags.c_contiguous
+    got = hysteresis_runs(view, 50, hysteresis_state(3), 2.0, 1.0, hold=2)
+    want = hysteresis_runs(view.copy(), 50, hysteresis_state(3), 2.0, 1.0, hold=2)
+    assert got[0].tolist() == want[0].tolist() and got[0].sum() > 10
+    for c in range(3):
+        np.testing.assert_array_equal(got[1][c, : got[0][c]], want[1][c, : want[0][c]])
+        np.testing.assert_array_equal(got[2][c, : got[0][c]], want[2][c, : want[0][c]])
+    np.testing.assert_array_equal(hysteresis(piece[:, ::-1][:, 10:90], 2.0, 1.0),
+                                  hysteresis(piece[:, ::-1][:, 10:90].copy(), 2.0, 1.0))
+
+
 def test_hysteresis_runs_grow_when_runs_get_denser():
     """Sparse runs first, then dense ones: the buffers grow more than once, in rows of different densities."""
     sparse = np.tile(np.r_[np.zeros(200), 5.0, 5.0], 40)

@@ -146,8 +146,3 @@ class Piece:
 def cores(n, core):
     """The cores ``(a, b)`` tiling ``[0, n)`` in steps of ``core`` samples."""
     return [(a, min(n, a + core)) for a in range(0, n, core)]
-
-
-def core_of(piece, values, a, b):
-    """Columns ``[a, b)`` (record samples) of ``values``, an array of ``piece``, C-contiguous."""
-    return np.ascontiguousarray(values[:, a - piece.lo : b - piece.lo])

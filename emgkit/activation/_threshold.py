@@ -22,7 +22,7 @@ from . import _methods as mt
 from ._baseline import SILENCE
 from ._result import Baseline
 from ._select import level_spread
-from ._signals import core_of, cores
+from ._signals import cores
 
 SURE_ACTIVITY = 2.0  # blocks this many times above the detection threshold never count as rest level
 TONIC_QUANTILES = (10.0, 25.0)  # percentiles of the block means over the tonic level giving its centre and spread
@@ -138,7 +138,7 @@ class Threshold:
         from emgkit.kernels import hysteresis_runs
 
         hold = max(1, int(round(self.opts.get("hold_ms", 0.0) * 1e-3 * self.fs)))
-        counts, starts, stops = hysteresis_runs(core_of(piece, piece.test, a, b), a, self.state, self.high, self.low,
+        counts, starts, stops = hysteresis_runs(piece.test[:, a - piece.lo : b - piece.lo], a, self.state, self.high, self.low,
                                                 hold=hold, gain=self.gain, gain_step=self.block)
         for c in np.flatnonzero(counts):
             self.found[c].append(np.c_[starts[c, : counts[c]], stops[c, : counts[c]]])
