@@ -294,6 +294,8 @@ class LineSpectra:
     def _add(self, piece):
         for buf, k in self.frames.push(piece):
             _add_frame_power(buf, k, self.nper, self.hop, self.win, self.power, self.windowed)
+        if self.done >= self.shape[1]:
+            self.windowed = _Windowed()  # every sample is in: the room of the windowed frames is not kept with the spectra
 
     def welch(self):
         """Frequencies (Hz) and one-sided PSD (unit^2/Hz) of every channel, frames averaged."""

@@ -40,6 +40,7 @@ def test_any_walk_gives_the_same_bits(cuts):
     other = _gathered(x, cuts, 4096)
     np.testing.assert_array_equal(other.power, exact.power)
     assert other.frames.count == exact.frames.count == (x.shape[1] - 2000) // 1000 + 1
+    assert other.windowed.room.size == 0  # the windowed frames' memory is let go once every sample is in
 
 
 def test_scan_with_gathered_spectra_equals_its_own_pass():
