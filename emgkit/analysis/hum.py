@@ -246,9 +246,12 @@ def _welch(store, fs):
         starts = starts[np.linspace(0, len(starts) - 1, MAX_FRAMES).round().astype(int)]
     win = get_window("hann", nper)
     acc = np.zeros((n_ch, nper // 2 + 1))
+    frame, power = np.empty((n_ch, nper)), np.empty_like(acc)
     for a in starts:
         x = np.asarray(store.filtered[:, int(a): int(a) + nper], dtype=np.float64)
-        x = x - x.mean(axis=1, keepdims=True)
-        acc += np.abs(np.fft.rfft(x * win, axis=1)) ** 2
+        np.subtract(x, x.mean(axis=1, keepdims=True), out=frame)
+        frame *= win
+        np.abs(np.fft.rfft(frame, axis=1), out=power)
+        acc += np.square(power, out=power)
     p = acc / max(1, len(starts)) / (fs * np.sum(win**2))
     return np.fft.rfftfreq(nper, 1.0 / fs), p
