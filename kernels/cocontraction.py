@@ -88,19 +88,20 @@ def _pair_sums(x, y, on_a, on_b, out):
     n = x.shape[0]
     terms = np.empty((3, n))
     both = 0
-    for i in range(n):
+    negative = False
+    for i in range(n):  # selects, no branch or early exit: the loop vectorises
         u, v = x[i], y[i]
-        if u < 0.0 or v < 0.0:
-            return False
-        if u != u or v != v:
-            terms[0, i] = terms[2, i] = np.nan
-        else:
-            lower, higher = (u, v) if u < v else (v, u)
-            terms[0, i] = lower
-            terms[2, i] = lower / higher * (lower + higher) if higher > 0.0 else 0.0
+        negative |= (u < 0.0) | (v < 0.0)
+        lower, higher = (u if u < v else v), (v if u < v else u)
+        silent = not higher > 0.0
+        rudolph = 0.0 if silent else lower / (1.0 if silent else higher) * (lower + higher)  # no division by 0
+        missing = (u != u) | (v != v)
+        terms[0, i] = np.nan if missing else lower
+        terms[2, i] = np.nan if missing else rudolph
         terms[1, i] = u + v
-        if on_a[i] and on_b[i]:
-            both += 1
+        both += on_a[i] & on_b[i]
+    if negative:
+        return False
     out[0] = _pairwise(terms[0], 0, n)
     out[1] = _pairwise(terms[1], 0, n)
     out[2] = _pairwise(terms[2], 0, n)
