@@ -65,3 +65,17 @@ def test_cc_sums_in_memory_and_streamed_equal_pair_sums_per_piece():
                 ref = sum(pair_sums(whole[0, p:min(b, p + step)], whole[1, p:min(b, p + step)], active[0, p:min(b, p + step)],
                                     active[1, p:min(b, p + step)]) for p in range(a, b, step))
                 np.testing.assert_array_equal(got[k], ref)
+
+
+def test_normalisation_ensemble_is_computed_once_and_equals_cycles_ensemble():
+    from emgkit.analysis.normalise import Normalisation
+
+    env, floor = _env()
+    x = FloorRemoved(env, floor)
+    norm = Normalisation(floor, floor, x, np.ones(3), [""] * 3, np.ones(3), "V", "raw", np.ones(3), "%peak", "peak")
+    bounds = np.array([[0.0, 1.0], [1.2, 2.4]])
+    first = norm.ensemble(2000.0, bounds, 101)
+    assert norm.ensemble(2000.0, bounds.copy(), 101) is first  # same intervals: not computed again
+    for got, ref in zip(first, ensemble(x, 2000.0, bounds, 101)):
+        np.testing.assert_array_equal(got, ref)
+    assert norm.ensemble(2000.0, bounds, 51)[1].shape == (3, 51)

@@ -12,7 +12,7 @@ MVC the two muscles of an agonist/antagonist pair share the agonist's reference
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -56,6 +56,8 @@ class Normalisation:
     noise : NoiseFloor or None
         Every channel's noise floor (:func:`emgkit.noise_floor.floor_from_conditioned`),
         subtracted or not: activity gating compares the channels with it.
+    ensembles : dict
+        :meth:`ensemble` results computed so far (the reference's, for the ensembles table and the fatigue stage).
     """
 
     floor: np.ndarray
@@ -70,6 +72,19 @@ class Normalisation:
     cc_unit: str
     cc_mode: str
     noise: object = None
+    ensembles: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def ensemble(self, fs, intervals, n_points) -> tuple:
+        """:func:`emgkit.cycles.ensemble` of :attr:`env` over ``intervals`` (s), computed once per set of intervals.
+
+        The arrays returned are shared between callers: read them, do not write into them.
+        """
+        from ..cycles import ensemble
+
+        key = _ensemble_key(fs, intervals, n_points)
+        if key not in self.ensembles:
+            self.ensembles[key] = ensemble(self.env, fs, intervals, n_points)
+        return self.ensembles[key]
 
     @property
     def pair_unit(self) -> str:
@@ -170,8 +185,11 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes, rest
                       "check that the MVC trial was maximal and processed like the task", warn=True)
         return Normalisation(floor, noise_rms, env, ref, [how] * n_ch, scale, "%MVC", "mvc", scale, "%MVC", "mvc", nf)
     task = "mean" if method == "mean" else "peak"
+    cached = {}
     if segments.n_kept:
-        _, mean_curve, _ = ensemble(env, view.fs, segments.intervals, cfg.cycles.n_points)
+        ens = ensemble(env, view.fs, segments.intervals, cfg.cycles.n_points)
+        cached[_ensemble_key(view.fs, segments.intervals, cfg.cycles.n_points)] = ens
+        mean_curve = ens[1]
         ref = mean_curve.max(axis=1) if task == "peak" else mean_curve.mean(axis=1)
     else:
         ref = env_max(env) if task == "peak" else row_mean(env)
@@ -182,12 +200,16 @@ def normalise(selection, detection, segments, store, band, cfg, mvc, notes, rest
     if method in ("peak", "mean"):
         notes.add(f"amplitudes normalized to each channel's task {task}: this erases left/right amplitude asymmetry, "
                   "so amplitude symmetry indices are not computed (give an MVC); shape and timing are kept")
-        return Normalisation(floor, noise_rms, env, ref, source, cc_scale, f"%{task}", "refused", cc_scale, f"%{task}", task, nf)
+        return Normalisation(floor, noise_rms, env, ref, source, cc_scale, f"%{task}", "refused", cc_scale, f"%{task}", task, nf, cached)
     notes.add("amplitudes are not normalized (no MVC): left/right amplitude comparisons are indicative only, since "
               "electrode site, skin and fat change raw amplitude (Burden 2010); co-contraction expresses both muscles of a pair "
               "against the agonist's task peak (one common reference)")
     _check_gains(selection, detection, notes)
-    return Normalisation(floor, noise_rms, env, ref, source, np.ones(n_ch), view.unit, "raw", cc_scale, f"%{task}", task, nf)
+    return Normalisation(floor, noise_rms, env, ref, source, np.ones(n_ch), view.unit, "raw", cc_scale, f"%{task}", task, nf, cached)
+
+
+def _ensemble_key(fs, intervals, n_points):
+    return float(fs), np.asarray(intervals, dtype=np.float64).tobytes(), int(n_points)
 
 
 def noise_floor(store, view, band, cfg, notes, rest=None, selection=None):

@@ -16,8 +16,6 @@ COLUMNS = ["channel", "muscle", "side", "unit", "pct", "mean", "sd", "n_cycles",
 
 def build(s):
     """``n_points`` rows per channel, 0-100 % of the repetition, in co-contraction units; empty without repetitions."""
-    from ...cycles import ensemble
-
     seg = s.segments
     if not (seg.n_kept or seg.per_side):
         return frame({c: [] for c in COLUMNS}, COLUMNS, ints=("n_cycles",))
@@ -32,7 +30,7 @@ def build(s):
         intervals = seg.cycles_of(side)[0]
         if not (side or seg.n_kept) or not len(intervals):
             continue
-        _, m, d = ensemble(s.norm.env, s.view.fs, intervals, npts)  # every row (a streamed envelope is read by cycle)
+        _, m, d = s.norm.ensemble(s.view.fs, intervals, npts)  # every row (a streamed envelope is read by cycle)
         mean[rows], sd[rows], count[rows] = m[rows], d[rows], len(intervals)
     scale = s.norm.cc_scale[:, None]
     data = {
