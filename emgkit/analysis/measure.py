@@ -182,18 +182,36 @@ def _channel_values(detection, samples, norm, store, fs):
     length = np.where(b > a, b - a, np.nan)
     n_active = np.array([detection.active.count(c, a, b) for c in range(n_ch)], dtype=np.float64)
     n_clipped = np.array([detection.clipped.count(c, a, b) for c in range(n_ch)], dtype=np.float64)
-    scale = norm.amp_scale[:, None]
-    floor, noise = norm.floor[:, None], norm.noise_rms[:, None]
+    values = _amplitudes(env_sum, env_max, sq_sum, length, norm.floor[:, None], norm.noise_rms[:, None],
+                         norm.amp_scale[:, None], fs)
+    values["active_pct"] = 100.0 * n_active / length
+    values["clipped_pct"] = 100.0 * n_clipped / length
+    return values, n_clipped / length
+
+
+def _amplitudes(env_sum, env_max, sq_sum, length, floor, noise, scale, fs):
+    """``mean``, ``peak``, ``rms`` and ``iemg`` of intervals from their sums, the noise floor removed (capped rule).
+
+    Parameters
+    ----------
+    env_sum, env_max, sq_sum : ndarray
+        Sum and maximum of the envelope and sum of squares of the band-passed signal per interval, recording unit.
+    length : ndarray
+        Samples per interval (NaN for an empty one).
+    floor, noise : float or ndarray
+        Envelope floor and band-passed noise RMS (:func:`emgkit.noise_floor.subtract_floor`), broadcast to the sums.
+    scale : float or ndarray
+        Factor to amplitude units.
+    fs : float
+        Sampling rate, Hz (``iemg`` in unit*s).
+    """
     mean = subtract_floor(env_sum / length, floor)
-    values = {
+    return {
         "mean": mean * scale,
         "peak": subtract_floor(env_max, floor) * scale,
         "rms": subtract_floor(np.sqrt(sq_sum / length), noise) * scale,
         "iemg": mean * length / fs * scale,
-        "active_pct": 100.0 * n_active / length,
-        "clipped_pct": 100.0 * n_clipped / length,
     }
-    return values, n_clipped / length
 
 
 def _activity(act, segments):
@@ -298,13 +316,8 @@ def burst_values(c, detection, norm, store, fs) -> dict:
             env_max[k] = max(env_max[k], float(env.max()))
             sq_sum[k] += float(np.dot(y, y))
     length = np.where(stops > starts, stops - starts, np.nan).astype(np.float64)
-    scale, floor, noise = float(norm.amp_scale[c]), float(norm.floor[c]), float(norm.noise_rms[c])
-    mean = subtract_floor(env_sum / length, floor)
-    return {
-        "mean": mean * scale,
-        "peak": subtract_floor(np.where(np.isfinite(length), env_max, np.nan), floor) * scale,
-        "rms": subtract_floor(np.sqrt(sq_sum / length), noise) * scale,
-        "iemg": mean * length / fs * scale,
-        "duration_s": length / fs,
-        "clipped": detection.clipped.count(c, starts, stops) / length,
-    }
+    values = _amplitudes(env_sum, np.where(np.isfinite(length), env_max, np.nan), sq_sum, length, float(norm.floor[c]),
+                         float(norm.noise_rms[c]), float(norm.amp_scale[c]), fs)
+    values["duration_s"] = length / fs
+    values["clipped"] = detection.clipped.count(c, starts, stops) / length
+    return values
