@@ -8,7 +8,15 @@ and scalars, raise nothing user-facing and read no module globals.  Keep a
 kernel's callees in the same module: the cache does not see edits elsewhere.
 """
 
-import numba
+import os
+
+# Numba's OpenMP layer keeps its worker threads spinning after each parallel kernel.  A streamed analysis launches
+# hundreds of short kernels, and the spinning threads take the core the caller needs: 15-25 % of its CPU time on
+# 2 cores (docs/performance.md).  Read by the OpenMP runtime when it loads (the first parallel kernel); a value the
+# user set is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba  # noqa: E402  (after the OpenMP setting, which must precede any parallel kernel)
 
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 

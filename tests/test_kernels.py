@@ -353,3 +353,18 @@ def test_kernels_run_as_plain_python():
     expected = signal.sosfiltfilt(sos, x, axis=-1)  # both compiled paths equal it (test_filters_kernel)
     np.testing.assert_allclose(pure["filt_lanes"], expected, rtol=1e-13, atol=1e-14)
     np.testing.assert_allclose(pure["filt_rows"], expected, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_threads_sleep_between_kernels_unless_the_user_says(given, expected):
+    """Importing the kernels sets OMP_WAIT_POLICY=PASSIVE (spinning OpenMP threads took a streamed analysis's core), keeping a user's value."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    code = "import os; from emgkit.kernels import rectify; print(os.environ['OMP_WAIT_POLICY'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == expected
