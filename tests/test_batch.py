@@ -401,7 +401,10 @@ def test_batch_resume_skips_current_redoes_changed_and_forced(tmp_path):
 # -- kill and resume --------------------------------------------------------------------------------
 def _start_batch(data, out):
     cmd = [sys.executable, "-m", "emgkit.batch.cli", str(data), "--out", str(out), "--workers", "1"]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C reaches the batch as in a terminal even when these tests run as a background job, whose children
+    # inherit SIGINT ignored (and Python then keeps it ignored)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _completed(out):
