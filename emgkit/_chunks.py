@@ -59,6 +59,8 @@ class ArraySource:
 class FileSource:
     """Channels ``rows`` of an open :class:`emgkit.io.RecordingFile` seen as a source (values in its unit)."""
 
+    read_ahead = True  # every read returns a new array and may run in a second thread (:func:`blocks`)
+
     def __init__(self, handle, rows=None):
         self._handle = handle
         self._rows = list(range(handle.n_channels)) if rows is None else list(rows)
@@ -77,7 +79,7 @@ def blocks(source, chunk, margin=0, *, rows=None):
 
     Parameters
     ----------
-    source : ArraySource or FileSource
+    source : ArraySource, FileSource or any object with ``read(a, b, rows)`` and ``n_samples``
     chunk : int >= 1
         Core length in samples (the last core is shorter).
     margin : int >= 0
@@ -91,17 +93,20 @@ def blocks(source, chunk, margin=0, *, rows=None):
 
     Notes
     -----
-    With more than one block, the next block is read in a second thread
-    while the caller works on the current one (HDF5 decompression and file
-    reads release the GIL), so one block more is held in memory.  The
-    samples are the same as read one after the other.
+    With more than one block and a source whose ``read_ahead`` is true
+    (:class:`FileSource`: each read returns a new array and may run in another
+    thread), the next block is read in a second thread while the caller works
+    on the current one (HDF5 decompression and file reads release the GIL), so
+    one block more is held in memory.  The samples are the same as read one
+    after the other.  Other sources (arrays in memory, a caller's own source
+    that may reuse its output buffer) are read one block after the other.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     n = source.n_samples
     chunk = max(1, int(chunk))
     spans = [(a, min(n, a + chunk), max(0, a - margin), min(n, a + chunk + margin)) for a in range(0, n, chunk)]
-    if len(spans) < 2:
+    if len(spans) < 2 or not getattr(source, "read_ahead", False):
         for a, b, lo, hi in spans:
             yield Block(a, b, lo, hi, source.read(lo, hi, rows))
         return

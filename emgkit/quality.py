@@ -277,11 +277,12 @@ class LineSpectra:
         if not self.pending and x.shape[1] == self.piece:
             self._add(x)
             return
-        self.pending.append(x)
-        self.held += x.shape[1]
         final = self.done >= self.shape[1]
+        self.held += x.shape[1]
         if self.held < self.piece and not final:
+            self.pending.append(x.copy())  # the caller may reuse its array (condition writes the envelope over it)
             return
+        self.pending.append(x)
         joined = np.concatenate(self.pending, axis=1) if len(self.pending) > 1 else self.pending[0]
         at = 0  # whole pieces taken from the front; the rest is copied once (not once per piece)
         while self.held - at >= self.piece or (final and self.held > at):

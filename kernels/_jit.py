@@ -12,8 +12,9 @@ import os
 
 # Numba's OpenMP layer keeps its worker threads spinning after each parallel kernel.  A streamed analysis launches
 # hundreds of short kernels, and the spinning threads take the core the caller needs: 15-25 % of its CPU time on
-# 2 cores (docs/performance.md).  Read by the OpenMP runtime when it loads (the first parallel kernel); a value the
-# user set is kept.
+# 2 cores (docs/performance.md).  Read by the OpenMP runtime when it loads (the first parallel kernel, or
+# numba.set_num_threads: batch workers import this module first); a value the user set is kept.  The variable is
+# process-wide: OpenMP runtimes loaded later in the process, and child processes, see it too (docs/scaling.md).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba  # noqa: E402  (after the OpenMP setting, which must precede any parallel kernel)

@@ -177,6 +177,8 @@ def test_blocks_read_ahead_reads_each_span_once_and_stops_when_closed():
     asked = []
 
     class Spy(_chunks.ArraySource):
+        read_ahead = True  # as FileSource
+
         def read(self, a, b, rows=None):
             asked.append((a, b))
             return super().read(a, b, rows)
@@ -190,6 +192,46 @@ def test_blocks_read_ahead_reads_each_span_once_and_stops_when_closed():
     next(walk)
     walk.close()
     assert asked == [(0, 8), (4, 14)]  # the block read ahead, no further
+
+
+def test_blocks_read_one_after_the_other_unless_the_source_says_it_may_be_read_ahead():
+    """A source that reuses its output buffer (no ``read_ahead``) is never read while the caller holds a block."""
+    x = np.arange(40.0).reshape(2, 20)
+
+    class Reusing(_chunks.ArraySource):
+        buffer = np.empty((2, 20))
+
+        def read(self, a, b, rows=None):
+            out = self.buffer[:, : b - a]
+            out[:] = x[:, a:b]
+            return out
+
+    import time
+
+    for blk in _chunks.blocks(Reusing(x, 10.0), 6, 2):
+        time.sleep(0.05)  # time enough for a read-ahead thread to overwrite the block
+        np.testing.assert_array_equal(blk.data, x[:, blk.lo : blk.hi])
+
+
+def test_blocks_a_failing_read_raises_at_its_block_and_leaves_no_thread():
+    import threading
+
+    x = np.arange(40.0).reshape(2, 20)
+
+    class Failing(_chunks.ArraySource):
+        read_ahead = True
+
+        def read(self, a, b, rows=None):
+            if a >= 10:
+                raise OSError("disk gone")
+            return super().read(a, b, rows)
+
+    seen = []
+    with pytest.raises(OSError, match="disk gone"):
+        for blk in _chunks.blocks(Failing(x, 10.0), 6, 2):
+            seen.append(blk.a)
+    assert seen == [0, 6]
+    assert not [t for t in threading.enumerate() if t.name.startswith("emgkit-read-ahead")]
 
 
 def test_rows_and_run_mask_match_arrays():

@@ -368,3 +368,20 @@ def test_openmp_threads_sleep_between_kernels_unless_the_user_says(given, expect
     code = "import os; from emgkit.kernels import rectify; print(os.environ['OMP_WAIT_POLICY'])"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == expected
+
+
+def test_batch_workers_start_numba_threads_after_the_openmp_setting():
+    """A batch worker sets Numba's thread count (which loads OpenMP) only after kernels/_jit.py set OMP_WAIT_POLICY."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    code = ("import os, numba\n"
+            "seen = []\n"
+            "numba.set_num_threads = lambda n: seen.append(os.environ.get('OMP_WAIT_POLICY'))\n"
+            "from emgkit.batch.runner import _set_numba_threads\n"
+            "_set_numba_threads(1)\n"
+            "print(seen)\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['PASSIVE']"

@@ -58,7 +58,6 @@ def fatigue(selection, detection, segments, norm, store, cfg, notes) -> Fatigue:
     -------
     Fatigue
     """
-    from ..cycles import ensemble
     from ..fatigue import channel_fatigue, sliding_windows, window_measures
 
     f = cfg.fatigue
@@ -76,7 +75,7 @@ def fatigue(selection, detection, segments, norm, store, cfg, notes) -> Fatigue:
     if mode == "windows":
         wins = [sliding_windows(n, fs, f.window_s, f.overlap)] * n_ch
     else:
-        _, mean_curve, _ = ensemble(norm.env, fs, segments.intervals, cfg.cycles.n_points)
+        _, mean_curve, _ = norm.ensemble(fs, segments.intervals, cfg.cycles.n_points)
         half, duration = f.window_s / 2, n / fs
         wins = []
         for c in range(n_ch):

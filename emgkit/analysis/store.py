@@ -157,7 +157,7 @@ class _RawFile:
                 data, at = data[done:], at + done
 
     def read(self, rows, a, b) -> np.ndarray:
-
+        """Samples ``[a, b)`` of channels ``rows``, a new (len(rows), b - a) array."""
         out = np.empty((len(rows), max(0, b - a)))
         for i, r in enumerate(rows):
             view, at = memoryview(out[i]).cast("B"), 8 * (int(r) * self.width + a)

@@ -130,6 +130,8 @@ def numba_threads_per_worker(workers: int, cores: int | None = None) -> int:
 
 
 def _set_numba_threads(threads: int) -> None:
+    from ..kernels import _jit  # noqa: F401  (its OpenMP setting must come before numba starts its threads here)
+
     import numba
 
     numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]  # set at import

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 
-
 from ..errors import InvalidInputError
 
 __all__ = ["subject_values", "compare_groups", "mean_ci", "welch", "hedges_g", "SUBJECT_COLUMNS", "GROUP_COLUMNS", "GROUP_SESSIONS"]
