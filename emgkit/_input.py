@@ -114,6 +114,8 @@ def _missing(path: Path) -> str:
         close = difflib.get_close_matches(path.name, names, n=3)
         if close:
             hint = f"; similar names in {path.parent}: {', '.join(close)}"
+        elif not path.is_absolute():
+            hint = f"; check the path (relative to the current folder {Path.cwd()})"
     elif str(path.parent) not in ("", "."):
         hint = f"; the folder {path.parent} does not exist either"
     return f"no such file: {path}{hint}"

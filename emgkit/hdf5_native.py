@@ -170,7 +170,10 @@ def _parse(f: h5py.File, path: Path):
         raise FileFormatError(f"{path}: /emg/data is empty (shape {ds.shape}); the file holds no samples")
     check_hdf5_storage(ds, path, f)
     if "fs" not in ds.attrs:
-        raise FileFormatError(f"{path}: /emg/data has no 'fs' attribute (sampling rate in Hz), which the schema requires")
+        raise FileFormatError(
+            f"{path}: /emg/data has no 'fs' attribute (sampling rate in Hz), which the schema requires (docs/format.md); "
+            "add it with h5py (f['emg/data'].attrs['fs'] = <Hz>) or write the recording again with emgkit.write"
+        )
     try:
         fs = check_fs(ds.attrs["fs"])
     except InvalidInputError:
@@ -180,7 +183,10 @@ def _parse(f: h5py.File, path: Path):
         ) from None
     unit = _as_str(ds.attrs.get("unit"))
     if not unit:
-        raise FileFormatError(f"{path}: /emg/data has no 'unit' string attribute (e.g. 'V'), which the schema requires")
+        raise FileFormatError(
+            f"{path}: /emg/data has no 'unit' string attribute (e.g. 'V'), which the schema requires (docs/format.md); "
+            "add it with h5py (f['emg/data'].attrs['unit'] = 'V') or write the recording again with emgkit.write"
+        )
     channels = _read_channels(f, path, ds.shape[0])
     meta = {}
     if "meta" in f:

@@ -322,8 +322,9 @@ def _sniff_dialect(lines, delimiter, decimal, path):
         forced = "" if delimiter is None and decimal is None else f" with delimiter={delimiter!r}, decimal={decimal!r}"
         raise FileFormatError(
             f"{path}: found no block of rows of numbers with a constant number of fields{forced} "
-            f"(last line: {shown}). emgkit reads columns separated by , ; tab | or spaces with a . or , decimal mark; "
-            "pass delimiter= and decimal= if the file uses them"
+            f"(last line: {shown}). emgkit reads columns separated by , ; tab | or spaces with a . or , decimal mark "
+            "(in Python, emgkit.read's delimiter= and decimal= choose among them when the guess fails); check that the "
+            "file holds a table of numbers, one sample per row, at least a few rows long"
         )
     candidates.sort(key=lambda c: c[0], reverse=True)
     return candidates[0][1]
