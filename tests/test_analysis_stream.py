@@ -267,3 +267,12 @@ def test_batch_stream_on_equals_off(arm_file, tmp_path):
     assert_same_analysis(results["off"], results["on"])
     with pytest.raises(InvalidInputError, match="stream"):
         run_batch([inputs], tmp_path / "bad", workers=1, stream="maybe")
+
+
+def test_a_file_view_is_read_ahead_and_an_array_view_is_not(arm_file):
+    """The pipeline reads through RecordingView.source: it must say what its underlying source says (emgkit._chunks.blocks)."""
+    from emgkit.analysis.view import RecordingView
+
+    with emgkit.open(arm_file) as handle:
+        assert RecordingView.of_file(handle).source.read_ahead
+    assert not RecordingView.of_recording(emgkit.read(arm_file)).source.read_ahead

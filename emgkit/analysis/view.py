@@ -88,6 +88,7 @@ class _ViewSource:
         self.fs = view.fs
         self.n_channels = view.n_channels
         self.n_samples = view.n_samples
+        self.read_ahead = getattr(view.all_source, "read_ahead", False)  # as the source it reads (emgkit._chunks.blocks)
 
     def read(self, a, b, rows=None):
         return self._view.read(a, b, rows)
