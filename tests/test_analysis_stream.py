@@ -102,6 +102,25 @@ def test_stream_reads_the_raw_file_in_bounded_pieces(arm_file, monkeypatch):
     assert max(longest) <= 2000 + 2 * 12000  # one chunk and its settling margins (under 6 s each side)
 
 
+def test_stream_decodes_the_raw_file_once(arm_file, monkeypatch):
+    # the conditioning's second pass reads the scratch copy written by its first (ScratchStore.raw_copy);
+    # reading the file twice fetched 2 records plus the channel classification's blocks (0.6 of this short one)
+    from emgkit.io import RecordingFile
+
+    fetched = []
+    original = RecordingFile._fetch
+
+    def spy(self, rows, first, last):
+        fetched.append(len(rows) * (last - first))
+        return original(self, rows, first, last)
+
+    monkeypatch.setattr(RecordingFile, "_fetch", spy)
+    quiet(analyze_file, arm_file, chunk_s=1.0)
+    with emgkit.open(arm_file) as handle:
+        size = handle.n_channels * handle.n_samples
+    assert size <= sum(fetched) < 2 * size
+
+
 def test_stream_leaves_input_untouched_and_removes_its_scratch(arm_file, tmp_path):
     before = (arm_file.stat().st_mtime_ns, arm_file.read_bytes())
     scratch = tmp_path / "scratch"

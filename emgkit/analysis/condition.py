@@ -109,7 +109,9 @@ class RawScan:
 def condition(view, cfg, band, store, chunk, notes, *, task=True) -> RawScan:
     """Condition every channel of ``view`` into ``store``, ``chunk`` samples at a time.
 
-    The raw samples are read twice (once in memory): a first pass gathers
+    The raw samples are read twice (once in memory; streamed, the second
+    pass reads the store's raw copy written by the first,
+    :meth:`~emgkit.analysis.store.ScratchStore.raw_copy`): a first pass gathers
     each channel's statistics (its mean is the DC offset removed before
     filtering; extremes and quantisation step define clipping) and the
     detector's screen, the second conditions each core, finds its clipped
@@ -159,19 +161,24 @@ def condition(view, cfg, band, store, chunk, notes, *, task=True) -> RawScan:
             spectra.push(x[:, a : a + QUALITY_PIECE])
         store.write(0, n, *condition_block(x, cfg, band, view.fs, notes))
         return RawScan(stats, clip.result(), spectra, screen)
+    copy = store.raw_copy(view.fs)
     for blk in blocks(source, chunk):
         first.push(blk.data)
         if screen is not None:
             screen.add(blk.a, blk.data)
+        if copy is not None:
+            copy.write(blk.a, blk.data)
     stats = first.result()
     clip = ClipScan(stats, adc)
-    for blk in blocks(source, chunk, settling_margin(cfg, band, view.fs)):
+    for blk in blocks(source if copy is None else copy, chunk, settling_margin(cfg, band, view.fs)):
         clip.push(blk.data[:, blk.core])
         centred = blk.data - stats.mean[:, None]
         if spectra is not None:
             spectra.push(centred[:, blk.core])
         y, env = condition_block(centred, cfg, band, view.fs, notes)
         store.write(blk.a, blk.b, y[:, blk.core], env[:, blk.core])
+    if copy is not None:
+        store.drop_raw()
     return RawScan(stats, clip.result(), spectra, screen)
 
 

@@ -197,7 +197,8 @@ def analyze_file(path: str | os.PathLike[str], *, pairs: Pairs = None, mvc: Mvc 
         depend on it (within 1e-9).
     scratch_dir : str or Path, optional
         Folder for the temporary scratch file (default: the system's
-        temporary folder); needs ``2 x channels x samples x 8`` bytes free.
+        temporary folder); needs about ``3.1 x channels x samples x 8`` bytes
+        free while the record is filtered (a raw copy, deleted then), ``2.1 x`` after.
     traces : bool, default False
         Also return the report's data-browser traces (min/max decimated
         band-passed EMG and envelope, as :func:`emgkit.decimate.browser_traces`
