@@ -10,6 +10,7 @@ which cost more than the arithmetic on a repetition of a few thousand samples.
 """
 
 import numpy as np
+from numba import prange
 
 from emgkit.errors import InvalidInputError
 
@@ -148,25 +149,35 @@ def pair_sums(a, b, on_a, on_b):
 
 
 @jit
-def _pair_sums_spans(env, r0, r1, f0, f1, floored, s0, s1, on_a, on_b, starts, stops, out):
-    f0, f1 = f0 * f0, f1 * f1
-    for k in range(starts.shape[0]):
-        a, n = starts[k], stops[k] - starts[k]
-        x, y = np.empty(n), np.empty(n)
+def _span_sums(env, r0, r1, f0, f1, floored, s0, s1, on_a, on_b, a, n, out):
+    """:func:`_pair_sums` of rows ``r0``, ``r1`` of ``env[:, a:a + n]``, floors (squared) removed if ``floored``, scaled."""
+    x, y = np.empty(n), np.empty(n)
+    if floored:  # kernels.noise.minus_floor, inlined as selects (0 at or below the floor, NaN kept): the loop vectorises
         for i in range(n):
             u, v = env[r0, a + i], env[r1, a + i]
-            if floored:  # kernels.noise.minus_floor, inlined
-                u, v = u * u - f0, v * v - f1
-                u = np.sqrt(u) if u > 0.0 else (u if u != u else 0.0)
-                v = np.sqrt(v) if v > 0.0 else (v if v != v else 0.0)
-            x[i], y[i] = u * s0, v * s1
-        if not _pair_sums(x, y, on_a[a : a + n], on_b[a : a + n], out[k]):
-            return False
-    return True
+            u, v = u * u - f0, v * v - f1
+            su, sv = np.sqrt(u if u > 0.0 else 0.0), np.sqrt(v if v > 0.0 else 0.0)
+            x[i], y[i] = (su if u == u else u) * s0, (sv if v == v else v) * s1
+    else:
+        for i in range(n):
+            x[i], y[i] = env[r0, a + i] * s0, env[r1, a + i] * s1
+    return _pair_sums(x, y, on_a[a : a + n], on_b[a : a + n], out)
+
+
+@jit
+def _pair_sums_spans(env, r0, r1, f0, f1, floored, s0, s1, on_a, on_b, starts, stops, ok, out):
+    for k in range(starts.shape[0]):  # serial: a streamed envelope comes one interval per call
+        ok[k] = _span_sums(env, r0, r1, f0, f1, floored, s0, s1, on_a, on_b, starts[k], stops[k] - starts[k], out[k])
+
+
+@jit(parallel=True)
+def _pair_sums_spans_parallel(env, r0, r1, f0, f1, floored, s0, s1, on_a, on_b, starts, stops, ok, out):
+    for k in prange(starts.shape[0]):
+        ok[k] = _span_sums(env, r0, r1, f0, f1, floored, s0, s1, on_a, on_b, starts[k], stops[k] - starts[k], out[k])
 
 
 def pair_sums_spans(env, rows, floor, scale, on_a, on_b, starts, stops):
-    """:func:`pair_sums` of two rows of an envelope over several intervals, read in place in one call.
+    """:func:`pair_sums` of two rows of an envelope over several intervals, read in place in one call (in parallel).
 
     Row ``rows[0]`` (agonist) and ``rows[1]`` (antagonist) of ``env``, each with its
     floor removed in quadrature like :func:`emgkit.kernels.minus_floor` (when
@@ -209,7 +220,9 @@ def pair_sums_spans(env, rows, floor, scale, on_a, on_b, starts, stops):
     if lo.size and (lo.min() < 0 or hi.max() > n or (hi <= lo).any()):
         raise InvalidInputError(f"pair_sums_spans: intervals must be non-empty and inside 0-{n}")
     f = (0.0, 0.0) if floor is None else (float(floor[r0]), float(floor[r1]))
-    out = np.empty((lo.size, 7))
-    if not _pair_sums_spans(env, r0, r1, f[0], f[1], floor is not None, float(scale[0]), float(scale[1]), m, k, lo, hi, out):
+    out, ok = np.empty((lo.size, 7)), np.empty(lo.size, dtype=np.bool_)
+    kernel = _pair_sums_spans_parallel if lo.size > 1 else _pair_sums_spans
+    kernel(env, r0, r1, f[0] * f[0], f[1] * f[1], floor is not None, float(scale[0]), float(scale[1]), m, k, lo, hi, ok, out)
+    if not ok.all():
         raise InvalidInputError("envelopes must be non-negative (rectified and smoothed, or RMS); got negative values")
     return out

@@ -70,3 +70,23 @@ def test_pair_sums_spans_equal_pair_sums_of_the_removed_and_scaled_rows():
         pair_sums_spans(env, (0, 1), floor, scale, on[0], on[1], [5], [5])
     with pytest.raises(InvalidInputError, match="non-negative"):
         pair_sums_spans(-env, (0, 1), None, scale, on[0], on[1], [0], [10])
+
+
+def test_pair_sums_spans_at_and_below_the_floor_and_one_interval_per_call():
+    from emgkit.kernels import minus_floor
+    from emgkit.kernels.cocontraction import pair_sums_spans
+
+    rng = np.random.default_rng(8)
+    env = np.abs(rng.normal(size=(2, 3000)))
+    env[0, :300] = 0.5  # exactly at the floor: 0
+    env[1, 100:400] = 0.0
+    env[0, 1000:1010] = np.nan
+    on = rng.random((2, 3000)) < 0.5
+    floor, scale = np.array([0.5, 0.25]), np.array([2.0, 3.0])
+    spans = np.array([[0, 300], [0, 3000], [950, 1200], [2999, 3000]])
+    e = minus_floor(env, floor) * scale[:, None]
+    want = [pair_sums(e[0, a:b], e[1, a:b], on[0, a:b], on[1, a:b]) for a, b in spans]
+    np.testing.assert_array_equal(pair_sums_spans(env, (0, 1), floor, scale, on[0], on[1], spans[:, 0], spans[:, 1]), want)
+    for k, (a, b) in enumerate(spans):  # one interval: the serial kernel
+        np.testing.assert_array_equal(pair_sums_spans(env, (0, 1), floor, scale, on[0], on[1], [a], [b])[0], want[k])
+    assert want[0][0] == 0.0 and np.isnan(want[2][0])
