@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-__all__ = ["frame", "tidy", "TEXT_COLUMNS"]
+__all__ = ["frame", "text", "tidy", "TEXT_COLUMNS"]
 
 TEXT_COLUMNS = {
     "severity", "category", "subject", "finding", "unit", "threshold", "source", "muscle", "metric", "left_channel",
@@ -42,10 +42,31 @@ def frame(rows, columns, *, ints=(), bools=()):
         elif c in bools:
             out[c] = np.asarray(v, dtype=bool)
         elif c in TEXT_COLUMNS:
-            out[c] = pd.Series([str(x) for x in v], dtype="str")
+            out[c] = v if isinstance(v, pd.arrays.StringArray) else pd.Series([str(x) for x in v], dtype="str")
         else:
             out[c] = np.asarray(v, dtype=np.float64)
     return pd.DataFrame(out, columns=columns)
+
+
+def text(labels, codes):
+    """A text column of :func:`frame` built whole: ``str(labels[i])`` for each ``i`` of ``codes``.
+
+    Parameters
+    ----------
+    labels : sequence
+        The distinct values (each made str once).
+    codes : ndarray of int
+        Index into ``labels`` of every row.
+
+    Returns
+    -------
+    pandas.arrays.StringArray
+    """
+    import pandas as pd
+
+    table = np.empty(len(labels), dtype=object)
+    table[:] = [str(x) for x in labels]
+    return pd.array(table[np.asarray(codes, dtype=np.intp)], dtype="str")
 
 
 def tidy(table):

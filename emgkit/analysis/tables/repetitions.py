@@ -16,14 +16,14 @@ import numpy as np
 
 from ..measure import AMPLITUDE_METRICS, CC_METRICS
 from . import agonist_antagonist, bilateral, timing
-from ._frame import frame
+from ._frame import frame, text
 
-_NUMBERS = ("cycle", "start_s", "stop_s", "value")
 COLUMNS = ["cycle", "start_s", "stop_s", "kind", "side", "muscle", "channel", "partner", "metric", "value", "unit"]
+_FIXED = ("kind", "side", "muscle", "channel", "partner")  # one value per block
 
 
 class _Block:
-    """Columns gathered block by block, numbers in arrays."""
+    """Columns gathered block by block: numbers in arrays, text as labels and codes (built whole at the end)."""
 
     def __init__(self, intervals):
         self.intervals = intervals
@@ -36,29 +36,32 @@ class _Block:
         """
         ks = np.asarray(ks, dtype=np.int64)
         m = len(metrics)
-        self.add_rows(np.repeat(ks, m), kind, side, muscle, channel, partner, list(metrics) * ks.size,
-                      np.asarray(values, dtype=np.float64).reshape(-1), list(units) * ks.size, intervals)
+        self.add_rows(np.repeat(ks, m), kind, side, muscle, channel, partner, metrics, np.tile(np.arange(m), ks.size),
+                      np.asarray(values, dtype=np.float64).reshape(-1), units, intervals)
 
-    def add_rows(self, k_rep, kind, side, muscle, channel, partner, metrics, values, units, intervals=None):
-        """One row per element of ``k_rep`` (repetition index), ``metrics``, ``values`` and ``units``."""
-        n = len(k_rep)
-        if not n:
+    def add_rows(self, k_rep, kind, side, muscle, channel, partner, metrics, col, values, units, intervals=None):
+        """One row per element of ``k_rep`` (repetition index), ``col`` and ``values``.
+
+        Row ``i`` has metric ``metrics[col[i]]`` and unit ``units[col[i]]``.
+        """
+        if not len(k_rep):
             return
         ivl = self.intervals if intervals is None else intervals
-        self.parts.append({
-            "cycle": k_rep + 1, "start_s": ivl[k_rep, 0], "stop_s": ivl[k_rep, 1],
-            "kind": [kind] * n, "side": [side or ""] * n, "muscle": [muscle or ""] * n, "channel": [channel] * n,
-            "partner": [partner] * n, "metric": list(metrics), "value": np.asarray(values, dtype=np.float64),
-            "unit": list(units),
-        })
+        self.parts.append(({"cycle": k_rep + 1, "start_s": ivl[k_rep, 0], "stop_s": ivl[k_rep, 1],
+                            "value": np.asarray(values, dtype=np.float64)},
+                           (kind, side or "", muscle or "", channel, partner), list(metrics), list(units), col))
 
     def table(self):
         if not self.parts:
             return frame({c: [] for c in COLUMNS}, COLUMNS, ints=("cycle",))
-        data = {}
-        for c in COLUMNS:
-            pieces = [p[c] for p in self.parts]
-            data[c] = np.concatenate(pieces) if c in _NUMBERS else [x for p in pieces for x in p]
+        data = {c: np.concatenate([p[0][c] for p in self.parts]) for c in ("cycle", "start_s", "stop_s", "value")}
+        block = np.repeat(np.arange(len(self.parts)), [len(p[4]) for p in self.parts])
+        for f, c in enumerate(_FIXED):
+            data[c] = text([p[1][f] for p in self.parts], block)
+        first = np.cumsum([0] + [len(p[2]) for p in self.parts[:-1]])  # each block's labels follow the previous ones'
+        codes = np.concatenate([p[4] + k for p, k in zip(self.parts, first)])
+        data["metric"] = text([x for p in self.parts for x in p[2]], codes)
+        data["unit"] = text([x for p in self.parts for x in p[3]], codes)
         return frame(data, COLUMNS, ints=("cycle",))
 
 
@@ -66,8 +69,8 @@ def build(s):
     """Every per-repetition value of the channels and pairs."""
     out = _Block(s.segments.intervals)
     ms = s.measures
-    names = np.array([*AMPLITUDE_METRICS, "onset_ms", "offset_ms", "burst_ms"], dtype=object)
-    units = np.array([*(ms.units[m] for m in AMPLITUDE_METRICS), "ms", "ms", "ms"], dtype=object)
+    names = [*AMPLITUDE_METRICS, "onset_ms", "offset_ms", "burst_ms"]
+    units = [*(ms.units[m] for m in AMPLITUDE_METRICS), "ms", "ms", "ms"]
     n_amp = len(AMPLITUDE_METRICS)
     act = s.detection.activation
     for c, ch in enumerate(s.selection.channels):
@@ -85,7 +88,7 @@ def build(s):
         count = n_amp + 3 * np.isfinite(on[nonempty])
         k_rep = np.repeat(nonempty, count)
         col = np.arange(k_rep.size) - np.repeat(np.cumsum(count) - count, count)
-        out.add_rows(k_rep, "channel", ch.side, ch.muscle, ch.name, "", names[col], table[k_rep, col], units[col], ivl)
+        out.add_rows(k_rep, "channel", ch.side, ch.muscle, ch.name, "", names, col, table[k_rep, col], units, ivl)
     for p in s.selection.pairing.bilateral:
         ki, _, ri, _ = bilateral.rep_pairs(s, s.selection.index(p.left), s.selection.index(p.right))
         for metric in s.cfg.analysis.amplitude_metrics:
