@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._frame import frame
+from ._frame import frame, text
 
 COLUMNS = ["channel", "muscle", "side", "unit", "pct", "mean", "sd", "n_cycles", "cycle_side"]
 
@@ -33,15 +33,16 @@ def build(s):
         _, m, d = s.norm.ensemble(s.view.fs, intervals, npts)  # every row (a streamed envelope is read by cycle)
         mean[rows], sd[rows], count[rows] = m[rows], d[rows], len(intervals)
     scale = s.norm.cc_scale[:, None]
+    row = np.repeat(np.arange(n_ch), npts)  # the channel of every row
     data = {
-        "channel": [c.name for c in chans for _ in range(npts)],
-        "muscle": [c.muscle or "" for c in chans for _ in range(npts)],
-        "side": [c.side or "" for c in chans for _ in range(npts)],
-        "unit": [s.norm.cc_unit] * (n_ch * npts),
+        "channel": text([c.name for c in chans], row),
+        "muscle": text([c.muscle or "" for c in chans], row),
+        "side": text([c.side or "" for c in chans], row),
+        "unit": text([s.norm.cc_unit], np.zeros(n_ch * npts, dtype=np.int64)),
         "pct": np.tile(np.linspace(0.0, 100.0, npts), n_ch),
         "mean": (mean * scale).reshape(-1),
         "sd": (sd * scale).reshape(-1),
         "n_cycles": np.repeat(count, npts),
-        "cycle_side": [o for o in own for _ in range(npts)],
+        "cycle_side": text(own, row),
     }
     return frame(data, COLUMNS, ints=("n_cycles",))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._frame import frame
+from ._frame import frame, text
 
 COLUMNS = ["channel", "window", "start_s", "stop_s", "time_s", "mdf_hz", "mnf_hz", "rms", "finsm5",
            "active_fraction", "level_pct", "used", "excluded"]
@@ -17,6 +17,8 @@ COLUMNS = ["channel", "window", "start_s", "stop_s", "time_s", "mdf_hz", "mnf_hz
 
 def build(s):
     """One row per window, channel by channel (columns built whole, not row by row)."""
+    import pandas as pd
+
     fs = s.view.fs
     res = s.fatigue.channels
     n = [len(r.times_s) for r in res]
@@ -25,7 +27,7 @@ def build(s):
         return np.concatenate([np.asarray(get(r), dtype=dtype) for r in res]) if res else np.empty(0, dtype=dtype)
 
     data = {
-        "channel": [name for name, k in zip(s.selection.names, n) for _ in range(k)],
+        "channel": text(s.selection.names, np.repeat(np.arange(len(n)), n)),
         "window": np.concatenate([np.arange(1, k + 1) for k in n]) if res else np.empty(0, np.int64),
         "start_s": cat(lambda r: r.windows[:, 0].reshape(-1)) / fs,
         "stop_s": cat(lambda r: r.windows[:, 1].reshape(-1)) / fs,
@@ -37,6 +39,6 @@ def build(s):
         "active_fraction": cat(lambda r: r.active_fraction),
         "level_pct": cat(lambda r: r.rms / r.contraction_rms * 100.0 if r.contraction_rms > 0 else np.full(len(r.rms), np.nan)),
         "used": cat(lambda r: r.used, bool),
-        "excluded": cat(lambda r: r.excluded, str).tolist(),
+        "excluded": pd.array(cat(lambda r: r.excluded, object), dtype="str"),
     }
     return frame(data, COLUMNS, ints=("window",), bools=("used",))
