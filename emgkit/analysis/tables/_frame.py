@@ -82,6 +82,8 @@ def tidy(table):
             out[col] = s.astype(np.int64)
         elif isinstance(s.dtype, np.dtype) and s.dtype.kind == "f":
             out[col] = s.astype(np.float64)
+        elif s.dtype == "str":  # already str, missing as NaN
+            out[col] = s.fillna("")
         else:
             out[col] = pd.Series(["" if (v is None or (isinstance(v, float) and math.isnan(v))) else str(v) for v in s],
                                  dtype="str", index=out.index)
