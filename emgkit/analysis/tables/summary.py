@@ -59,24 +59,33 @@ def scope(s, tables) -> dict:
     sel = s.selection
     chans = sel.channels
     b, aa, tm = tables["bilateral"], tables["agonist_antagonist"], tables["timing"]
-    amp = b[b["metric"] != "mdf_slope_pct_per_min"]
-    timed = {(r.channel_a, r.channel_b) for r in tm.itertuples(index=False) if math.isfinite(r.mean_ms)}
+    timed = {(ca, cb) for ca, cb, m in zip(tm["channel_a"].tolist(), tm["channel_b"].tolist(), tm["mean_ms"].tolist())
+             if math.isfinite(m)}
+    first, finite = {}, set()  # per (left, right) of the amplitude rows: the first row, and whether any SI is finite
+    amp = (b["metric"] != "mdf_slope_pct_per_min").to_numpy(bool)
+    si = np.isfinite(b["symmetry_index"].to_numpy(float))
+    for k, key in enumerate(zip(b["left_channel"].tolist(), b["right_channel"].tolist())):
+        if amp[k]:
+            first.setdefault(key, k)
+            if si[k]:
+                finite.add(key)
+    structure, reason = b["task_structure"].tolist(), b["flag_reason"].tolist()
     not_compared = {}
     bil_done = 0
     for p in sel.pairing.bilateral:
-        rows = amp[(amp["left_channel"] == p.left) & (amp["right_channel"] == p.right)]
-        if len(rows) and rows["task_structure"].iloc[0] == "unilateral":  # one side at rest (stated or found): not compared
-            not_compared[f"{fd.muscle_words(p.muscle)} (left/right)"] = rows["flag_reason"].iloc[0]
-        elif np.isfinite(rows["symmetry_index"].to_numpy(float)).any() or (p.left, p.right) in timed:
+        k = first.get((p.left, p.right))
+        if k is not None and structure[k] == "unilateral":  # one side at rest (stated or found): not compared
+            not_compared[f"{fd.muscle_words(p.muscle)} (left/right)"] = reason[k]
+        elif (p.left, p.right) in finite or (p.left, p.right) in timed:
             bil_done += 1
         else:
-            not_compared[f"{fd.muscle_words(p.muscle)} (left/right)"] = rows["flag_reason"].iloc[0] if len(rows) else "no amplitude metric"
+            not_compared[f"{fd.muscle_words(p.muscle)} (left/right)"] = reason[k] if k is not None else "no amplitude metric"
     aa_done = 0
-    for r in aa.itertuples(index=False):
-        if math.isfinite(r.cci_falconer) or (r.agonist, r.antagonist) in timed:
+    for ag, an, cci, why in zip(*(aa[c].tolist() for c in ("agonist", "antagonist", "cci_falconer", "flag_reason"))):
+        if math.isfinite(cci) or (ag, an) in timed:
             aa_done += 1
         else:
-            not_compared[f"{r.agonist} / {r.antagonist}"] = r.flag_reason
+            not_compared[f"{ag} / {an}"] = why
     paired = {n for p in sel.pairing.bilateral for n in (p.left, p.right)}
     paired |= {n for p in sel.pairing.agonist_antagonist for n in (p.agonist, p.antagonist)}
     not_paired = {c.name: channel_fix(c) for c in chans if c.name not in paired}
