@@ -34,6 +34,8 @@ __all__ = [
     "rectified_envelope",
     "burst_rms",
     "window_quantiles",
+    "smoothed_states",
+    "smoothed_tile",
 ]
 
 
@@ -781,6 +783,182 @@ def tkeo_envelope(y, sos, out=None):
 def rectified_envelope(y, sos, out=None):
     """``|y|`` low-passed forward and backward (zero phase), clipped at 0: :func:`tkeo_envelope` without TKEO."""
     return _smoothed_stat(y, sos, 1, out)
+
+
+# -- the same statistics tile by tile, never held whole -----------------------------------------
+_STATISTICS = {"tkeo": 0, "rectified": 1}
+
+
+@jit
+def _forward_states_group(y, r0, nr, kind, b0, b1, b2, a1, a2, zi0, zi1, edges, states):
+    """Rows ``r0 .. r0 + nr - 1``: the forward pass of :func:`_smoothed_group`, keeping its state at each edge."""
+    n = y.shape[1]
+    z0 = np.zeros(_LANES)
+    z1 = np.zeros(_LANES)
+    last = nr - 1
+    for lane in range(_LANES):
+        v0 = _stat_value(y[r0 + min(lane, last)], 0, n, kind)
+        z0[lane] = zi0 * v0
+        z1[lane] = zi1 * v0
+    i = 0
+    for j in range(edges.shape[0]):
+        while i < edges[j]:
+            for lane in range(_LANES):
+                v = _stat_value(y[r0 + min(lane, last)], i, n, kind)
+                w = b0 * v + z0[lane]
+                z0[lane] = b1 * v - a1 * w + z1[lane]
+                z1[lane] = b2 * v - a2 * w
+            i += 1
+        for lane in range(nr):
+            states[r0 + lane, j, 0] = z0[lane]
+            states[r0 + lane, j, 1] = z1[lane]
+
+
+@jit(parallel=True)
+def _forward_states(y, kind, b0, b1, b2, a1, a2, zi0, zi1, edges, states):
+    n_groups = (y.shape[0] + _LANES - 1) // _LANES
+    for g in prange(n_groups):
+        r0 = g * _LANES
+        _forward_states_group(y, r0, min(_LANES, y.shape[0] - r0), kind, b0, b1, b2, a1, a2, zi0, zi1, edges, states)
+
+
+@jit
+def _tile_group(y, k0, nr, kind, b0, b1, b2, a1, a2, zi0, zi1, a, b, forward, backward, fresh, out):
+    """Rows ``k0 .. k0 + nr - 1`` of :func:`_smoothed_group` on samples ``a:b``, from the states at its ends."""
+    n = y.shape[1]
+    z0 = np.zeros(_LANES)
+    z1 = np.zeros(_LANES)
+    last = nr - 1
+    for lane in range(_LANES):
+        k = k0 + min(lane, last)
+        z0[lane] = forward[k, 0]
+        z1[lane] = forward[k, 1]
+    for i in range(a, b):
+        for lane in range(_LANES):
+            k = k0 + min(lane, last)
+            v = _stat_value(y[k], i, n, kind)
+            w = b0 * v + z0[lane]
+            z0[lane] = b1 * v - a1 * w + z1[lane]
+            z1[lane] = b2 * v - a2 * w
+            if lane <= last:
+                out[k, i - a] = w
+    for lane in range(_LANES):
+        k = k0 + min(lane, last)
+        if fresh:  # the record's end: as _smoothed_group, from the last forward value
+            v0 = np.float64(out[k, b - 1 - a])
+            z0[lane] = zi0 * v0
+            z1[lane] = zi1 * v0
+        else:
+            z0[lane] = backward[k, 0]
+            z1[lane] = backward[k, 1]
+    for i in range(b - 1, a - 1, -1):
+        for lane in range(_LANES):
+            k = k0 + min(lane, last)
+            v = np.float64(out[k, i - a])
+            w = b0 * v + z0[lane]
+            z0[lane] = b1 * v - a1 * w + z1[lane]
+            z1[lane] = b2 * v - a2 * w
+            if lane <= last:
+                out[k, i - a] = w if w > 0.0 else 0.0
+    for lane in range(nr):
+        backward[k0 + lane, 0] = z0[lane]
+        backward[k0 + lane, 1] = z1[lane]
+
+
+@jit(parallel=True)
+def _tile(y, kind, b0, b1, b2, a1, a2, zi0, zi1, a, b, forward, backward, fresh, out):
+    n_groups = (y.shape[0] + _LANES - 1) // _LANES
+    for g in prange(n_groups):
+        k0 = g * _LANES
+        _tile_group(y, k0, min(_LANES, y.shape[0] - k0), kind, b0, b1, b2, a1, a2, zi0, zi1, a, b, forward,
+                    backward, fresh, out)
+
+
+def _statistic_args(y, sos, statistic):
+    if statistic not in _STATISTICS:
+        raise InvalidInputError(f"statistic must be one of {sorted(_STATISTICS)}, got {statistic!r}")
+    y2 = _as_rows(y, "y", floating=True, view=True)
+    sos = np.asarray(sos, dtype=np.float64)
+    if sos.shape != (1, 6) or sos[0, 3] != 1.0:
+        raise InvalidInputError(f"sos must be one second-order section, shape (1, 6) with a0 = 1, got shape {sos.shape}")
+    b0, b1, b2, _, a1, a2 = (float(v) for v in sos[0])
+    return y2, _STATISTICS[statistic], (b0, b1, b2, a1, a2) + _section_zi(tuple(float(v) for v in sos[0]))
+
+
+def smoothed_states(y, sos, edges, statistic="tkeo"):
+    """Forward-pass filter states of :func:`tkeo_envelope` (or :func:`rectified_envelope`) at the samples ``edges``.
+
+    With them (and :func:`smoothed_tile`) the statistic of a long record is
+    computed tile by tile, in any order once the backward states are known,
+    with the same bits as the whole-record kernel, and never held whole.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,) or (n_channels, n), float32/float64
+        Band-passed EMG.
+    sos : ndarray, shape (1, 6)
+        One second-order section, as for :func:`tkeo_envelope`.
+    edges : sequence of int
+        Increasing sample indices in ``[0, n]``.
+    statistic : {"tkeo", "rectified"}
+
+    Returns
+    -------
+    ndarray, shape (n_channels, len(edges), 2), float64
+        The filter state before sample ``edges[j]`` of the forward pass.
+    """
+    y2, kind, coefficients = _statistic_args(y, sos, statistic)
+    edges = np.ascontiguousarray(edges, dtype=np.int64)
+    if edges.ndim != 1 or np.any(np.diff(edges) <= 0) or (edges.size and (edges[0] < 0 or edges[-1] > y2.shape[1])):
+        raise InvalidInputError(f"edges must be increasing sample indices in [0, {y2.shape[1]}]")
+    states = np.zeros((y2.shape[0], edges.size, 2))
+    if y2.shape[1] and edges.size:
+        _forward_states(y2, kind, *coefficients, edges, states)
+    return states
+
+
+def smoothed_tile(y, sos, a, b, forward, backward=None, *, statistic="tkeo", out=None):
+    """Samples ``a:b`` of :func:`tkeo_envelope` (or :func:`rectified_envelope`) of ``y``, bit for bit, from filter states.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,) or (n_channels, n), float32/float64
+        The whole band-passed EMG the statistic is of (for some channels:
+        a slice of rows, with the same rows of the states).
+    sos : ndarray, shape (1, 6)
+    a, b : int
+        The tile, ``0 <= a < b <= n``.
+    forward : ndarray, shape (n_channels, 2)
+        Forward-pass state before sample ``a`` (:func:`smoothed_states`).
+    backward : ndarray, shape (n_channels, 2), optional
+        Backward-pass state after sample ``b - 1`` (returned by the call for
+        the tile after this one); None only for ``b == n``.
+    statistic : {"tkeo", "rectified"}
+    out : ndarray, optional
+        Buffer of ``y``'s dtype, shape ``(n_channels, >= b - a)``, C-contiguous.
+
+    Returns
+    -------
+    values : ndarray, shape (n_channels, b - a)
+        A view of ``out`` (unit^2 for tkeo, unit for rectified).
+    backward : ndarray, shape (n_channels, 2)
+        Backward-pass state after sample ``a``: pass it for the tile ending at ``a``.
+    """
+    y2, kind, coefficients = _statistic_args(y, sos, statistic)
+    n_ch, n = y2.shape
+    if not 0 <= a < b <= n or (backward is None and b != n):
+        raise InvalidInputError(f"need 0 <= a < b <= {n}, and a backward state unless b == {n}; got a={a}, b={b}")
+    forward = np.ascontiguousarray(forward, dtype=np.float64).reshape(-1, 2)
+    state = np.array(np.zeros((n_ch, 2)) if backward is None else backward, dtype=np.float64).reshape(-1, 2)
+    if forward.shape != (n_ch, 2) or state.shape != (n_ch, 2):
+        raise InvalidInputError(f"forward and backward states must have shape ({n_ch}, 2)")
+    if out is None:
+        out = np.empty((n_ch, b - a), y2.dtype)
+    elif (not isinstance(out, np.ndarray) or out.dtype != y2.dtype or out.ndim != 2 or out.shape[0] != n_ch
+          or out.shape[1] < b - a or not out.flags.c_contiguous):
+        raise InvalidInputError(f"out must be a C-contiguous {y2.dtype} array of shape ({n_ch}, >= {b - a})")
+    _tile(y2, kind, *coefficients, int(a), int(b), forward, state, backward is None, out)
+    return out[:, : b - a], state
 
 
 # -- running low quantiles (tracked rest levels) --------------------------------------------------

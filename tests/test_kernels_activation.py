@@ -23,6 +23,7 @@ from emgkit.kernels import (
     tkeo_envelope,
     window_quantiles,
 )
+from emgkit.kernels.activation import smoothed_states, smoothed_tile
 
 masks = arrays(np.bool_, st.integers(0, 60))
 signals = arrays(np.float64, st.integers(0, 60), elements=st.floats(0, 10, allow_nan=False))
@@ -408,3 +409,44 @@ def test_window_quantiles_long_windows_and_errors(rng, width, stride):
         window_quantiles(x, 5, 0, 1, 101.0)
     with pytest.raises(ValueError, match="stride"):
         window_quantiles(x, 5, 0, 0, 10.0)
+
+
+# -- the smoothed statistics tile by tile -------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("statistic", ["tkeo", "rectified"])
+@pytest.mark.parametrize("n_channels", [1, 5])
+def test_smoothed_tiles_have_the_bits_of_the_whole_kernel(rng, dtype, statistic, n_channels):
+    y = rng.standard_normal((n_channels, 5003)).astype(dtype)
+    sos = signal.butter(2, 40, fs=2000, output="sos")
+    whole = (tkeo_envelope if statistic == "tkeo" else rectified_envelope)(y, sos)
+    edges = np.array([0, 1, 700, 2048, 4999, 5003])
+    forward = smoothed_states(y, sos, edges, statistic)
+    assert forward.shape == (n_channels, edges.size, 2)
+    back, backward = None, {}
+    for t in range(edges.size - 2, -1, -1):  # first walk: from the end, keeping the backward states
+        values, back = smoothed_tile(y, sos, edges[t], edges[t + 1], forward[:, t], back, statistic=statistic)
+        assert values.dtype == dtype
+        np.testing.assert_array_equal(values, whole[:, edges[t] : edges[t + 1]])
+        backward[t] = back
+    out = np.empty((1, 4096), dtype)
+    for t in range(edges.size - 1):  # then any tile, any rows, into a reused buffer
+        b = backward[t + 1] if t + 2 < edges.size else None
+        values, _ = smoothed_tile(y[-1:], sos, edges[t], edges[t + 1], forward[-1:, t], None if b is None else b[-1:],
+                                  statistic=statistic, out=out)
+        np.testing.assert_array_equal(values[0], whole[-1, edges[t] : edges[t + 1]])
+
+
+def test_smoothed_tile_checks_its_arguments(rng):
+    y = rng.standard_normal((2, 100))
+    sos = signal.butter(2, 40, fs=2000, output="sos")
+    forward = smoothed_states(y, sos, [0, 50, 100])
+    with pytest.raises(ValueError, match="backward state"):
+        smoothed_tile(y, sos, 0, 50, forward[:, 0])
+    with pytest.raises(ValueError, match="shape"):
+        smoothed_tile(y, sos, 50, 100, forward[:1, 1])
+    with pytest.raises(ValueError, match="out must be"):
+        smoothed_tile(y, sos, 50, 100, forward[:, 1], out=np.empty((2, 10)))
+    with pytest.raises(ValueError, match="increasing"):
+        smoothed_states(y, sos, [0, 50, 50])
+    with pytest.raises(ValueError, match="statistic"):
+        smoothed_states(y, sos, [0, 100], "bonato")

@@ -128,8 +128,7 @@ class Threshold:
 
         def pieces():
             for a0, b0 in cores(b - a, self.core):
-                piece = signals.piece(a + a0, a + b0, self.margin, rows=[c])
-                yield piece.ref[piece.at(c), a + a0 - piece.lo : a + b0 - piece.lo]
+                yield signals.piece(a + a0, a + b0, self.margin, rows=[c]).row(c, a + a0, a + b0)
 
         return level_spread(pieces, b - a, self.robust)
 
@@ -138,10 +137,11 @@ class Threshold:
         from emgkit.kernels import hysteresis_runs
 
         hold = max(1, int(round(self.opts.get("hold_ms", 0.0) * 1e-3 * self.fs)))
-        counts, starts, stops = hysteresis_runs(piece.test[:, a - piece.lo : b - piece.lo], a, self.state, self.high, self.low,
-                                                hold=hold, gain=self.gain, gain_step=self.block)
-        for c in np.flatnonzero(counts):
-            self.found[c].append(np.c_[starts[c, : counts[c]], stops[c, : counts[c]]])
+        for s, test in piece.parts(a, b, test=True):
+            counts, starts, stops = hysteresis_runs(test, s, self.state, self.high, self.low, hold=hold, gain=self.gain,
+                                                    gain_step=self.block)
+            for c in np.flatnonzero(counts):
+                self.found[c].append(np.c_[starts[c, : counts[c]], stops[c, : counts[c]]])
 
     def runs(self):
         """Bursts per channel ``(starts, stops)`` in samples: merged across gaps, short ones dropped."""

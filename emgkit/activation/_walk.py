@@ -65,7 +65,7 @@ def run(source, channels, unit, meta, plan, baseline, chunk, notes, filtered=Non
     block = bl.block_length(opts["baseline_s"], fs)
     core = core_length(n, chunk, block, even=plan.kind == "bonato")
     signals = Signals(source, filtered, plan.kind, fs, opts.get("band_hz"), opts.get("lowpass_hz"),
-                      window_length(opts.get("window_ms"), fs))
+                      window_length(opts.get("window_ms"), fs), block)
     if signals.band is not None and low_rate_note(fs):
         warn(low_rate_note(fs), notes)
 
@@ -128,13 +128,13 @@ def _scan_reference(signals, screen, core, block):
         else:  # only screened: small reads
             for s, e in cores(b - a, SCREEN_BLOCK):
                 screen.add(a + s, signals.source.read(a + s, a + e))
-        ref = piece.ref[:, a - piece.lo : b - piece.lo]
-        if means is None:
-            means, peak = np.empty((ref.shape[0], k)), np.full(ref.shape[0], -np.inf)
-        peak = np.maximum(peak, ref.max(axis=1))
-        first, m = a // block, (min(b, k * block) - a) // block
-        if m > 0:
-            means[:, first : first + m] = ref[:, : m * block].reshape(-1, m, block).mean(axis=2, dtype=np.float64)
+        for s, ref in piece.parts(a, b, ordered=False):
+            if means is None:
+                means, peak = np.empty((ref.shape[0], k)), np.full(ref.shape[0], -np.inf)
+            peak = np.maximum(peak, ref.max(axis=1))
+            first, m = s // block, (min(s + ref.shape[1], k * block) - s) // block
+            if m > 0:
+                means[:, first : first + m] = ref[:, : m * block].reshape(-1, m, block).mean(axis=2, dtype=np.float64)
     return means, peak
 
 
