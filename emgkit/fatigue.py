@@ -498,17 +498,20 @@ def _window_stats(x, fs, windows, segment_s, low, high):
                             _moment_ratio(fb, pb)])
 
 
-def _segment_periodogram_sums(x, offset, nper, step, win, fs, band, block=64):
+def _segment_periodogram_sums(x, offset, nper, step, win, fs, band, block_samples=1 << 17):
     """Running sums over the segments of ``x`` of their band periodograms, shape (n_segments + 1, n_bins), unit**2/Hz.
 
-    Segments are cut, transformed and summed ``block`` at a time into reused
-    buffers (:func:`emgkit.kernels.hann_segments`, ``np.fft.rfft``,
-    :func:`emgkit.kernels.add_band_periodograms`), which stay in the cache.
+    Segments are cut, transformed and summed about ``block_samples`` samples
+    (1 MB) at a time into reused buffers (:func:`emgkit.kernels.hann_segments`,
+    ``np.fft.rfft``, :func:`emgkit.kernels.add_band_periodograms`), which stay
+    in the cache; fewer, larger blocks spend less on calls (64 segments of
+    0.25 s at 2 kHz took 15-25 % more time than 256).
     """
     from .kernels import add_band_periodograms, hann_segments
 
     x = np.ascontiguousarray(x, dtype=np.float64)
     n_seg = max(0, (x.shape[0] - offset - nper) // step + 1)
+    block = max(16, block_samples // nper)
     csum = np.empty((n_seg + 1, band[1] - band[0]))
     csum[0] = 0.0
     frames = np.empty((min(block, n_seg), nper))

@@ -155,3 +155,17 @@ def test_window_spectra_equal_scipy_welch_per_window(rng, fs, segment_s):
             fb, pb = _band(*welch_psd(x[a:b], fs, segment_s), 20.0, 450.0)
             ref = [pb.sum(), median_frequency(fb, pb), mean_frequency(fb, pb), float(_moment_ratio(fb, pb))]
             np.testing.assert_allclose(row, ref, rtol=1e-10)
+
+
+@pytest.mark.parametrize("nper", [64, 500])
+def test_segment_periodogram_sums_do_not_depend_on_the_block(rng, nper):
+    from scipy.signal import get_window
+
+    from emgkit.fatigue import _segment_periodogram_sums
+
+    x = rng.standard_normal(40 * nper + 7)
+    win = get_window("hann", nper)
+    args = (x, 3, nper, nper // 2, win, 1000.0, (2, nper // 4))
+    want = _segment_periodogram_sums(*args, block_samples=nper)  # blocks of 16 segments
+    for block_samples in (33 * nper, 1 << 17):
+        np.testing.assert_array_equal(_segment_periodogram_sums(*args, block_samples=block_samples), want)
