@@ -685,47 +685,21 @@ def _stat_value(row, i, n, kind):
     return abs(b * b - a * c)
 
 
-@jit
-def _smoothed_group(y, r0, nr, kind, b0, b1, b2, a1, a2, zi0, zi1, out):
-    """Rows ``r0 .. r0 + nr - 1`` (nr <= _LANES): statistic, then one biquad forward and backward."""
-    n = y.shape[1]
-    z0 = np.zeros(_LANES)
-    z1 = np.zeros(_LANES)
-    last = nr - 1  # lanes beyond nr repeat the last row; only real rows are written
-    for lane in range(_LANES):
-        v0 = _stat_value(y[r0 + min(lane, last)], 0, n, kind)
-        z0[lane] = zi0 * v0
-        z1[lane] = zi1 * v0
-    for i in range(n):
-        for lane in range(_LANES):
-            r = r0 + min(lane, last)
-            v = _stat_value(y[r], i, n, kind)
-            w = b0 * v + z0[lane]
-            z0[lane] = b1 * v - a1 * w + z1[lane]
-            z1[lane] = b2 * v - a2 * w
-            if lane <= last:
-                out[r, i] = w
-    for lane in range(_LANES):
-        v0 = np.float64(out[r0 + min(lane, last), n - 1])
-        z0[lane] = zi0 * v0
-        z1[lane] = zi1 * v0
-    for i in range(n - 1, -1, -1):
-        for lane in range(_LANES):
-            r = r0 + min(lane, last)
-            v = np.float64(out[r, i])
-            w = b0 * v + z0[lane]
-            z0[lane] = b1 * v - a1 * w + z1[lane]
-            z1[lane] = b2 * v - a2 * w
-            if lane <= last:
-                out[r, i] = w if w > 0.0 else 0.0
-
-
 @jit(parallel=True)
 def _smoothed(y, kind, b0, b1, b2, a1, a2, zi0, zi1, out):
-    n_groups = (y.shape[0] + _LANES - 1) // _LANES
+    """The whole record as one tile (:func:`_tile_group`): each pass starts in the steady state of its first value."""
+    n_rows, n = y.shape
+    forward = np.empty((n_rows, 2))
+    backward = np.empty((n_rows, 2))
+    for r in range(n_rows):
+        v0 = _stat_value(y[r], 0, n, kind)
+        forward[r, 0] = zi0 * v0
+        forward[r, 1] = zi1 * v0
+    n_groups = (n_rows + _LANES - 1) // _LANES
     for g in prange(n_groups):
         r0 = g * _LANES
-        _smoothed_group(y, r0, min(_LANES, y.shape[0] - r0), kind, b0, b1, b2, a1, a2, zi0, zi1, out)
+        _tile_group(y, r0, min(_LANES, n_rows - r0), kind, b0, b1, b2, a1, a2, zi0, zi1, 0, n, forward, backward, True,
+                    out)
 
 
 @functools.lru_cache(maxsize=16)
@@ -791,7 +765,7 @@ _STATISTICS = {"tkeo": 0, "rectified": 1}
 
 @jit
 def _forward_states_group(y, r0, nr, kind, b0, b1, b2, a1, a2, zi0, zi1, edges, states):
-    """Rows ``r0 .. r0 + nr - 1``: the forward pass of :func:`_smoothed_group`, keeping its state at each edge."""
+    """Rows ``r0 .. r0 + nr - 1``: the forward pass of :func:`_tile_group` over the record, keeping its state at each edge."""
     n = y.shape[1]
     z0 = np.zeros(_LANES)
     z1 = np.zeros(_LANES)
@@ -824,7 +798,13 @@ def _forward_states(y, kind, b0, b1, b2, a1, a2, zi0, zi1, edges, states):
 
 @jit
 def _tile_group(y, k0, nr, kind, b0, b1, b2, a1, a2, zi0, zi1, a, b, forward, backward, fresh, out):
-    """Rows ``k0 .. k0 + nr - 1`` of :func:`_smoothed_group` on samples ``a:b``, from the states at its ends."""
+    """Rows ``k0 .. k0 + nr - 1`` (nr <= _LANES) of the statistic on samples ``a:b``, one biquad forward and backward.
+
+    The passes start from the states ``forward`` (at ``a``) and ``backward``
+    (at ``b``; with ``fresh``, the steady state of the last forward value,
+    as at the record's end); the backward state reached at ``a`` is written
+    back.  Lanes beyond ``nr`` repeat the last row; only real rows are written.
+    """
     n = y.shape[1]
     z0 = np.zeros(_LANES)
     z1 = np.zeros(_LANES)
@@ -844,7 +824,7 @@ def _tile_group(y, k0, nr, kind, b0, b1, b2, a1, a2, zi0, zi1, a, b, forward, ba
                 out[k, i - a] = w
     for lane in range(_LANES):
         k = k0 + min(lane, last)
-        if fresh:  # the record's end: as _smoothed_group, from the last forward value
+        if fresh:  # the record's end: from the last forward value
             v0 = np.float64(out[k, b - 1 - a])
             z0[lane] = zi0 * v0
             z1[lane] = zi1 * v0
